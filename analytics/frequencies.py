@@ -1,0 +1,188 @@
+"""Mentions -> frequencies: counts, articles, stories and shares per entity per bucket.
+
+Normalisation is done the honest way: every bucket keeps its numerator and its
+denominator, a weekly or monthly share is a sum divided by a sum (never a mean of
+daily shares), and a bucket with nothing in it is a row of zeros, not a missing row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+
+from analytics.frames import require_columns
+
+PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
+
+
+class UnknownPeriodError(ValueError):
+    """A period other than day, week or month."""
+
+
+def every_for(period: str) -> str:
+    """The polars interval of a period name ('week' -> '1w')."""
+    try:
+        return PERIODS[period]
+    except KeyError:
+        raise UnknownPeriodError(
+            f"unknown period {period!r}; use one of {', '.join(PERIODS)}"
+        ) from None
+
+
+def bucket_starts(start: date, end: date, every: str) -> pl.Series:
+    """The start of every bucket overlapping [start, end): Monday-aligned weeks,
+    first-of-month months."""
+    first = pl.select(pl.lit(start).cast(pl.Date).dt.truncate(every)).item()
+    return pl.date_range(first, end, every, closed="left", eager=True).alias("bucket")
+
+
+def article_totals(articles: pl.DataFrame, every: str, start: date, end: date) -> pl.DataFrame:
+    """Articles and distinct stories per bucket, every bucket present.
+
+    Expects published_at, story_id. Returns bucket, total_articles, total_stories.
+    """
+    require_columns(articles, {"published_at", "story_id"})
+    counts = (
+        articles.with_columns(bucket=pl.col("published_at").cast(pl.Date).dt.truncate(every))
+        .group_by("bucket")
+        .agg(total_articles=pl.len(), total_stories=pl.col("story_id").n_unique())
+    )
+    return (
+        bucket_starts(start, end, every)
+        .to_frame()
+        .join(counts, on="bucket", how="left")
+        .with_columns(pl.col("total_articles", "total_stories").fill_null(0).cast(pl.Int64))
+    )
+
+
+def entity_frequencies(
+    article_entities: pl.DataFrame,
+    articles: pl.DataFrame,
+    every: str,
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """Per entity and bucket: mentions, articles and stories mentioning it, the bucket's
+    totals and the share of articles that mention it.
+
+    ``article_entities`` has one row per (article, entity): article_id, entity_id,
+    kind, name, published_at, story_id, mentions. ``articles`` has every article of
+    the range (published_at, story_id). Every entity seen in the range gets a row
+    for every bucket. Returns entity_id, kind, name, bucket, mentions, articles,
+    stories, total_articles, total_stories, share.
+    """
+    require_columns(
+        article_entities,
+        {"article_id", "entity_id", "kind", "name", "published_at", "story_id", "mentions"},
+    )
+    totals = article_totals(articles, every, start, end)
+    counts = (
+        article_entities.with_columns(
+            bucket=pl.col("published_at").cast(pl.Date).dt.truncate(every)
+        )
+        .group_by("entity_id", "bucket")
+        .agg(
+            mentions=pl.col("mentions").sum().cast(pl.Int64),
+            articles=pl.col("article_id").n_unique().cast(pl.Int64),
+            stories=pl.col("story_id").n_unique().cast(pl.Int64),
+        )
+    )
+    entities = article_entities.select("entity_id", "kind", "name").unique("entity_id")
+    return (
+        entities.join(totals, how="cross")
+        .join(counts, on=["entity_id", "bucket"], how="left")
+        .with_columns(pl.col("mentions", "articles", "stories").fill_null(0))
+        .with_columns(
+            share=pl.when(pl.col("total_articles") > 0)
+            .then(pl.col("articles") / pl.col("total_articles"))
+            .otherwise(0.0)
+        )
+        .select(
+            "entity_id",
+            "kind",
+            "name",
+            "bucket",
+            "mentions",
+            "articles",
+            "stories",
+            "total_articles",
+            "total_stories",
+            "share",
+        )
+        .sort("bucket", "entity_id")
+    )
+
+
+def rebucket(frequencies: pl.DataFrame, every: str) -> pl.DataFrame:
+    """Coarser buckets from finer ones: counts and totals summed, share recomputed as
+    sum over sum. (Stories are summed too, an upper bound when a story spans buckets.)"""
+    require_columns(
+        frequencies,
+        {
+            "entity_id",
+            "kind",
+            "name",
+            "bucket",
+            "mentions",
+            "articles",
+            "stories",
+            "total_articles",
+            "total_stories",
+        },
+    )
+    return (
+        frequencies.with_columns(pl.col("bucket").dt.truncate(every))
+        .group_by("entity_id", "kind", "name", "bucket")
+        .agg(pl.col("mentions", "articles", "stories", "total_articles", "total_stories").sum())
+        .with_columns(
+            share=pl.when(pl.col("total_articles") > 0)
+            .then(pl.col("articles") / pl.col("total_articles"))
+            .otherwise(0.0)
+        )
+        .sort("bucket", "entity_id")
+    )
+
+
+def top_entities(
+    frequencies: pl.DataFrame, kind: str | None = None, n: int = 10, by: str = "articles"
+) -> pl.DataFrame:
+    """The ``n`` entities with the most ``by`` over the whole frame, with their totals
+    and share of all articles. Returns entity_id, kind, name, mentions, articles,
+    stories, share."""
+    require_columns(
+        frequencies,
+        {
+            "entity_id",
+            "kind",
+            "name",
+            "mentions",
+            "articles",
+            "stories",
+            "total_articles",
+            "bucket",
+        },
+    )
+    frame = frequencies if kind is None else frequencies.filter(pl.col("kind") == kind)
+    total = frequencies.select("bucket", "total_articles").unique("bucket")["total_articles"].sum()
+    return (
+        frame.group_by("entity_id", "kind", "name")
+        .agg(pl.col("mentions", "articles", "stories").sum())
+        .with_columns(share=pl.col("articles") / total if total else pl.lit(0.0))
+        .filter(pl.col(by) > 0)
+        .sort([by, "mentions", "entity_id"], descending=[True, True, False])
+        .head(n)
+    )
+
+
+def period_bounds(period: str, at: date) -> tuple[date, date]:
+    """[start, end) of the day, week (Monday first) or month holding ``at``."""
+    every = every_for(period)
+    start = pl.select(pl.lit(at).cast(pl.Date).dt.truncate(every)).item()
+    end = pl.select(pl.lit(start).cast(pl.Date).dt.offset_by(every)).item()
+    return start, end
+
+
+def as_datetime(day: date) -> datetime:
+    """Midnight UTC (naive) of a day, for comparisons with published_at."""
+    return datetime(day.year, day.month, day.day)

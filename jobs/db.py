@@ -1,0 +1,301 @@
+"""The DuckDB file: opening it politely, and its schema as numbered migrations.
+
+DuckDB lets one process write a file while no other process has it open (even
+read-only). So every job opens the file, works in transactions and closes it,
+and whoever finds the file busy waits with backoff instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+
+class DatabaseBusyError(RuntimeError):
+    """The database file stayed locked by another process for the whole wait."""
+
+    def __init__(self, path: Path, waited: float, holder: str | None = None) -> None:
+        self.path = path
+        self.waited = waited
+        self.holder = holder
+        by = f" by {holder}" if holder else " by another process"
+        super().__init__(
+            f"{path} is in use{by} (a job mid-run?); waited {waited:.0f} s. Retry shortly."
+        )
+
+
+class DatabaseMissingError(FileNotFoundError):
+    """A read-only open of a database file that does not exist yet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f'{path} does not exist yet. Run "mentions run" or "mentions ingest" first.'
+        )
+
+
+def lock_holder(exc: BaseException) -> str | None:
+    """'PID 5499 (python3)' from DuckDB's lock error, or None if it is not one."""
+    match = _LOCK_HOLDER.search(str(exc))
+    if match:
+        return f"PID {match.group(2)} ({Path(match.group(1)).name})"
+    return "another process" if "Could not set lock" in str(exc) else None
+
+
+@contextmanager
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    timeout: float = 60.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database for one unit of work and close it afterwards.
+
+    A file locked by another process is retried with exponential backoff and
+    jitter for up to ``timeout`` seconds; ``on_wait`` is told once, with the
+    holder, so a person at a terminal knows why nothing happens yet.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise DatabaseMissingError(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    told = False
+    started = time.monotonic()
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            holder = lock_holder(exc)
+            if holder is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(path, time.monotonic() - started, holder) from exc
+            if not told:
+                message = f"{path} is in use by {holder}; waiting up to {timeout:.0f} s"
+                log.info("%s", message)
+                if on_wait is not None:
+                    on_wait(message)
+                told = True
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())) * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 1.0)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block in one transaction: committed if it returns, rolled back if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+# Each step is applied once, in order, and recorded in schema_migrations.
+# A shipped step is never edited: schema changes are appended as new steps.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_core",
+        """
+        CREATE TABLE sources (
+            source_id      VARCHAR PRIMARY KEY,
+            name           VARCHAR NOT NULL,
+            kind           VARCHAR NOT NULL,
+            location       VARCHAR NOT NULL,
+            etag           VARCHAR,
+            last_modified  VARCHAR,
+            last_polled_at TIMESTAMP,
+            last_error     VARCHAR
+        );
+        COMMENT ON TABLE sources IS 'Where articles come from: folders, files, dumps, feeds, pages.';
+
+        CREATE TABLE articles (
+            article_id   VARCHAR PRIMARY KEY,
+            source_id    VARCHAR NOT NULL,
+            external_id  VARCHAR,
+            url          VARCHAR NOT NULL,
+            title        VARCHAR NOT NULL,
+            text         VARCHAR NOT NULL,
+            published_at TIMESTAMP NOT NULL,
+            date_source  VARCHAR NOT NULL,
+            story_id     VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            ingested_at  TIMESTAMP NOT NULL,
+            gazetteer_version VARCHAR
+        );
+        COMMENT ON TABLE articles IS 'One row per distinct article. Times are UTC.';
+        COMMENT ON COLUMN articles.published_at IS 'Publication time in UTC (see date_source).';
+        COMMENT ON COLUMN articles.date_source IS
+            'Where published_at came from: source (feed/metadata/dump field), filename, or ingested (no date: ingestion time).';
+        COMMENT ON COLUMN articles.story_id IS 'Articles telling the same story share a story_id.';
+        COMMENT ON COLUMN articles.gazetteer_version IS 'Version of seeds/ the mentions were extracted with; NULL = not yet extracted.';
+        CREATE INDEX articles_content_hash ON articles (content_hash);
+        CREATE INDEX articles_url ON articles (url);
+
+        CREATE TABLE entities (
+            entity_id VARCHAR PRIMARY KEY,
+            kind      VARCHAR NOT NULL,
+            name      VARCHAR NOT NULL,
+            country   VARCHAR
+        );
+        COMMENT ON TABLE entities IS 'Countries (entity_id = ISO alpha-3) and leaders (entity_id = canonical name).';
+
+        CREATE TABLE aliases (
+            alias     VARCHAR NOT NULL,
+            entity_id VARCHAR NOT NULL,
+            kind      VARCHAR NOT NULL,
+            form      VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE aliases IS 'Every string the extractor looks for, and what it means.';
+
+        CREATE TABLE leader_terms (
+            entity_id VARCHAR NOT NULL,
+            country   VARCHAR NOT NULL,
+            role      VARCHAR NOT NULL,
+            office    VARCHAR NOT NULL,
+            start_on  DATE NOT NULL,
+            end_on    DATE
+        );
+        COMMENT ON TABLE leader_terms IS 'Terms in office; end_on NULL while in office.';
+
+        CREATE TABLE mentions (
+            article_id VARCHAR NOT NULL,
+            entity_id  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            field      VARCHAR NOT NULL,
+            start_pos  INTEGER NOT NULL,
+            end_pos    INTEGER NOT NULL,
+            surface    VARCHAR NOT NULL,
+            form       VARCHAR NOT NULL,
+            rule       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE mentions IS
+            'One row per occurrence: [start_pos, end_pos) are character offsets into articles.title or articles.text (see field).';
+        CREATE INDEX mentions_article ON mentions (article_id);
+        CREATE INDEX mentions_entity ON mentions (entity_id);
+
+        CREATE SEQUENCE job_runs_seq;
+        CREATE TABLE job_runs (
+            run_id      BIGINT PRIMARY KEY DEFAULT nextval('job_runs_seq'),
+            job         VARCHAR NOT NULL,
+            started_at  TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            status      VARCHAR NOT NULL,
+            articles_seen  BIGINT DEFAULT 0,
+            articles_new   BIGINT DEFAULT 0,
+            mentions_new   BIGINT DEFAULT 0,
+            errors      BIGINT DEFAULT 0,
+            message     VARCHAR
+        );
+        COMMENT ON TABLE job_runs IS 'Every run of every job (CLI or scheduler): status is ok, failed or skipped.';
+
+        CREATE SEQUENCE reports_seq;
+        CREATE TABLE reports (
+            report_id  BIGINT PRIMARY KEY DEFAULT nextval('reports_seq'),
+            period     VARCHAR NOT NULL,
+            start_on   DATE NOT NULL,
+            end_on     DATE NOT NULL,
+            path       VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            UNIQUE (period, start_on)
+        );
+        COMMENT ON TABLE reports IS 'Reports rendered so far; end_on is the last day covered.';
+
+        CREATE TABLE ingest_errors (
+            source_id VARCHAR NOT NULL,
+            location  VARCHAR NOT NULL,
+            reason    VARCHAR NOT NULL,
+            failed_at TIMESTAMP NOT NULL
+        );
+        COMMENT ON TABLE ingest_errors IS 'Inputs that could not be ingested, and why.';
+
+        CREATE TABLE settings_state (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        """,
+    ),
+    (
+        "0002_views",
+        """
+        CREATE VIEW article_mentions AS
+        SELECT m.*, e.name, e.country AS entity_country, a.published_at, a.title, a.url,
+               a.story_id, a.date_source
+        FROM mentions m
+        JOIN articles a USING (article_id)
+        JOIN entities e USING (entity_id);
+
+        CREATE VIEW daily_articles AS
+        SELECT CAST(published_at AS DATE) AS day, count(*) AS articles,
+               count(DISTINCT story_id) AS stories
+        FROM articles GROUP BY 1;
+
+        CREATE VIEW daily_mentions AS
+        SELECT CAST(a.published_at AS DATE) AS day, m.entity_id, e.kind, e.name,
+               count(*) AS mentions,
+               count(DISTINCT m.article_id) AS articles,
+               count(DISTINCT a.story_id) AS stories
+        FROM mentions m
+        JOIN articles a USING (article_id)
+        JOIN entities e USING (entity_id)
+        GROUP BY ALL;
+
+        CREATE VIEW daily_shares AS
+        SELECT d.day, d.entity_id, d.kind, d.name, d.mentions, d.articles, t.articles AS total_articles,
+               d.articles / t.articles AS share_of_articles
+        FROM daily_mentions d JOIN daily_articles t USING (day);
+
+        CREATE VIEW country_mentions AS
+        SELECT m.article_id, coalesce(e.country, m.entity_id) AS country, m.entity_id, m.kind,
+               m.form, m.field, m.start_pos, m.end_pos, m.surface
+        FROM mentions m JOIN entities e USING (entity_id);
+        """,
+    ),
+)
+
+MIGRATIONS_TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    VARCHAR PRIMARY KEY,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+)
+"""
+APPLIED_MIGRATIONS_SQL = "SELECT version FROM schema_migrations"
+RECORD_MIGRATION_SQL = "INSERT INTO schema_migrations (version) VALUES (?)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations this file lacks, each in its own transaction; return their names."""
+    con.execute(MIGRATIONS_TABLE_SQL)
+    applied = {row[0] for row in con.execute(APPLIED_MIGRATIONS_SQL).fetchall()}
+    done = []
+    for version, ddl in MIGRATIONS:
+        if version in applied:
+            continue
+        with transaction(con):
+            con.execute(ddl)
+            con.execute(RECORD_MIGRATION_SQL, [version])
+        log.debug("applied migration %s", version)
+        done.append(version)
+    return done

@@ -1,0 +1,160 @@
+"""Extraction outside ingest: JSONL in, mentions out (stateless), and re-extraction of
+stored articles whose mentions were made from an older version of ``seeds/``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from analytics.mentions import extract_mentions
+from jobs.db import connect, ensure_schema
+from jobs.ingest import mention_rows
+from jobs.seeds import load_gazetteer, load_seeds
+from jobs.settings import Settings
+from jobs.sources import BadInput, parse_timestamp
+from jobs.store import count_stale_articles, replace_mentions, stale_articles
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+INPUT_SCHEMA = {
+    "article_id": pl.String,
+    "title": pl.String,
+    "text": pl.String,
+    "published_at": pl.Date,
+}
+
+
+@dataclass
+class ExtractResult:
+    """Counts of one extraction run."""
+
+    articles: int = 0
+    mentions: int = 0
+    errors: int = 0
+
+
+def _input_batches(
+    lines: IO[str], name: str, on_error: Callable[[BadInput], None]
+) -> Iterator[pl.DataFrame]:
+    numbered = enumerate(lines, 1)
+    while chunk := list(islice(numbered, BATCH_SIZE)):
+        rows = []
+        for line_no, line in chunk:
+            if not line.strip():
+                continue
+            row = _input_row(line, f"{name}:{line_no}", on_error)
+            if row is not None:
+                rows.append(row)
+        yield pl.DataFrame(rows, schema=INPUT_SCHEMA)
+
+
+def _input_row(
+    line: str, where: str, on_error: Callable[[BadInput], None]
+) -> dict[str, object] | None:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        on_error(BadInput(where, f"not JSON ({exc.msg})"))
+        return None
+    if not isinstance(obj, dict) or obj.get("id") is None:
+        on_error(BadInput(where, "not an object with an id"))
+        return None
+    title, text = obj.get("title") or "", obj.get("text") or ""
+    if not isinstance(title, str) or not isinstance(text, str):
+        on_error(BadInput(where, "title and text must be strings"))
+        return None
+    published: date | None = None
+    raw = obj.get("published_time") or obj.get("published")
+    if raw:
+        try:
+            published = parse_timestamp(str(raw)).date()
+        except ValueError:
+            on_error(BadInput(where, f"bad published date {str(raw)[:40]!r}; ignored"))
+    return {"article_id": str(obj["id"]), "title": title, "text": text, "published_at": published}
+
+
+def extract_jsonl(
+    source: IO[str],
+    sink: IO[str],
+    seeds_dir: Path,
+    *,
+    name: str = "<stdin>",
+    on_error: Callable[[BadInput], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ExtractResult:
+    """Read ``{"id","title","text"[,"published"]}`` lines, write one JSON object per mention:
+    article_id, field, kind, id, country, start, end, text, form."""
+    gazetteer = load_gazetteer(seeds_dir)
+    result = ExtractResult()
+
+    def count_error(bad: BadInput) -> None:
+        result.errors += 1
+        if on_error is not None:
+            on_error(bad)
+
+    for batch in _input_batches(source, name, count_error):
+        mentions = extract_mentions(batch, gazetteer)
+        out = mentions.select(
+            "article_id",
+            "field",
+            "kind",
+            id="entity_id",
+            country="country",
+            start="start",
+            end="end",
+            text="surface",
+            form="form",
+        )
+        if out.height:
+            sink.write(out.write_ndjson())
+        result.articles += batch.height
+        result.mentions += out.height
+        if on_progress is not None:
+            on_progress(batch.height)
+    return result
+
+
+def run_extract(
+    settings: Settings, *, on_progress: Callable[[int, int], None] | None = None
+) -> ExtractResult:
+    """Re-extract every stored article whose mentions are from another gazetteer version.
+
+    Works batch by batch, opening the file for each read and each write, so a
+    reader can get in between.
+    """
+    gazetteer = load_gazetteer(settings.seeds_dir)
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        ensure_schema(con)
+        load_seeds(con, gazetteer)
+        total = count_stale_articles(con, gazetteer.version)
+    result = ExtractResult()
+    while True:
+        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            batch = stale_articles(con, gazetteer.version, BATCH_SIZE)
+        if batch.is_empty():
+            break
+        mentions = mention_rows(batch, gazetteer)
+        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            result.mentions += replace_mentions(
+                con, batch["article_id"], mentions, gazetteer.version
+            )
+        result.articles += batch.height
+        if on_progress is not None:
+            on_progress(result.articles, total)
+    if result.articles:
+        log.info(
+            "re-extracted %d articles (%d mentions) with gazetteer %s",
+            result.articles,
+            result.mentions,
+            gazetteer.version,
+        )
+    return result

@@ -1,0 +1,183 @@
+"""Settings: defaults, then an optional ``mentions.toml``, then ``MENTIONS_*`` variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
+DEFAULT_CONFIG_NAME = "mentions.toml"
+
+
+class SettingsError(ValueError):
+    """A configuration file or variable holds an unknown key or a bad value."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One configured source: a path (file, folder, dump) or a URL (feed, page)."""
+
+    name: str
+    location: str
+    kind: str = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """One scheduled job as declared in ``[[jobs]]``."""
+
+    name: str
+    kind: str
+    every: str | None = None
+    cron: str | None = None
+    period: str | None = None
+    source: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a job needs to know; travels as an argument, never as a global."""
+
+    db_path: Path = field(
+        default=Path("data/mentions.duckdb"), metadata={"help": "the DuckDB file"}
+    )
+    reports_dir: Path = field(
+        default=Path("data/reports"), metadata={"help": "where report pages are written"}
+    )
+    seeds_dir: Path = field(
+        default=DEFAULT_SEEDS_DIR, metadata={"help": "countries.csv, leaders.csv, articles/"}
+    )
+    top: int = field(default=10, metadata={"help": "entities shown per chart"})
+    default_period: str = field(
+        default="week", metadata={"help": "period of the report made by `mentions run`"}
+    )
+    lock_timeout: float = field(
+        default=60.0, metadata={"help": "seconds a job waits for a busy database file"}
+    )
+    sources: tuple[SourceConfig, ...] = field(
+        default=(), metadata={"help": "configured sources; empty means seeds/articles/"}
+    )
+    jobs: tuple[JobConfig, ...] = field(default=(), metadata={"help": "scheduled jobs"})
+    config_path: Path | None = field(default=None, metadata={"help": "the file read, if any"})
+
+    @property
+    def default_sources(self) -> tuple[SourceConfig, ...]:
+        """The configured sources, or the bundled articles when none are configured."""
+        if self.sources:
+            return self.sources
+        return (SourceConfig(name="seed-articles", location=str(self.seeds_dir / "articles")),)
+
+
+_SECTIONS: dict[str, dict[str, str]] = {
+    "database": {"path": "db_path", "lock_timeout": "lock_timeout"},
+    "reports": {"dir": "reports_dir", "top": "top", "period": "default_period"},
+    "seeds": {"dir": "seeds_dir"},
+}
+_ENV = {
+    "MENTIONS_DB": "db_path",
+    "MENTIONS_REPORTS_DIR": "reports_dir",
+    "MENTIONS_SEEDS_DIR": "seeds_dir",
+    "MENTIONS_TOP": "top",
+}
+_PERIODS = ("day", "week", "month")
+
+
+def load_settings(
+    config_path: Path | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Layer defaults, the TOML file (``config_path`` or ./mentions.toml if present),
+    ``MENTIONS_*`` variables and explicit overrides (None values are ignored)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_path
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = Path(DEFAULT_CONFIG_NAME)
+    if path is not None:
+        values.update(_read_toml(path))
+        values["config_path"] = path
+    for var, name in _ENV.items():
+        if env.get(var):
+            values[name] = env[var]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return _validated(Settings(), values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise SettingsError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+    values: dict[str, Any] = {}
+    for section, content in raw.items():
+        if section == "sources":
+            values["sources"] = tuple(_source(path, i, s) for i, s in enumerate(content))
+        elif section == "jobs":
+            values["jobs"] = tuple(_job(path, i, j) for i, j in enumerate(content))
+        elif section in _SECTIONS and isinstance(content, dict):
+            for key, value in content.items():
+                if key not in _SECTIONS[section]:
+                    raise SettingsError(f"unknown key [{section}] {key!r} in {path}")
+                values[_SECTIONS[section][key]] = value
+        else:
+            raise SettingsError(f"unknown section [{section}] in {path}")
+    base = path.parent
+    for key in ("db_path", "reports_dir", "seeds_dir"):
+        if key in values and not Path(values[key]).is_absolute():
+            values[key] = base / values[key]
+    return values
+
+
+def _source(path: Path, index: int, raw: Any) -> SourceConfig:
+    if not isinstance(raw, dict):
+        raise SettingsError(f"[[sources]] entry {index + 1} in {path} is not a table")
+    raw = dict(raw)
+    location = raw.pop("url", None) or raw.pop("path", None)
+    if not location:
+        raise SettingsError(f"[[sources]] entry {index + 1} in {path} needs url or path")
+    if "://" not in str(location) and not Path(location).is_absolute():
+        location = str(path.parent / location)
+    name = str(raw.pop("name", None) or location)
+    kind = str(raw.pop("kind", "auto"))
+    return SourceConfig(name=name, location=str(location), kind=kind, options=raw)
+
+
+def _job(path: Path, index: int, raw: Any) -> JobConfig:
+    if not isinstance(raw, dict) or "name" not in raw or "kind" not in raw:
+        raise SettingsError(f"[[jobs]] entry {index + 1} in {path} needs name and kind")
+    raw = dict(raw)
+    known = {f.name for f in fields(JobConfig)} - {"options"}
+    kwargs = {k: raw.pop(k) for k in list(raw) if k in known}
+    return JobConfig(**kwargs, options=raw)
+
+
+def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
+    for key in ("db_path", "reports_dir", "seeds_dir", "config_path"):
+        if values.get(key) is not None:
+            values[key] = Path(values[key])
+    try:
+        if "top" in values:
+            values["top"] = int(values["top"])
+        if "lock_timeout" in values:
+            values["lock_timeout"] = float(values["lock_timeout"])
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"bad number in settings: {exc}") from exc
+    result = replace(settings, **values)
+    if result.top < 1:
+        raise SettingsError(f"reports.top must be at least 1, not {result.top}")
+    if result.default_period not in _PERIODS:
+        raise SettingsError(
+            f"reports.period must be one of {', '.join(_PERIODS)}, not {result.default_period!r}"
+        )
+    return result

@@ -1,0 +1,122 @@
+"""The real CLI, invoked in-process with click's runner against real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from jobs.cli import cli
+from jobs.settings import Settings
+
+
+def _invoke(settings: Settings, *args: str, input: str | None = None) -> object:
+    runner = CliRunner()
+    env = {"MENTIONS_REPORTS_DIR": str(settings.reports_dir)}
+    return runner.invoke(cli, ["--db", str(settings.db_path), *args], input=input, env=env)
+
+
+def test_run_prints_the_report_path_then_sql_lists_russia_and_us(settings: Settings) -> None:
+    result = _invoke(settings, "run")
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path.is_file() and path.name == "index.html"
+    result = _invoke(
+        settings,
+        "sql",
+        "--json",
+        "select entity_id, count(*) as n from mentions group by 1 order by 2 desc, 1 limit 2",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"entity_id": "RUS", "n": 31},
+        {"entity_id": "USA", "n": 29},
+    ]
+
+
+def test_sql_table_csv_and_params(settings: Settings) -> None:
+    assert _invoke(settings, "run").exit_code == 0
+    table = _invoke(settings, "sql", "select 1 as n, 'x' as s")
+    assert table.exit_code == 0 and "(1 row)" in table.stdout and "│ 1 " in table.stdout
+    csv = _invoke(
+        settings,
+        "sql",
+        "--csv",
+        "select name from entities where entity_id = $id",
+        "-p",
+        "id",
+        "RUS",
+    )
+    assert csv.stdout == "name\nRussia\n"
+    stdin = _invoke(settings, "sql", "--csv", "-", input="select 2 as two")
+    assert stdin.stdout == "two\n2\n"
+
+
+def test_sql_is_read_only_unless_asked(settings: Settings) -> None:
+    assert _invoke(settings, "run").exit_code == 0
+    result = _invoke(settings, "sql", "delete from mentions")
+    assert result.exit_code == 1
+    assert "read-only" in result.output
+    assert _invoke(settings, "sql", "--write", "create table notes (t text)").exit_code == 0
+
+
+def test_sql_errors_are_one_line(settings: Settings) -> None:
+    result = _invoke(settings, "sql", "select 1")
+    assert result.exit_code == 1
+    assert result.output == (
+        f'Error: {settings.db_path} does not exist yet. Run "mentions run" or "mentions ingest" '
+        "first.\n"
+    )
+    assert _invoke(settings, "sql", "--write", "select 1").exit_code == 0
+    result = _invoke(settings, "sql", "select * from mentions")
+    assert result.output == (
+        'Error: table "mentions" does not exist. Run "mentions run" or "mentions ingest" first.\n'
+    )
+    result = _invoke(settings, "sql", "--csv", "--json", "select 1")
+    assert result.output == "Error: --csv and --json cannot be used together.\n"
+
+
+def test_extract_writes_the_contract_fields(settings: Settings, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps({"id": "x1", "title": "Kremlin", "text": "President Putin met Xi."})
+        + "\n"
+        + "not json\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    result = _invoke(settings, "extract", "--input", str(source), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"skipped {source}:2: not JSON" in result.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == {
+        "article_id": "x1",
+        "field": "title",
+        "kind": "country",
+        "id": "RUS",
+        "country": "RUS",
+        "start": 0,
+        "end": 7,
+        "text": "Kremlin",
+        "form": "metonym",
+    }
+    assert all(
+        list(r) == ["article_id", "field", "kind", "id", "country", "start", "end", "text", "form"]
+        for r in rows
+    )
+
+
+def test_report_for_a_past_period(settings: Settings, tmp_path: Path) -> None:
+    dump = tmp_path / "d.jsonl"
+    dump.write_text(
+        json.dumps({"id": "1", "title": "Russia", "text": "Ukraine", "published": "2022-03-02"})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert _invoke(settings, "ingest", str(dump)).exit_code == 0
+    result = _invoke(settings, "report", "--period", "week", "--at", "2022-03-01")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("week/2022-02-28/index.html")
+    html = Path(result.stdout.strip()).read_text(encoding="utf-8")
+    assert "1 articles" in html and "Russia" in html

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jobs.db import (
+    MIGRATIONS,
+    DatabaseBusyError,
+    DatabaseMissingError,
+    connect,
+    ensure_schema,
+    transaction,
+)
+
+
+def _hold_lock(path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:
+    con = duckdb.connect(path)
+    ready.set()
+    time.sleep(seconds)
+    con.close()
+
+
+def test_ensure_schema_applies_every_migration_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with connect(path) as con:
+        assert ensure_schema(con) == [v for v, _ in MIGRATIONS]
+        assert ensure_schema(con) == []
+        tables = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
+    assert {
+        "articles",
+        "mentions",
+        "entities",
+        "leader_terms",
+        "sources",
+        "job_runs",
+        "reports",
+        "daily_mentions",
+        "ingest_errors",
+    } <= tables
+
+
+def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    with connect(tmp_path / "m.duckdb") as con:
+        con.execute("create table t (x int)")
+        with pytest.raises(RuntimeError), transaction(con):
+            con.execute("insert into t values (1)")
+            raise RuntimeError("boom")
+        assert con.execute("select count(*) from t").fetchall() == [(0,)]
+
+
+def test_read_only_open_of_missing_file_says_so(tmp_path: Path) -> None:
+    with (
+        pytest.raises(DatabaseMissingError, match="does not exist yet"),
+        connect(tmp_path / "nope.duckdb", read_only=True),
+    ):
+        pass
+
+
+def test_busy_file_waits_then_names_the_holder(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with connect(path) as con:
+        ensure_schema(con)
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), 3.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        told: list[str] = []
+        started = time.monotonic()
+        with (
+            pytest.raises(DatabaseBusyError, match=r"is in use by PID \d+") as info,
+            connect(path, read_only=True, timeout=0.5, on_wait=told.append),
+        ):
+            pass
+        assert 0.4 < time.monotonic() - started < 2.5
+        assert "Retry shortly" in str(info.value)
+        assert told and "waiting up to" in told[0]
+        # A longer wait outlasts the holder and gets in.
+        with connect(path, read_only=True, timeout=20) as con:
+            assert con.execute("select 1").fetchall() == [(1,)]
+    finally:
+        holder.join(10)

@@ -1,0 +1,118 @@
+"""The extractor on real sentences: offsets, forms, rules, and the seed article's counts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import polars as pl
+import pytest
+
+from analytics.gazetteer import Gazetteer
+from analytics.mentions import extract_mentions
+from jobs.seeds import load_gazetteer
+from tests.conftest import GOLD, SEED_ARTICLE, SEEDS_DIR, needs_shared
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load_gazetteer(SEEDS_DIR)
+
+
+def _mentions(gazetteer: Gazetteer, text: str, published: date | None = None) -> pl.DataFrame:
+    articles = pl.DataFrame(
+        {"article_id": ["a"], "title": [""], "text": [text], "published_at": [published]},
+        schema={
+            "article_id": pl.String,
+            "title": pl.String,
+            "text": pl.String,
+            "published_at": pl.Date,
+        },
+    )
+    return extract_mentions(articles, gazetteer)
+
+
+def test_offsets_point_at_the_surface(gazetteer: Gazetteer) -> None:
+    text = "Ünïcode first: the U.S.-Russia talks in Washington, then Moscow’s reply."
+    found = _mentions(gazetteer, text)
+    assert found["surface"].to_list() == ["U.S.", "Russia", "Washington", "Moscow"]
+    for row in found.iter_rows(named=True):
+        assert text[row["start"] : row["end"]] == row["surface"]
+    assert found["form"].to_list() == ["name", "name", "capital", "capital"]
+
+
+def test_case_rules_us_is_not_the_pronoun(gazetteer: Gazetteer) -> None:
+    found = _mentions(gazetteer, "Let us see what the US does. UKRAINE WAR: RUSSIAN TROOPS")
+    assert found["entity_id"].to_list() == ["USA", "UKR", "RUS"]
+
+
+def test_legal_citation_is_not_a_country(gazetteer: Gazetteer) -> None:
+    assert _mentions(gazetteer, "under 50 U.S.C. 1622(d), the order").is_empty()
+
+
+def test_longer_names_block_their_country_word(gazetteer: Gazetteer) -> None:
+    text = "From New Mexico to the South China Sea, The Washington Post reported."
+    assert _mentions(gazetteer, text).is_empty()
+
+
+def test_surname_needs_the_full_name_or_the_office(gazetteer: Gazetteer) -> None:
+    found = _mentions(gazetteer, "Vladimir Putin spoke. Later Putin’s aide spoke.")
+    assert found["entity_id"].to_list() == ["Vladimir Putin", "Vladimir Putin"]
+    assert found["rule"].to_list() == ["full-name", "surname+named-in-article"]
+    assert found["form"].to_list() == ["full", "possessive"]
+
+
+def test_title_and_administration_forms(gazetteer: Gazetteer) -> None:
+    found = _mentions(
+        gazetteer, "President Biden said the Biden administration would act.", date(2022, 3, 1)
+    )
+    assert found["surface"].to_list() == ["President Biden", "Biden"]
+    assert found["form"].to_list() == ["title", "administration"]
+    assert found["rule"].to_list() == ["surname+in-office", "surname+in-office"]
+
+
+def test_namesakes_are_not_the_leader(gazetteer: Gazetteer) -> None:
+    found = _mentions(gazetteer, "Hunter Biden and Donald Trump Jr. met.", date(2022, 3, 1))
+    assert found.is_empty()
+
+
+def test_georgia_needs_caucasus_context(gazetteer: Gazetteer) -> None:
+    assert _mentions(gazetteer, "Voters in Georgia went to the polls in Atlanta.").is_empty()
+    found = _mentions(gazetteer, "Georgia's government in Tbilisi protested.")
+    assert found["surface"].to_list() == ["Georgia", "Tbilisi"]
+
+
+def test_seed_article_counts_match_the_gold_file(gazetteer: Gazetteer) -> None:
+    title, _, text = SEED_ARTICLE.read_text(encoding="utf-8").strip().partition("\n")
+    found = _mentions(gazetteer, title + "\n" + text.strip())
+    counts = Counter(found["entity_id"].to_list())
+    expected = {
+        "USA": 29,
+        "RUS": 31,
+        "UKR": 16,
+        "IRN": 3,
+        "SYR": 3,
+        "ISR": 2,
+        "SAU": 1,
+        "FRA": 1,
+        "Donald Trump": 5,
+        "Vladimir Putin": 4,
+        "Joe Biden": 2,
+        "Volodymyr Zelenskyy": 1,
+        "Bashar al-Assad": 1,
+    }
+    assert dict(counts) == expected
+
+
+@needs_shared(GOLD / "dev.jsonl")
+def test_seed_counts_agree_with_shared_gold(gazetteer: Gazetteer) -> None:
+    gold = next(
+        json.loads(line)
+        for line in (GOLD / "dev.jsonl").open(encoding="utf-8")
+        if json.loads(line)["id"] == "us-russia-second-round-talks"
+    )
+    title, _, text = SEED_ARTICLE.read_text(encoding="utf-8").strip().partition("\n")
+    counts = Counter(_mentions(gazetteer, title + "\n" + text.strip())["entity_id"].to_list())
+    assert {k: counts[k] for k in gold["countries"]} == gold["countries"]
+    assert {k: counts[k] for k in gold["leaders"]} == gold["leaders"]
