@@ -273,6 +273,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         FROM mentions m JOIN entities e USING (entity_id);
         """,
     ),
+    (
+        "0006_report_details",
+        """
+        ALTER TABLE reports ADD COLUMN forms VARCHAR;
+        ALTER TABLE reports ADD COLUMN articles BIGINT;
+        COMMENT ON COLUMN reports.forms IS 'The counting policy of the report: the forms counted for a country (see mentions report --forms).';
+        COMMENT ON COLUMN reports.articles IS 'Articles published in the period.';
+        """,
+    ),
 )
 
 MIGRATIONS_TABLE_SQL = """

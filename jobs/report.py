@@ -1,4 +1,10 @@
-"""The report job: read one period's rows, compute frequencies, write charts and pages."""
+"""The report job: read one period's rows, analyse them, write charts, pages and a PDF.
+
+Rows are read in one short connection (the trend window's counts per article,
+entity and form, the window's articles, and then only the sentences quoted as
+evidence); charts are drawn after the file is closed. The index page and every
+report's previous/next links are rewritten whenever a report is added.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +15,25 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.frequencies import (
-    as_datetime,
-    entity_frequencies,
-    every_for,
-    period_bounds,
-    top_entities,
-)
+from analytics.forms import describe_forms, parse_forms
+from analytics.frequencies import as_datetime, every_for, period_bounds
+from analytics.period import WINDOWS, analyse_period
 from jobs.db import connect, ensure_schema
+from jobs.evidence import read_evidence
+from jobs.report_page import PDF_NAME, build_report, report_folder
 from jobs.settings import Settings
 from jobs.store import (
     list_reports,
     published_range,
-    read_article_entities,
     read_articles,
+    read_entities,
+    read_entity_forms,
     record_report,
 )
-from reports.charts import attention_chart, save_chart, top_entities_chart
-from reports.html import Chart, IndexEntry, ReportPage, Table, render_index, render_report
+from reports.html import IndexEntry, Link, Nav, render_index, render_report, replace_nav
+from reports.style import period_label
 
 log = logging.getLogger(__name__)
-
-# How far back the "over time" charts of each report look, and at what grain.
-WINDOWS = {"day": (30, "day"), "week": (12, "day"), "month": (12, "week")}
-KIND_TITLES = {"country": "Countries", "leader": "Leaders"}
 
 
 class NoDataError(LookupError):
@@ -48,6 +49,7 @@ class ReportResult:
     start_on: date
     end_on: date
     articles: int
+    pdf: Path | None = None
 
 
 def last_complete_period(period: str, now: datetime) -> date:
@@ -71,11 +73,14 @@ def run_report(
     *,
     now: datetime | None = None,
     latest: bool = False,
+    forms: tuple[str, ...] | None = None,
 ) -> ReportResult:
     """Render the report of the ``period`` holding ``at`` (default: the last complete
-    period before ``now``; with ``latest``, the period of the newest article)."""
+    period before ``now``; with ``latest``, the period of the newest article), counting
+    country mentions of ``forms`` (default: the settings')."""
     period = period or settings.default_period
     every_for(period)  # validates the name
+    forms = parse_forms(forms) if forms is not None else settings.forms
     now = now or datetime.now(UTC).replace(tzinfo=None)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
@@ -87,147 +92,131 @@ def run_report(
         at = at or last_complete_period(period, now)
         start, end = period_bounds(period, at)
         trend_start = window_start(period, start)
-        article_entities = read_article_entities(con, as_datetime(trend_start), as_datetime(end))
-        articles = read_articles(con, as_datetime(trend_start), as_datetime(end))
-        reports = list_reports(con)
-    folder = settings.reports_dir / period / start.isoformat()
-    page = _build_page(
+        window = (as_datetime(trend_start), as_datetime(end))
+        entity_forms = read_entity_forms(con, *window)
+        articles = read_articles(con, *window)
+        entities = read_entities(con)
+        analysis = analyse_period(
+            entity_forms,
+            articles,
+            entities,
+            forms=forms,
+            period=period,
+            start=start,
+            end=end,
+            trend_start=trend_start,
+            top=settings.top,
+        )
+        evidence = read_evidence(con, analysis.evidence, entities, forms)
+    folder = report_folder(settings.reports_dir, period, start)
+    undated = articles.filter(
+        (pl.col("published_at") >= as_datetime(start)) & (pl.col("date_source") == "ingested")
+    ).height
+    page = build_report(
         folder,
-        period,
-        start,
-        end,
-        trend_start,
-        article_entities,
-        articles,
-        reports,
-        settings.top,
-        now,
+        analysis,
+        evidence,
+        forms=forms,
+        undated=undated,
+        generated_at=now,
+        nav=Nav(period=period),
     )
     path = folder / "index.html"
     path.write_text(render_report(page), encoding="utf-8")
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-        record_report(con, period, start, end - timedelta(days=1), str(path), now)
+        record_report(
+            con,
+            period,
+            start,
+            end - timedelta(days=1),
+            str(path),
+            now,
+            forms=",".join(forms),
+            articles=analysis.articles,
+        )
         reports = list_reports(con)
     write_index(settings.reports_dir, reports, now)
-    log.info("report %s %s: %d articles -> %s", period, start, page.articles, path)
+    refresh_navigation(settings.reports_dir, reports, period)
+    log.info(
+        "report %s %s (%s): %d articles -> %s",
+        period,
+        start,
+        describe_forms(forms),
+        analysis.articles,
+        path,
+    )
     return ReportResult(
         path=path,
         period=period,
         start_on=start,
         end_on=end - timedelta(days=1),
-        articles=page.articles,
+        articles=analysis.articles,
+        pdf=folder / PDF_NAME,
     )
 
 
-def _build_page(
-    folder: Path,
-    period: str,
-    start: date,
-    end: date,
-    trend_start: date,
-    article_entities: pl.DataFrame,
-    articles: pl.DataFrame,
-    reports: pl.DataFrame,
-    top_n: int,
-    now: datetime,
-) -> ReportPage:
-    folder.mkdir(parents=True, exist_ok=True)
-    _, grain = WINDOWS[period]
-    trend = entity_frequencies(article_entities, articles, every_for(grain), trend_start, end)
-    in_period = entity_frequencies(
-        article_entities.filter(pl.col("published_at") >= as_datetime(start)),
-        articles.filter(pl.col("published_at") >= as_datetime(start)),
-        every_for(period),
-        start,
-        end,
+def navigation(reports: pl.DataFrame, period: str) -> dict[date, Nav]:
+    """For each report of ``period`` (by start day), its links to the reports of the
+    same length just before and just after it."""
+    starts = (
+        reports.filter(pl.col("period") == period)
+        .select("start_on", "end_on")
+        .unique("start_on")
+        .sort("start_on")
+        .rows()
     )
-    charts: list[Chart] = []
-    tables: list[Table] = []
-    for kind, what in KIND_TITLES.items():
-        top = top_entities(in_period, kind, top_n)
-        ids = top["entity_id"].to_list()
-        fig = attention_chart(
-            trend, ids, what=f"Top {what.lower()}", bucket_name=grain, start=trend_start, end=end
+    links = [
+        Link(
+            href=f"../{s.isoformat()}/index.html",
+            label=period_label(s, e + timedelta(days=1)),
         )
-        stem = f"attention-{kind}"
-        save_chart(fig, folder / f"{stem}.png")
-        trend.filter(pl.col("entity_id").is_in(ids)).write_csv(folder / f"{stem}.csv")
-        names = ", ".join(top["name"].to_list()) or "none"
-        charts.append(
-            Chart(
-                image=f"{stem}.png",
-                csv=f"{stem}.csv",
-                title=f"{what} over time: share of articles mentioning each, per {grain}",
-                alt=(
-                    f"Line chart of the share of articles mentioning each of the top {len(ids)} "
-                    f"{what.lower()} of the {period} per {grain} from {trend_start} to "
-                    f"{end - timedelta(days=1)}: {names}."
-                ),
-            )
+        for s, e in starts
+    ]
+    return {
+        s: Nav(
+            period=period,
+            previous=links[i - 1] if i > 0 else None,
+            next=links[i + 1] if i + 1 < len(links) else None,
         )
-        fig = top_entities_chart(top, what=what, start=start, end=end)
-        stem = f"top-{kind}"
-        save_chart(fig, folder / f"{stem}.png")
-        top.write_csv(folder / f"{stem}.csv")
-        charts.append(
-            Chart(
-                image=f"{stem}.png",
-                csv=f"{stem}.csv",
-                title=f"Top {what.lower()} of the {period}: articles mentioning each",
-                alt=(
-                    f"Bar chart of the articles mentioning each of the top {what.lower()}: {names}."
-                ),
-            )
-        )
-        tables.append(
-            Table(
-                title=f"Top {what.lower()} of the {period}",
-                columns=["name", "articles", "share of articles", "mentions", "stories"],
-                rows=[
-                    [r["name"], r["articles"], f"{r['share']:.1%}", r["mentions"], r["stories"]]
-                    for r in top.iter_rows(named=True)
-                ],
-                csv=f"{stem}.csv",
-            )
-        )
-    period_articles = articles.filter(pl.col("published_at") >= as_datetime(start))
-    previous, following = _neighbours(reports, period, start)
-    return ReportPage(
-        period=period,
-        start_on=start,
-        end_on=end - timedelta(days=1),
-        generated_at=now,
-        articles=period_articles.height,
-        stories=period_articles["story_id"].n_unique(),
-        undated_articles=period_articles.filter(pl.col("date_source") == "ingested").height,
-        charts=charts,
-        tables=tables,
-        previous=previous,
-        next=following,
-    )
+        for i, (s, _) in enumerate(starts)
+    }
 
 
-def _neighbours(reports: pl.DataFrame, period: str, start: date) -> tuple[str | None, str | None]:
-    same = reports.filter(pl.col("period") == period).sort("start_on")
-    before = same.filter(pl.col("start_on") < start)
-    after = same.filter(pl.col("start_on") > start)
-    previous = f"../{before['start_on'][-1].isoformat()}/index.html" if before.height else None
-    following = f"../{after['start_on'][0].isoformat()}/index.html" if after.height else None
-    return previous, following
+def refresh_navigation(reports_dir: Path, reports: pl.DataFrame, period: str) -> int:
+    """Rewrite the previous/next links of every report page of ``period`` that needs
+    it (a new report changes its neighbours' links); return the pages rewritten."""
+    rewritten = 0
+    for start, nav in navigation(reports, period).items():
+        page = report_folder(reports_dir, period, start) / "index.html"
+        if not page.is_file():
+            log.warning("report page %s is missing; its links were not updated", page)
+            continue
+        html = page.read_text(encoding="utf-8")
+        updated = replace_nav(html, nav)
+        if updated != html:
+            page.write_text(updated, encoding="utf-8")
+            rewritten += 1
+    return rewritten
 
 
 def write_index(reports_dir: Path, reports: pl.DataFrame, now: datetime) -> Path:
     """(Re)write the index page listing every report in the ``reports`` table."""
-    entries = [
-        IndexEntry(
-            period=r["period"],
-            start_on=r["start_on"],
-            end_on=r["end_on"],
-            href=f"{r['period']}/{r['start_on'].isoformat()}/index.html",
-            created_at=r["created_at"],
+    entries = []
+    for r in reports.iter_rows(named=True):
+        folder = report_folder(reports_dir, r["period"], r["start_on"])
+        href = f"{r['period']}/{r['start_on'].isoformat()}"
+        entries.append(
+            IndexEntry(
+                period=r["period"],
+                start_on=r["start_on"],
+                end_on=r["end_on"],
+                href=f"{href}/index.html",
+                created_at=r["created_at"],
+                pdf=f"{href}/{PDF_NAME}" if (folder / PDF_NAME).is_file() else None,
+                articles=r.get("articles"),
+                forms=(r.get("forms") or "").replace(",", ", ") or None,
+            )
         )
-        for r in reports.iter_rows(named=True)
-    ]
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / "index.html"
     path.write_text(render_index(entries, now), encoding="utf-8")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from analytics.forms import ALL_FORMS, DEFAULT_FORMS, UnknownFormError, parse_forms
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
 DEFAULT_CONFIG_NAME = "mentions.toml"
@@ -57,6 +59,12 @@ class Settings:
     default_period: str = field(
         default="week", metadata={"help": "period of the report made by `mentions run`"}
     )
+    forms: tuple[str, ...] = field(
+        default=DEFAULT_FORMS,
+        metadata={
+            "help": f"which mentions count for a country in reports: any of {', '.join(ALL_FORMS)}"
+        },
+    )
     lock_timeout: float = field(
         default=60.0, metadata={"help": "seconds a job waits for a busy database file"}
     )
@@ -76,7 +84,7 @@ class Settings:
 
 _SECTIONS: dict[str, dict[str, str]] = {
     "database": {"path": "db_path", "lock_timeout": "lock_timeout"},
-    "reports": {"dir": "reports_dir", "top": "top", "period": "default_period"},
+    "reports": {"dir": "reports_dir", "top": "top", "period": "default_period", "forms": "forms"},
     "seeds": {"dir": "seeds_dir"},
 }
 _ENV = {
@@ -84,6 +92,7 @@ _ENV = {
     "MENTIONS_REPORTS_DIR": "reports_dir",
     "MENTIONS_SEEDS_DIR": "seeds_dir",
     "MENTIONS_TOP": "top",
+    "MENTIONS_FORMS": "forms",
 }
 _PERIODS = ("day", "week", "month")
 
@@ -173,6 +182,11 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
             values["lock_timeout"] = float(values["lock_timeout"])
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad number in settings: {exc}") from exc
+    if "forms" in values:
+        try:
+            values["forms"] = parse_forms(values["forms"])
+        except UnknownFormError as exc:
+            raise SettingsError(f"reports.forms: {exc}") from exc
     result = replace(settings, **values)
     if result.top < 1:
         raise SettingsError(f"reports.top must be at least 1, not {result.top}")

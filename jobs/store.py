@@ -265,9 +265,11 @@ def published_range(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, da
 
 
 UPSERT_REPORT_SQL = """
-INSERT INTO reports (period, start_on, end_on, path, created_at) VALUES (?, ?, ?, ?, ?)
+INSERT INTO reports (period, start_on, end_on, path, created_at, forms, articles)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (period, start_on) DO UPDATE SET
-    end_on = excluded.end_on, path = excluded.path, created_at = excluded.created_at
+    end_on = excluded.end_on, path = excluded.path, created_at = excluded.created_at,
+    forms = excluded.forms, articles = excluded.articles
 """
 
 
@@ -278,13 +280,15 @@ def record_report(
     end_on: date,
     path: str,
     created_at: datetime,
+    forms: str | None = None,
+    articles: int | None = None,
 ) -> None:
     """Remember a rendered report (re-rendering a period replaces its row)."""
-    con.execute(UPSERT_REPORT_SQL, [period, start_on, end_on, path, created_at])
+    con.execute(UPSERT_REPORT_SQL, [period, start_on, end_on, path, created_at, forms, articles])
 
 
 LIST_REPORTS_SQL = """
-SELECT report_id, period, start_on, end_on, path, created_at FROM reports
+SELECT report_id, period, start_on, end_on, path, created_at, forms, articles FROM reports
 ORDER BY period, start_on
 """
 
@@ -303,3 +307,98 @@ def store_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(articles, mentions) stored."""
     articles, mentions = con.execute(STORE_COUNTS_SQL).fetchall()[0]
     return int(articles), int(mentions)
+
+
+ENTITY_FORMS_SQL = """
+SELECT m.article_id, m.entity_id, e.kind, e.name, e.country, a.published_at, a.story_id,
+       m.form, count(*) AS mentions
+FROM mentions m
+JOIN articles a USING (article_id)
+JOIN entities e USING (entity_id)
+WHERE a.published_at >= ? AND a.published_at < ?
+  AND (? OR a.date_source <> 'ingested')
+GROUP BY ALL
+"""
+
+
+def read_entity_forms(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, include_undated: bool = True
+) -> pl.DataFrame:
+    """One row per (article, entity, form) published in [start, end): the mention
+    count, the entity's kind, name and country, and the article's time and story.
+    Reports apply the counting policy (which forms count) to these rows."""
+    return con.sql(ENTITY_FORMS_SQL, params=[start, end, include_undated]).pl()
+
+
+ENTITIES_SQL = "SELECT entity_id, kind, name, country FROM entities ORDER BY entity_id"
+
+
+def read_entities(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every country and leader of the gazetteer: entity_id, kind, name, country."""
+    return con.sql(ENTITIES_SQL).pl()
+
+
+MENTIONS_OF_ARTICLES_SQL = """
+SELECT m.article_id, m.entity_id, e.kind, e.country, m.form, m.field, m.start_pos, m.end_pos
+FROM mentions m
+JOIN entities e USING (entity_id)
+SEMI JOIN wanted_articles w USING (article_id)
+ORDER BY m.article_id, m.field, m.start_pos
+"""
+
+
+def read_mentions_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
+    """Every mention (no text) of the given articles, with the entity's kind and country."""
+    con.register(
+        "wanted_articles", pl.DataFrame({"article_id": article_ids}, {"article_id": pl.String})
+    )
+    try:
+        return con.sql(MENTIONS_OF_ARTICLES_SQL).pl()
+    finally:
+        con.unregister("wanted_articles")
+
+
+MENTION_WINDOWS_SQL = """
+WITH spans AS (
+    SELECT w.article_id, w.field, w.start_pos, w.end_pos,
+           greatest(w.start_pos - $width, 0) AS window_start,
+           CASE w.field WHEN 'title' THEN a.title ELSE a.text END AS body
+    FROM wanted_spans w JOIN articles a USING (article_id)
+)
+SELECT article_id, field, start_pos, end_pos, window_start,
+       substring(body, window_start + 1, end_pos - window_start + $width) AS "window",
+       length(body) AS field_length
+FROM spans
+"""
+
+
+def read_mention_windows(
+    con: duckdb.DuckDBPyConnection, spans: pl.DataFrame, width: int
+) -> pl.DataFrame:
+    """The text around each span (article_id, field, start_pos, end_pos): up to
+    ``width`` characters either side, cut out by DuckDB so whole texts never leave
+    the store. Returns the spans with window_start, window and field_length."""
+    con.register(
+        "wanted_spans", spans.select("article_id", "field", "start_pos", "end_pos").unique()
+    )
+    try:
+        return con.sql(MENTION_WINDOWS_SQL, params={"width": width}).pl()
+    finally:
+        con.unregister("wanted_spans")
+
+
+ARTICLE_CARDS_SQL = """
+SELECT a.article_id, a.url, a.title, a.published_at, a.source_id, a.date_source
+FROM articles a SEMI JOIN wanted_articles w USING (article_id)
+"""
+
+
+def read_article_cards(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
+    """Title, URL, time and source of the given articles (what a reader clicks)."""
+    con.register(
+        "wanted_articles", pl.DataFrame({"article_id": article_ids}, {"article_id": pl.String})
+    )
+    try:
+        return con.sql(ARTICLE_CARDS_SQL).pl()
+    finally:
+        con.unregister("wanted_articles")

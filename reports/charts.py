@@ -1,47 +1,48 @@
 """Charts as values: frame in, ``matplotlib.figure.Figure`` out.
 
 Figures are built with ``Figure()`` rather than pyplot, so nothing accumulates in
-global state when a scheduler renders charts for months in one process.
+global state when a scheduler renders charts for months in one process. Every
+chart's title says what is counted, over what and when; axes are labelled.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
-import matplotlib
+import matplotlib.dates as mdates
+import polars as pl
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402  (after selecting the backend)
-import polars as pl  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
-
-# Paul Tol's "muted" scheme plus grey: distinguishable with the common colour-vision
-# deficiencies, and in greyscale print through the line styles that go with it.
-PALETTE = (
-    "#332288",
-    "#88CCEE",
-    "#44AA99",
-    "#117733",
-    "#999933",
-    "#DDCC77",
-    "#CC6677",
-    "#882255",
-    "#AA4499",
-    "#777777",
+from reports.style import (
+    DPI,
+    FALLING,
+    LINESTYLES,
+    MUTED_TEXT,
+    PALETTE,
+    PERIOD_SHADE,
+    PREVIOUS,
+    RISING,
+    SIZE,
+    TREND_SIZE,
+    no_data,
+    period_label,
 )
-LINESTYLES = ("-", "--", "-.", ":")
-SIZE = (10.0, 5.0)
-DPI = 100
 
-
-def _label(period_start: date, period_end: date) -> str:
-    last = date.fromordinal(period_end.toordinal() - 1)
-    if period_start == last:
-        return period_start.isoformat()
-    return f"{period_start.isoformat()} to {last.isoformat()}"
+_NOUNS = {
+    "share": "share of articles",
+    "rolling_share": "share of articles",
+    "articles": "articles",
+    "mentions": "mentions",
+}
+_FORM_COLOURS = {
+    "name": PALETTE[0],
+    "adjective": PALETTE[2],
+    "capital": PALETTE[5],
+    "metonym": PALETTE[6],
+    "leaders": PALETTE[1],
+}
 
 
 def attention_chart(
@@ -53,97 +54,266 @@ def attention_chart(
     start: date,
     end: date,
     value: str = "share",
+    highlight: tuple[date, date] | None = None,
+    rolling: int = 1,
 ) -> Figure:
     """Lines over time for ``entity_ids``: the share of articles that mention each
-    (``value='share'``) or raw counts (``'articles'``, ``'mentions'``).
+    (``value`` 'share' or 'rolling_share') or raw counts ('articles', 'mentions'),
+    over a panel of all articles per bucket (the denominator). ``highlight`` shades
+    the report's own period.
 
-    Expects entity_id, name, bucket and the ``value`` column.
+    Expects entity_id, name, bucket, total_articles and the ``value`` column.
     """
-    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
+    fig = Figure(figsize=TREND_SIZE, dpi=DPI, layout="constrained")
+    ax, totals_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    share = value in ("share", "rolling_share")
     for i, entity_id in enumerate(entity_ids):
         series = frequencies.filter(pl.col("entity_id") == entity_id).sort("bucket")
         if series.is_empty():
             continue
         values = series[value].to_list()
-        if value == "share":
-            values = [v * 100 for v in values]
         ax.plot(
             series["bucket"].to_list(),
-            values,
+            [v * 100 for v in values] if share else values,
             label=series["name"][0],
             color=PALETTE[i % len(PALETTE)],
             linestyle=LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)],
-            marker="o" if series.height <= 40 else None,
+            marker="o" if series.height <= 60 else None,
             markersize=3,
-            linewidth=1.6,
+            linewidth=1.8,
         )
-    noun = {"share": "share of articles", "articles": "articles", "mentions": "mentions"}[value]
-    ax.set_title(f"{what}: {noun} mentioning each, per {bucket_name}, {_label(start, end)}")
-    ax.set_xlabel(f"{bucket_name} (UTC)")
-    ax.set_ylabel("% of all articles" if value == "share" else f"{noun} per {bucket_name}")
-    if value == "share":
+    smoothing = f" ({rolling}-{bucket_name} rolling average)" if rolling > 1 else ""
+    noun = _NOUNS[value]
+    ax.set_title(
+        f"{what}: {noun} mentioning each, per {bucket_name}{smoothing}, {period_label(start, end)}"
+    )
+    ax.set_ylabel("% of all articles" if share else f"{noun} per {bucket_name}")
+    if share:
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(bottom=0)
-    ax.set_xlim(mdates.date2num(start), mdates.date2num(date.fromordinal(end.toordinal() - 1)))
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    last = end - timedelta(days=1)
+    ax.set_xlim(mdates.date2num(start), mdates.date2num(last))
     ax.grid(True, alpha=0.3)
     if entity_ids:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
     else:
+        no_data(ax)
+    totals = (
+        frequencies.select("bucket", "total_articles").unique("bucket").sort("bucket")
+        if "total_articles" in frequencies.columns
+        else pl.DataFrame({"bucket": [], "total_articles": []})
+    )
+    width = 5.6 if bucket_name == "week" else 0.8
+    totals_ax.bar(
+        totals["bucket"].to_list(), totals["total_articles"].to_list(), width=width, color="#999999"
+    )
+    totals_ax.set_ylabel("all articles")
+    totals_ax.set_xlabel(f"{bucket_name} (UTC)")
+    totals_ax.grid(True, axis="y", alpha=0.3)
+    for axis in (ax, totals_ax):
+        if highlight is not None:
+            axis.axvspan(
+                mdates.date2num(highlight[0]),
+                mdates.date2num(highlight[1]),
+                color=PERIOD_SHADE,
+                zorder=0,
+                label="_period",
+            )
+    if highlight is not None:
         ax.text(
-            0.5,
-            0.5,
-            "no mentions in this period",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color="#555555",
+            mdates.date2num(highlight[0]),
+            1.0,
+            " this period",
+            transform=ax.get_xaxis_transform(),
+            va="top",
+            ha="left",
+            fontsize="small",
+            color=MUTED_TEXT,
         )
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+    totals_ax.xaxis.set_major_locator(locator)
+    totals_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     return fig
 
 
-def top_entities_chart(top: pl.DataFrame, *, what: str, start: date, end: date) -> Figure:
-    """Horizontal bars: articles mentioning each entity in the period, largest on top.
+def top_entities_chart(
+    top: pl.DataFrame, *, what: str, start: date, end: date, previous_name: str = "previous"
+) -> Figure:
+    """Horizontal bars: the share of articles mentioning each entity in the period,
+    largest on top, with a marker at its share in the previous period when known.
 
-    Expects name, articles, share.
+    Expects name, articles, share; optionally previous_share and change_previous.
     """
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
-    rows = top.sort("articles")
+    rows = top.sort("articles", "name", descending=[False, True])
     names = rows["name"].to_list()
-    counts = rows["articles"].to_list()
-    bars = ax.barh(names, counts, color=PALETTE[0])
-    for bar, share in zip(bars, rows["share"].to_list(), strict=True):
+    shares = [s * 100 for s in rows["share"].to_list()]
+    bars = ax.barh(names, shares, color=PALETTE[0], label="this period")
+    has_previous = "previous_share" in rows.columns
+    if has_previous and names:
+        ax.scatter(
+            [(s or 0.0) * 100 for s in rows["previous_share"].to_list()],
+            names,
+            marker="D",
+            color=PREVIOUS,
+            zorder=3,
+            s=28,
+            label=f"{previous_name}",
+        )
+    changes = rows["change_previous"].to_list() if "change_previous" in rows.columns else []
+    previous = [(p or 0.0) * 100 for p in rows["previous_share"].to_list()] if has_previous else []
+    for i, (bar, articles) in enumerate(zip(bars, rows["articles"].to_list(), strict=True)):
+        label = f"{bar.get_width():.0f}% · {articles} articles"
+        if changes and changes[i] is not None:
+            label += f" · {changes[i] * 100:+.0f} pts"
+        # Past the bar and past the previous period's marker, never on top of either.
+        right = max(bar.get_width(), previous[i] if previous else 0.0)
         ax.annotate(
-            f"{share:.0%}",
-            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-            xytext=(3, 0),
+            label,
+            (right, bar.get_y() + bar.get_height() / 2),
+            xytext=(8, 0),
             textcoords="offset points",
             va="center",
             fontsize="small",
         )
-    ax.set_title(f"{what}: articles mentioning each, {_label(start, end)}")
-    ax.set_xlabel("articles (label: share of all articles)")
+    ax.set_title(f"{what}, {period_label(start, end)}: share of articles mentioning each")
+    ax.set_xlabel("% of all articles in the period (label: share · articles · change in points)")
     ax.set_ylabel(what.lower())
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlim(0, max([*shares, *previous, 1.0]) * 1.45)
+    ax.grid(True, axis="x", alpha=0.3)
+    if names:
+        ax.legend(loc="lower right", frameon=False, fontsize="small")
+    else:
+        no_data(ax)
+    return fig
+
+
+def movers_chart(
+    movers: pl.DataFrame, *, start: date, end: date, baseline: str, z_min: float
+) -> Figure:
+    """Diverging bars: each significant mover's change in share of articles against
+    its trailing baseline, rising in blue, falling in orange.
+
+    Expects name, share, baseline_share, change_baseline, z_baseline, mover.
+    """
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    rows = movers.sort("change_baseline")
+    names = rows["name"].to_list()
+    changes = [c * 100 for c in rows["change_baseline"].to_list()]
+    colours = [RISING if m == "rising" else FALLING for m in rows["mover"].to_list()]
+    bars = ax.barh(names, changes, color=colours)
+    for bar, row in zip(bars, rows.iter_rows(named=True), strict=True):
+        width = bar.get_width()
+        ax.annotate(
+            f"{row['baseline_share']:.0%} → {row['share']:.0%} (z = {row['z_baseline']:.1f})",
+            (width, bar.get_y() + bar.get_height() / 2),
+            xytext=(6 if width >= 0 else -6, 0),
+            textcoords="offset points",
+            ha="left" if width >= 0 else "right",
+            va="center",
+            fontsize="small",
+        )
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_title(
+        f"Movers, {period_label(start, end)}: change in share of articles "
+        f"against {baseline} (|z| ≥ {z_min:g})"
+    )
+    ax.set_xlabel("change in share of articles (percentage points)")
+    ax.set_ylabel("country or leader")
+    limit = max([abs(c) for c in changes] + [5.0]) * 1.6
+    ax.set_xlim(-limit if any(c < 0 for c in changes) else -limit * 0.15, limit)
     ax.grid(True, axis="x", alpha=0.3)
     if not names:
-        ax.text(
-            0.5,
-            0.5,
-            "no mentions in this period",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color="#555555",
+        no_data(ax, "no significant movers in this period")
+    else:
+        from matplotlib.patches import Patch
+
+        present = set(rows["mover"].to_list())
+        handles = [
+            Patch(color=colour, label=direction)
+            for direction, colour in (("rising", RISING), ("falling", FALLING))
+            if direction in present
+        ]
+        ax.legend(
+            handles=handles,
+            loc="lower right",
+            frameon=False,
+            fontsize="small",
         )
     return fig
 
 
+def forms_chart(split: pl.DataFrame, *, start: date, end: date, labels: dict[str, str]) -> Figure:
+    """Stacked horizontal bars, one per country, each 100%: how the country's
+    mentions split by form (name, adjective, capital, metonym, its leaders), the
+    total mentions written at the end; forms that do not count are hatched.
+
+    Expects entity_id, name, form, mentions, counted (one row per entity and form).
+    """
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    order = split.select("entity_id", "name").unique("entity_id", maintain_order=True)
+    names = list(reversed(order["name"].to_list()))
+    ids = list(reversed(order["entity_id"].to_list()))
+    totals = split.group_by("entity_id").agg(pl.col("mentions").sum())
+    total_by_id = dict(
+        zip(totals["entity_id"].to_list(), totals["mentions"].to_list(), strict=True)
+    )
+    left = [0.0] * len(ids)
+    for form in split["form"].unique(maintain_order=True).to_list():
+        rows = split.filter(pl.col("form") == form)
+        by_id = dict(zip(rows["entity_id"].to_list(), rows["mentions"].to_list(), strict=True))
+        counted = bool(rows["counted"].any())
+        values = [
+            100.0 * by_id.get(e, 0) / total_by_id[e] if total_by_id.get(e) else 0.0 for e in ids
+        ]
+        ax.barh(
+            names,
+            values,
+            left=left,
+            color=_FORM_COLOURS.get(form, "#BBBBBB"),
+            hatch=None if counted else "//",
+            edgecolor="white" if counted else "#333333",
+            linewidth=0.5,
+            label=labels.get(form, form) + ("" if counted else " (not counted)"),
+        )
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    for name, entity_id in zip(names, ids, strict=True):
+        ax.annotate(
+            f"{total_by_id.get(entity_id, 0):,} mentions",
+            (100.0, name),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
+    ax.set_title(
+        f"How each top country was mentioned, {period_label(start, end)}: "
+        "share of its mentions by form"
+    )
+    ax.set_xlabel("% of the country's mentions (label: all its mentions)")
+    ax.set_ylabel("country")
+    ax.set_xlim(0, 122)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.grid(True, axis="x", alpha=0.3)
+    if ids:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    else:
+        no_data(ax)
+    return fig
+
+
 def save_chart(fig: Figure, path: Path) -> Path:
-    """Write a figure as PNG (the format from the suffix) and return the path."""
+    """Write a figure as PNG (the format from the suffix) and return the path.
+
+    The layout computed for this file is kept: saving the figure again (into the
+    PDF) then skips the layout pass, which costs as much as drawing.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
+    fig.set_layout_engine("none")
     return path

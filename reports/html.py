@@ -1,15 +1,18 @@
 """Report and index pages as strings, from Jinja2 templates with autoescaping on.
 
-Titles and snippets come from articles, which are untrusted: they are only ever
-inserted through the template engine, which escapes them.
+Titles, URLs and snippets come from articles, which are untrusted: they are only ever
+inserted through the template engine, which escapes them; a URL becomes a link only
+when it is http(s); and each page forbids scripts with a Content-Security-Policy.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 _ENV = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -18,6 +21,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_NAV = re.compile(r"<!-- nav -->.*?<!-- /nav -->", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -28,16 +32,78 @@ class Chart:
     csv: str
     title: str
     alt: str
+    caption: str = ""
+    width: int = 1000
+    height: int = 500
 
 
 @dataclass(frozen=True)
 class Table:
-    """A small table on a page (top entities)."""
+    """A small table on a page; every column after the first is numeric."""
 
     title: str
     columns: list[str]
     rows: list[list[object]]
     csv: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of the report with its charts and tables."""
+
+    anchor: str
+    title: str
+    intro: str
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a quoted sentence; ``mark`` highlights a counted mention."""
+
+    text: str
+    mark: bool
+
+
+@dataclass(frozen=True)
+class EvidenceArticle:
+    """One article behind a number: where it is, and the sentences that count."""
+
+    title: str
+    href: str | None
+    location: str
+    published_at: datetime
+    mentions: int
+    quotes: list[list[Part]]
+
+
+@dataclass(frozen=True)
+class EvidenceGroup:
+    """The articles behind one mover or spike."""
+
+    anchor: str
+    heading: str
+    reason: str
+    total_articles: int
+    articles: list[EvidenceArticle]
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Nav:
+    """The links between reports of one period length; rewritten as reports are added."""
+
+    period: str
+    index: str = "../../index.html"
+    previous: Link | None = None
+    next: Link | None = None
 
 
 @dataclass(frozen=True)
@@ -51,11 +117,12 @@ class ReportPage:
     articles: int
     stories: int
     undated_articles: int
-    charts: list[Chart]
-    tables: list[Table]
-    previous: str | None = None
-    next: str | None = None
-    index: str = "../../index.html"
+    counting: str
+    summary: list[str]
+    sections: list[Section]
+    evidence: list[EvidenceGroup]
+    nav: Nav
+    pdf: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -74,11 +141,36 @@ class IndexEntry:
     end_on: date
     href: str
     created_at: datetime
+    pdf: str | None = None
+    articles: int | None = None
+    forms: str | None = None
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if a browser may follow it from a report (http or https), else None:
+    a ``javascript:`` or ``data:`` URL from an article must never become a link."""
+    if not url:
+        return None
+    candidate = url.strip()
+    if re.match(r"(?i)^https?://[^\s]+$", candidate):
+        return candidate
+    return None
+
+
+def render_nav(nav: Nav) -> Markup:
+    """The navigation block of a report page, between its markers."""
+    return Markup(_ENV.get_template("nav.html.j2").render(nav=nav).strip())
+
+
+def replace_nav(html: str, nav: Nav) -> str:
+    """A report page's HTML with every navigation block replaced by ``nav``'s."""
+    block = str(render_nav(nav))
+    return _NAV.sub(lambda _: block, html)
 
 
 def render_report(page: ReportPage) -> str:
     """The HTML of one report page."""
-    return _ENV.get_template("report.html.j2").render(page=page)
+    return _ENV.get_template("report.html.j2").render(page=page, nav=render_nav(page.nav))
 
 
 def render_index(entries: list[IndexEntry], generated_at: datetime) -> str:

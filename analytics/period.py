@@ -1,0 +1,224 @@
+"""Everything one period's report shows, computed as frames from the stored rows.
+
+The report job reads rows from the store for the trend window (which covers the
+period, the previous period and the trailing baseline), and this module turns them
+into the numbers behind every chart and table; nothing here draws or writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from analytics.comentions import comention_matrix, comention_pairs, strongest_pairs
+from analytics.evidence import evidence_articles
+from analytics.forms import article_entities, counted_rows, form_split
+from analytics.frequencies import as_datetime, entity_frequencies, every_for, top_entities
+from analytics.trends import movers, period_changes, rolling_attention, spikes
+
+# How far back each report looks (in periods), at what grain its trend charts are
+# drawn, how many grain buckets a rolling average spans, how many periods make the
+# trailing baseline movers are measured against, and how many grain buckets before
+# a bucket a spike is measured against.
+WINDOWS = {"day": (30, "day"), "week": (12, "day"), "month": (12, "week")}
+ROLLING = {"day": 7, "week": 1}
+BASELINE = {"day": 28, "week": 8, "month": 6}
+SPIKE_WINDOW = {"day": 7, "week": 4}
+HEATMAP = {"country": 8, "leader": 4}
+EVIDENCE_SPIKES = 6
+EVIDENCE_ARTICLES = 3
+
+
+@dataclass(frozen=True)
+class PeriodAnalysis:
+    """The frames of one report. Shares are of all articles of the bucket or period."""
+
+    period: str
+    grain: str
+    start: date
+    end: date
+    trend_start: date
+    articles: int
+    stories: int
+    counted: pl.DataFrame
+    trend: pl.DataFrame
+    changes: pl.DataFrame
+    movers: pl.DataFrame
+    spikes: pl.DataFrame
+    top: dict[str, pl.DataFrame]
+    pairs: pl.DataFrame
+    strongest: pl.DataFrame
+    matrix: pl.DataFrame
+    forms: pl.DataFrame
+    world: pl.DataFrame
+    targets: pl.DataFrame
+    evidence: pl.DataFrame
+
+    @property
+    def rolling(self) -> int:
+        """Grain buckets in the trend charts' rolling average (1: none)."""
+        return ROLLING.get(self.grain, 1)
+
+
+def analyse_period(
+    entity_forms: pl.DataFrame,
+    articles: pl.DataFrame,
+    entities: pl.DataFrame,
+    *,
+    forms: tuple[str, ...],
+    period: str,
+    start: date,
+    end: date,
+    trend_start: date,
+    top: int,
+) -> PeriodAnalysis:
+    """The analysis of the period [start, end) with the trend window from trend_start.
+
+    ``entity_forms`` has one row per (article, entity, form) of the window: article_id,
+    entity_id, kind, name, country, published_at, story_id, form, mentions.
+    ``articles`` has every article of the window (article_id, published_at,
+    story_id). ``entities`` has entity_id, kind, name, country. ``forms`` is the
+    counting policy (see ``analytics.forms``).
+    """
+    _, grain = WINDOWS[period]
+    counted = article_entities(counted_rows(entity_forms, entities, forms))
+    since = pl.col("published_at") >= as_datetime(start)
+    period_articles = articles.filter(since)
+    period_counted = counted.filter(since)
+    total = period_articles.height
+
+    fine = entity_frequencies(counted, articles, every_for(grain), trend_start, end)
+    trend = rolling_attention(fine, ROLLING.get(grain, 1))
+    coarse = entity_frequencies(counted, articles, every_for(period), trend_start, end)
+    changes = period_changes(coarse, start, BASELINE[period])
+    current = coarse.filter(pl.col("bucket") == start)
+    change_columns = [
+        "entity_id",
+        "previous_share",
+        "change_previous",
+        "z_previous",
+        "baseline_share",
+        "ratio_baseline",
+        "z_baseline",
+        "mover",
+    ]
+    tops = {
+        kind: top_entities(current, kind, top).join(
+            changes.select(change_columns), on="entity_id", how="left", maintain_order="left"
+        )
+        for kind in ("country", "leader")
+    }
+    found_spikes = (
+        spikes(fine, start, end, SPIKE_WINDOW[grain])
+        if grain != period
+        else fine.clear().select("entity_id", "kind", "name", "bucket")
+    )
+    if grain != period:
+        found_spikes = found_spikes.head(EVIDENCE_SPIKES)
+
+    pairs = comention_pairs(period_counted, total)
+    home = entities.select("entity_id", "country")
+    strongest = strongest_pairs(pairs, top, countries=home)
+    heat_ids = [
+        e
+        for kind, n in HEATMAP.items()
+        for e in top_entities(current, kind, n)["entity_id"].to_list()
+    ]
+    matrix = comention_matrix(period_counted, heat_ids, total)
+    split = form_split(
+        entity_forms.filter(since), tops["country"]["entity_id"].to_list(), forms, total
+    )
+    world = (
+        current.filter(pl.col("kind") == "country")
+        .select("entity_id", "name", "articles", "mentions", "share")
+        .sort(["articles", "entity_id"], descending=[True, False])
+    )
+    found_movers = movers(changes, top)
+    targets = _targets(found_movers, found_spikes, start, end, grain, period)
+    evidence = evidence_articles(period_counted, targets, EVIDENCE_ARTICLES)
+    return PeriodAnalysis(
+        period=period,
+        grain=grain,
+        start=start,
+        end=end,
+        trend_start=trend_start,
+        articles=total,
+        stories=period_articles["story_id"].n_unique(),
+        counted=period_counted,
+        trend=trend,
+        changes=changes,
+        movers=found_movers,
+        spikes=found_spikes,
+        top=tops,
+        pairs=pairs,
+        strongest=strongest,
+        matrix=matrix,
+        forms=split,
+        world=world,
+        targets=targets,
+        evidence=evidence,
+    )
+
+
+TARGET_SCHEMA: dict[str, pl.DataType] = {
+    "target_id": pl.Int64(),
+    "entity_id": pl.String(),
+    "name": pl.String(),
+    "kind": pl.String(),
+    "reason": pl.String(),
+    "start_at": pl.Datetime("us"),
+    "end_at": pl.Datetime("us"),
+    "share": pl.Float64(),
+    "baseline_share": pl.Float64(),
+    "z": pl.Float64(),
+}
+
+
+def _targets(
+    found_movers: pl.DataFrame,
+    found_spikes: pl.DataFrame,
+    start: date,
+    end: date,
+    grain: str,
+    period: str,
+) -> pl.DataFrame:
+    """What needs evidence: each rising mover over the whole period, then each spike
+    over its bucket (cut to the period)."""
+    rising = found_movers.filter(pl.col("mover") == "rising").select(
+        "entity_id",
+        "name",
+        "kind",
+        reason=pl.lit("mover"),
+        start_at=pl.lit(as_datetime(start)),
+        end_at=pl.lit(as_datetime(end)),
+        share="share",
+        baseline_share="baseline_share",
+        z="z_baseline",
+    )
+    parts = [rising]
+    if grain != period and not found_spikes.is_empty():
+        parts.append(
+            found_spikes.select(
+                "entity_id",
+                "name",
+                "kind",
+                reason=pl.lit("spike"),
+                start_at=pl.col("bucket").cast(pl.Datetime("us")),
+                end_at=pl.min_horizontal(
+                    pl.col("bucket").dt.offset_by(every_for(grain)).cast(pl.Datetime("us")),
+                    pl.lit(as_datetime(end)),
+                ),
+                share="share",
+                baseline_share="baseline_share",
+                z="z",
+            )
+        )
+    frame = pl.concat([p.cast({"start_at": pl.Datetime("us")}) for p in parts], how="vertical")
+    return (
+        frame.with_row_index("target_id")
+        .cast({"target_id": pl.Int64})
+        .select(list(TARGET_SCHEMA))
+        .cast(pl.Schema(TARGET_SCHEMA))
+    )

@@ -1,0 +1,66 @@
+"""What every chart shares: colour-blind-safe palettes, sizes, date labels, empty states.
+
+Colours are Paul Tol's schemes: "muted" for categories (distinguishable with the
+common colour-vision deficiencies; lines also change style after ten), "vibrant"
+blue/orange for up/down, and matplotlib's cividis (made for colour-blind readers)
+for the map's sequential scale (reversed: darker means more).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.axes import Axes  # noqa: E402  (after selecting the backend)
+
+PALETTE = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#777777",
+)
+LINESTYLES = ("-", "--", "-.", ":")
+RISING = "#0077BB"
+FALLING = "#EE7733"
+PREVIOUS = "#EE7733"
+MUTED_TEXT = "#555555"
+PERIOD_SHADE = "#E8E8E8"
+SEQUENTIAL = "cividis_r"  # light for little attention, dark for much
+DPI = 100
+SIZE = (10.0, 5.0)
+TREND_SIZE = (10.0, 6.0)
+SQUARE_SIZE = (9.0, 8.0)
+MAP_SIZE = (11.0, 6.5)
+
+
+def period_label(start: date, end: date) -> str:
+    """'2022-03-01 to 2022-03-31' for [start, end); one day is just that day."""
+    last = end - timedelta(days=1)
+    if start == last:
+        return start.isoformat()
+    if start.day == 1 and (last + timedelta(days=1)).day == 1 and start.month == last.month:
+        return start.strftime("%B %Y")
+    return f"{start.isoformat()} to {last.isoformat()}"
+
+
+def no_data(ax: Axes, text: str = "no mentions in this period") -> None:
+    """Say so in the middle of an empty chart, instead of leaving it blank."""
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=MUTED_TEXT,
+        fontsize="large",
+    )
