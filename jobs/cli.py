@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 import duckdb
 
+from analytics.forms import parse_forms
 from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
 from jobs.ingest import run_ingest
@@ -28,6 +29,7 @@ from jobs.pipeline import run_main
 from jobs.report import NoDataError, run_report
 from jobs.runs import recorded_run
 from jobs.seeds import SeedError
+from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources import BadInput, SourceError
 
@@ -344,19 +346,34 @@ def sql(
     help="A day inside the period (default: the last complete period).",
 )
 @click.option("--latest", is_flag=True, help="The period of the newest article.")
+@click.option(
+    "--forms",
+    default=None,
+    metavar="FORMS",
+    help=(
+        "Which mentions count for a country, comma-separated: name, adjective, capital, "
+        "metonym, leaders (a leader's mentions also count for their country), or all. "
+        "Default: [reports] forms, else name,adjective,capital,metonym."
+    ),
+)
 @click.pass_context
 @friendly_errors
-def report(ctx: click.Context, period: str | None, at: Any, latest: bool) -> None:
-    """Render the charts and page of one period, update the index; print the page's path.
+def report(
+    ctx: click.Context, period: str | None, at: Any, latest: bool, forms: str | None
+) -> None:
+    """Render the charts, page and PDF of one period, update the index and the
+    previous/next links; print the page's path.
 
     \b
     Example:
         mentions report --period week --at 2022-03-01
+        mentions report --period month --at 2022-03-01 --forms name,leaders
     """
     settings = _settings(ctx)
     day: date | None = at.date() if at is not None else None
+    counted = parse_forms(forms) if forms is not None else None
     with recorded_run(settings, "report") as record:
-        result = run_report(settings, period, day, latest=latest)
+        result = run_report(settings, period, day, latest=latest, forms=counted)
         record.counts = {"articles_seen": result.articles}
         record.message = str(result.path)
     click.echo(str(result.path))
@@ -372,14 +389,17 @@ def serve(ctx: click.Context, port: int) -> None:
     Example:
         mentions serve --port 8000
     """
-    import http.server
-
     settings = _settings(ctx)
     folder = settings.reports_dir
-    if not folder.is_dir():
-        raise click.ClickException(f'{folder} does not exist yet. Run "mentions run" first.')
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = report_server(folder, port)
+    except ReportsMissingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve on 127.0.0.1:{port}: {exc.strerror}. Try another --port."
+        ) from exc
+    with server:
         click.echo(f"serving {folder} on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
         try:
             server.serve_forever()

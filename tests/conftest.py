@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,10 @@ CHART_SIZES = {
 }
 
 
-def assert_chart_image(path: Path, size: tuple[int, int]) -> None:
-    """``path`` is a valid PNG of ``size`` pixels with real contrast (not blank)."""
+def assert_chart_image(path: Path, size: tuple[int, int], busy: bool = True) -> None:
+    """``path`` is a valid PNG of ``size`` pixels with real contrast (not blank) and,
+    when ``busy``, no single colour covering nearly all of it (an empty chart is
+    mostly background but still has its title, axes and note)."""
     with Image.open(path) as image:
         assert image.format == "PNG", path
         image.verify()
@@ -67,4 +70,82 @@ def assert_chart_image(path: Path, size: tuple[int, int]) -> None:
         assert darkest < 100 < lightest, f"{path.name} looks blank"
         histogram = grey.histogram()
         background = max(histogram) / sum(histogram)
-        assert background < 0.97, f"{path.name} is {background:.0%} one colour"
+        if busy:
+            assert background < 0.97, f"{path.name} is {background:.0%} one colour"
+
+
+# A small corpus whose report numbers are computed by hand in tests/test_report.py:
+# January and February 2022 (8 articles each) are the baseline, March (10) the period.
+_MARCH = [
+    (
+        "Russia attacks Ukraine",
+        "Russia attacked Ukraine on Tuesday. Russian troops crossed the border. "
+        "Vladimir Putin spoke in Moscow.",
+    ),
+    (
+        "<script>alert('owned')</script> $x$ Ukraine update",
+        "Ukraine asked for help. Russia denied it.",
+    ),
+    *[
+        (f"Day {day} of the war", "Russia and Ukraine exchanged fire. Vladimir Putin said nothing.")
+        for day in range(3, 7)
+    ],
+    ("Kremlin statement", "The Kremlin denied it. Ukraine disagreed."),
+    ("Putin interview", "Vladimir Putin gave an interview. Ukraine was the topic."),
+    ("France calls for calm", "France called for calm."),
+    ("Markets", "Markets were calm."),
+]
+_JANUARY = [
+    ("Russia note", "Russia said little."),
+    *[("Paris meeting", "France and the United States met.")] * 3,
+    *[("Markets", "Markets were calm.")] * 4,
+]
+_FEBRUARY = [
+    *[("Paris meeting", "France and the United States met.")] * 3,
+    ("Statement", "The United States spoke."),
+    *[("Markets", "Markets were calm.")] * 4,
+]
+
+
+def write_report_corpus(path: Path) -> Path:
+    """Write the small corpus as JSONL (one distinct text per article) and return it."""
+    lines = []
+    for month, articles in ((1, _JANUARY), (2, _FEBRUARY), (3, _MARCH)):
+        for i, (title, text) in enumerate(articles, start=1):
+            url = f"https://news.example/{month}/{i}"
+            if month == 3 and i == 2:
+                url = "javascript:alert('owned')"
+            lines.append(
+                json.dumps(
+                    {
+                        "id": f"m{month}-{i}",
+                        "url": url,
+                        "title": title,
+                        # A numbered sentence keeps repeated texts distinct articles.
+                        "text": f"{text}\n\nItem {month}.{i}.",
+                        "published": f"2022-{month:02d}-{i + 1:02d}T12:00:00Z",
+                    }
+                )
+            )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def load_report_corpus(folder: Path) -> Settings:
+    """Settings for a new database in ``folder`` holding the small report corpus."""
+    from jobs.ingest import run_ingest
+    from jobs.settings import SourceConfig
+
+    settings = load_settings(
+        None, environ={}, db_path=folder / "mentions.duckdb", reports_dir=folder / "reports"
+    )
+    corpus = write_report_corpus(folder / "corpus.jsonl")
+    result = run_ingest(settings, [SourceConfig(name="corpus", location=str(corpus))])
+    assert result.articles_new == 26, result
+    return settings
+
+
+@pytest.fixture
+def report_settings(tmp_path: Path) -> Settings:
+    """Settings whose database holds the small report corpus."""
+    return load_report_corpus(tmp_path)
