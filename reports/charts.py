@@ -72,9 +72,15 @@ def attention_chart(
         if series.is_empty():
             continue
         values = series[value].to_list()
+        if share and "total_articles" in series.columns:
+            # A bucket without any article has no share at all: a gap, not a 0%.
+            empty = [t == 0 for t in series["total_articles"].to_list()]
+            values = [float("nan") if e else v * 100 for v, e in zip(values, empty, strict=True)]
+        elif share:
+            values = [v * 100 for v in values]
         ax.plot(
             series["bucket"].to_list(),
-            [v * 100 for v in values] if share else values,
+            values,
             label=series["name"][0],
             color=PALETTE[i % len(PALETTE)],
             linestyle=LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)],

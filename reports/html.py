@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+
+from reports.style import period_label
 
 _ENV = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -130,6 +132,11 @@ class ReportPage:
         if self.start_on == self.end_on:
             return self.start_on.isoformat()
         return f"{self.start_on.isoformat()} to {self.end_on.isoformat()}"
+
+    @property
+    def title_label(self) -> str:
+        """'March 2022' for a calendar month, else the dates."""
+        return period_label(self.start_on, self.end_on + timedelta(days=1))
 
 
 @dataclass(frozen=True)
