@@ -120,3 +120,24 @@ def test_report_for_a_past_period(settings: Settings, tmp_path: Path) -> None:
     assert result.stdout.strip().endswith("week/2022-02-28/index.html")
     html = Path(result.stdout.strip()).read_text(encoding="utf-8")
     assert "1 articles" in html and "Russia" in html
+
+
+def test_report_forms_option_is_validated_and_recorded(report_settings: Settings) -> None:
+    bad = _invoke(report_settings, "report", "--period", "month", "--at", "2022-03-01",
+                  "--forms", "name,nickname")  # fmt: skip
+    assert bad.exit_code == 1
+    assert "Error: unknown form(s) 'nickname'; use name, adjective" in bad.output
+    good = _invoke(report_settings, "report", "--period", "month", "--at", "2022-03-01",
+                   "--forms", "name")  # fmt: skip
+    assert good.exit_code == 0, good.output
+    assert good.stdout.strip().endswith("month/2022-03-01/index.html")
+    recorded = _invoke(
+        report_settings, "sql", "--csv", "select period, forms, articles from reports"
+    )
+    assert recorded.stdout.splitlines()[1:] == ["month,name,10"]
+
+
+def test_serve_refuses_a_missing_folder(settings: Settings) -> None:
+    result = _invoke(settings, "serve", "--port", "0")
+    assert result.exit_code == 1
+    assert 'does not exist yet. Run "mentions run" or "mentions report" first.' in result.output

@@ -53,3 +53,14 @@ def test_bad_config_is_named(tmp_path: Path, content: str, message: str) -> None
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_forms_from_toml_and_environment_are_validated(tmp_path: Path) -> None:
+    config = tmp_path / "mentions.toml"
+    config.write_text('[reports]\nforms = ["name", "leaders"]\n', encoding="utf-8")
+    assert load_settings(config, environ={}).forms == ("name", "leaders")
+    env = {"MENTIONS_FORMS": "adjective,name"}
+    assert load_settings(None, environ=env).forms == ("name", "adjective")
+    config.write_text('[reports]\nforms = ["name", "nickname"]\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="reports.forms: unknown form\\(s\\) 'nickname'"):
+        load_settings(config, environ={})
