@@ -159,7 +159,21 @@ def _open(tools: DevTools, url: str) -> dict[str, Any]:
                deviceScaleFactor=1, mobile=False)  # fmt: skip
     tools.call("Page.navigate", url=url)
     tools.wait_for("Page.loadEventFired")
+    # A late event of the page before may have been taken for this one: wait until
+    # this very document has loaded.
+    deadline = time.monotonic() + 30
+    while True:
+        probe = tools.call(
+            "Runtime.evaluate",
+            expression="document.readyState + ' ' + location.href",
+            returnByValue=True,
+        )
+        if probe["result"].get("value") == f"complete {url}":
+            break
+        assert time.monotonic() < deadline, f"{url} did not finish loading: {probe}"
+        time.sleep(0.05)
     result = tools.call("Runtime.evaluate", expression=IMAGES_JS, returnByValue=True)
+    assert "value" in result["result"], f"evaluating on {url}: {result}"
     state: dict[str, Any] = json.loads(result["result"]["value"])
     return state
 
