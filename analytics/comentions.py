@@ -106,7 +106,9 @@ def comention_matrix(
     """
     require_columns(article_entities, {"article_id", "entity_id", "name"})
     rows = article_entities.filter(pl.col("entity_id").is_in(entity_ids))
-    order = pl.DataFrame({"entity_id": entity_ids}).with_row_index("_i")
+    order = pl.DataFrame({"entity_id": entity_ids}, schema={"entity_id": pl.String}).with_row_index(
+        "_i"
+    )
     ids = (
         order.join(rows.select("entity_id", "name").unique("entity_id"), on="entity_id", how="left")
         .join(

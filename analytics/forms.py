@@ -150,7 +150,7 @@ def form_split(
         mentions=pl.col("mentions").sum().cast(pl.Int64),
         articles=pl.col("article_id").n_unique().cast(pl.Int64),
     )
-    grid = pl.DataFrame({"entity_id": entity_ids}).join(
+    grid = pl.DataFrame({"entity_id": entity_ids}, schema={"entity_id": pl.String}).join(
         pl.DataFrame({"form": list(ALL_FORMS)}), how="cross"
     )
     order = {e: i for i, e in enumerate(entity_ids)}
