@@ -273,6 +273,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         FROM mentions m JOIN entities e USING (entity_id);
         """,
     ),
+    (
+        "0005_latest_job_runs",
+        """
+        CREATE VIEW latest_job_runs AS
+        SELECT * FROM job_runs
+        QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC, run_id DESC) = 1;
+        COMMENT ON VIEW latest_job_runs IS 'The newest run of every job: did last night''s ingest work?';
+        """,
+    ),
 )
 
 MIGRATIONS_TABLE_SQL = """

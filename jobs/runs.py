@@ -32,7 +32,8 @@ class RunRecord:
 
 @contextmanager
 def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
-    """Record a job run: a 'running' row first, then 'ok' or 'failed' with the error.
+    """Record a job run: a 'running' row first, then 'ok', 'failed' or 'skipped' (the
+    database stayed busy) with the error.
 
     A run that cannot even open the database (held by a reader for the whole
     wait) is re-raised; the caller decides whether that is a skipped run.
@@ -44,7 +45,11 @@ def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
     try:
         yield record
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        status = "failed"
+        if isinstance(exc, KeyboardInterrupt):
+            status = "interrupted"
+        elif isinstance(exc, DatabaseBusyError):
+            status = "skipped"  # held by a reader for the whole wait; the next run catches up
         _finish(settings, record, status, record.message or f"{type(exc).__name__}: {exc}")
         raise
     _finish(settings, record, "ok", record.message)

@@ -303,3 +303,33 @@ def store_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(articles, mentions) stored."""
     articles, mentions = con.execute(STORE_COUNTS_SQL).fetchall()[0]
     return int(articles), int(mentions)
+
+
+# The scheduler's queries: watermarks for catch-up, and the last outcome of each job.
+
+LAST_COMPLETE_REPORT_SQL = """
+SELECT max(start_on) FROM reports
+WHERE period = ? AND created_at >= CAST(end_on AS TIMESTAMP) + INTERVAL 1 DAY
+"""
+
+
+def last_complete_report(con: duckdb.DuckDBPyConnection, period: str) -> date | None:
+    """The start of the newest ``period`` report rendered after its period had ended
+    (a report rendered mid-period is incomplete and does not count)."""
+    row = con.execute(LAST_COMPLETE_REPORT_SQL, [period]).fetchall()[0]
+    value: date | None = row[0]
+    return value
+
+
+LATEST_JOB_RUNS_SQL = """
+SELECT job, run_id, started_at, finished_at, status, articles_seen, articles_new,
+       mentions_new, errors, message
+FROM job_runs
+QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC, run_id DESC) = 1
+ORDER BY job
+"""
+
+
+def latest_job_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The newest row of ``job_runs`` for every job name."""
+    return con.sql(LATEST_JOB_RUNS_SQL).pl()

@@ -1,0 +1,166 @@
+"""``mentions schedule``: the APScheduler 3.x wiring, in the foreground, for months.
+
+- Jobs come from ``[[jobs]]`` in ``mentions.toml`` (or the defaults in ``job_specs``),
+  in a MemoryJobStore: catch-up state lives in the database (the ``reports``
+  watermark), never in a pickled job store.
+- One worker thread: runs never overlap inside the process, so the database is only
+  ever opened by one job at a time, always read-write (DuckDB refuses a read-only and
+  a read-write connection to one file in one process). Each job also has
+  ``max_instances=1``, ``coalesce=True`` and an explicit ``misfire_grace_time``.
+- SIGTERM / SIGINT: the handler only sets an event; a stopper thread shuts the
+  scheduler down, which waits for the running job to commit (queued ones do not
+  start), and the process exits 0. A second signal exits at once: DuckDB rolls back
+  the open transaction, and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from jobs.catch_up import report_starts
+from jobs.db import DatabaseBusyError, connect, ensure_schema
+from jobs.job_runner import JobRunner
+from jobs.settings import Settings
+from jobs.store import last_complete_report
+
+log = logging.getLogger(__name__)
+
+# Immediate runs at start are spaced by this much so they run in declaration order.
+_START_SPACING = timedelta(milliseconds=1)
+
+
+def build_scheduler(
+    settings: Settings,
+    runner: JobRunner | None = None,
+    *,
+    run_now: Collection[str] = (),
+    now: datetime | None = None,
+) -> BlockingScheduler:
+    """The scheduler with every declared job, not started.
+
+    Jobs with ``run_on_start`` and those named in ``run_now`` (reports missed while
+    the scheduler was stopped) first run at ``now``; the rest at their trigger's time.
+    """
+    runner = runner or JobRunner(settings)
+    scheduler = BlockingScheduler(
+        timezone=UTC,
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1},
+    )
+    start = (now or datetime.now(UTC)).astimezone(UTC)
+    immediate = 0
+    for spec in runner.specs.values():
+        if spec.note:
+            log.warning("%s", spec.note)
+        options = {}
+        if spec.run_on_start or spec.name in run_now:
+            options["next_run_time"] = start + immediate * _START_SPACING
+            immediate += 1
+        scheduler.add_job(
+            runner.run,
+            trigger=spec.trigger,
+            args=[spec.name],
+            id=spec.name,
+            name=spec.name,
+            misfire_grace_time=max(1, int(spec.grace.total_seconds())),
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+            **options,
+        )
+    scheduler.add_listener(runner.on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+    return scheduler
+
+
+def missed_reports(settings: Settings, runner: JobRunner, now: datetime) -> dict[str, int]:
+    """Report jobs with periods that ended while no scheduler ran: name -> how many.
+
+    A period counts as missed only after some complete report of that length exists;
+    a fresh database waits for the first regular run instead of rendering at once.
+    """
+    specs = [s for s in runner.specs.values() if s.kind == "report" and s.catch_up]
+    if not specs:
+        return {}
+    missed: dict[str, int] = {}
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        ensure_schema(con)
+        for spec in specs:
+            assert spec.period is not None
+            watermark = last_complete_report(con, spec.period)
+            if watermark is not None:
+                due = report_starts(spec.period, watermark, now)
+                if due:
+                    missed[spec.name] = len(due)
+    return missed
+
+
+@dataclass
+class _Stopper:
+    """Turns the first SIGTERM/SIGINT into a clean shutdown, a second into an exit."""
+
+    runner: JobRunner
+    scheduler: BlockingScheduler
+    requested: threading.Event
+    signals: int = 0
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        # Only async-signal-safe work here: the main thread may hold any scheduler lock.
+        self.signals += 1
+        if self.signals > 1:
+            os.write(2, b"second signal: exiting now; the open transaction is rolled back\n")
+            os._exit(128 + signum)
+        self.requested.set()
+
+    def wait_and_stop(self) -> None:
+        self.requested.wait()
+        self.runner.stopping.set()
+        log.info("stopping: waiting for the running job to finish")
+        self.scheduler.shutdown(wait=True)
+
+
+def run_scheduler(settings: Settings, runner: JobRunner | None = None) -> None:
+    """Run the scheduler in the foreground until SIGTERM or SIGINT; returns when the
+    running job (if any) has finished."""
+    runner = runner or JobRunner(settings)
+    now = runner.clock()
+    try:
+        missed = missed_reports(settings, runner, now)
+    except DatabaseBusyError as exc:
+        log.warning("could not look for missed reports (%s); the next runs catch up", exc)
+        missed = {}
+    for name, count in missed.items():
+        log.info("job %s: %d period(s) missed while stopped; catching up now", name, count)
+    scheduler = build_scheduler(settings, runner, run_now=missed)
+    stopper = _Stopper(runner, scheduler, threading.Event())
+    previous = {sig: signal.signal(sig, stopper.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    thread = threading.Thread(target=stopper.wait_and_stop, name="mentions-stopper", daemon=True)
+    thread.start()
+    log.info(
+        "scheduler started with %d jobs (%s) on %s; SIGTERM or Ctrl-C stops it",
+        len(runner.specs),
+        ", ".join(f"{s.name}: {s.schedule}" for s in runner.specs.values()),
+        settings.db_path,
+    )
+    try:
+        scheduler.start()
+        thread.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    unwritten = runner.flush_skips()
+    if unwritten:
+        log.error("%d skipped runs could not be recorded: the database stayed busy", unwritten)
+    log.info("scheduler stopped")
