@@ -273,6 +273,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         FROM mentions m JOIN entities e USING (entity_id);
         """,
     ),
+    (
+        "0004_article_site_name",
+        """
+        ALTER TABLE articles ADD COLUMN site_name VARCHAR;
+        COMMENT ON COLUMN articles.site_name IS 'The outlet as the source names it (feed title, page site name, dump source field); NULL if unknown.';
+        """,
+    ),
 )
 
 MIGRATIONS_TABLE_SQL = """

@@ -12,8 +12,8 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import duckdb
@@ -22,14 +22,25 @@ import polars as pl
 from analytics.gazetteer import Gazetteer
 from analytics.mentions import extract_mentions
 from jobs.db import connect, ensure_schema
+from jobs.fetch import FetchLimits
+from jobs.records import ReadContext, SourceState
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
 from jobs.sources import BadInput, Record, read_source, source_kind
-from jobs.store import insert_articles, record_ingest_error, upsert_source
+from jobs.store import (
+    insert_articles,
+    known_urls,
+    record_ingest_error,
+    record_poll,
+    source_validators,
+    upsert_source,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# Clocks and time zones disagree a little; a date further ahead than this is an error.
+FUTURE_SLACK = timedelta(days=1)
 _SPACES = re.compile(r"\s+")
 
 ARTICLE_SCHEMA: pl.Schema = pl.Schema(
@@ -45,6 +56,7 @@ ARTICLE_SCHEMA: pl.Schema = pl.Schema(
         "story_id": pl.String(),
         "content_hash": pl.String(),
         "ingested_at": pl.Datetime("us"),
+        "site_name": pl.String(),
     }
 )
 
@@ -97,6 +109,7 @@ def articles_frame(records: Iterable[Record], source_id: str, now: datetime) -> 
                 "story_id": article_id,
                 "content_hash": content_hash_for(record.title, record.text),
                 "ingested_at": now,
+                "site_name": record.site_name,
             }
         )
     frame = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
@@ -151,6 +164,33 @@ def run_ingest(
     return result
 
 
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The download limits the settings ask for."""
+    return FetchLimits(
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.max_download_bytes,
+        max_redirects=settings.max_redirects,
+    )
+
+
+def plausible_dates(
+    records: Iterator[Record], now: datetime, on_error: Callable[[BadInput], None]
+) -> Iterator[Record]:
+    """Records whose publication time lies in the future get the ingestion time instead."""
+    limit = now + FUTURE_SLACK
+    for record in records:
+        if record.published_at is not None and record.published_at > limit:
+            on_error(
+                BadInput(
+                    record.url,
+                    f"published date {record.published_at:%Y-%m-%d %H:%M} is in the future; "
+                    "using ingestion time",
+                )
+            )
+            record = replace(record, published_at=None, date_source="ingested")
+        yield record
+
+
 def _ingest_source(
     settings: Settings,
     source: SourceConfig,
@@ -162,26 +202,50 @@ def _ingest_source(
     kind = source_kind(source.location) if source.kind == "auto" else source.kind
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         upsert_source(con, source.name, source.name, kind, source.location)
+        etag, last_modified = source_validators(con, source.name)
     errors: list[BadInput] = []
+    failed = 0
 
     def on_error(bad: BadInput) -> None:
+        nonlocal failed
         log.warning("%s: %s", bad.location, bad.reason)
         errors.append(bad)
+        failed += 1
 
-    for batch in _batches(read_source(source.location, kind, on_error), BATCH_SIZE):
-        articles = articles_frame(batch, source.name, now)
-        mentions = mention_rows(articles, gazetteer)
+    def stored(urls: list[str]) -> set[str]:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            new, new_mentions = insert_articles(con, articles, mentions, gazetteer.version)
-            _flush_errors(con, source.name, errors, now, result)
-        result.articles_seen += len(batch)
-        result.articles_new += new
-        result.mentions_new += new_mentions
-        if on_progress is not None:
-            on_progress(len(batch))
-    if errors:
-        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            _flush_errors(con, source.name, errors, now, result)
+            return known_urls(con, urls)
+
+    ctx = ReadContext(
+        on_error=on_error,
+        options=source.options,
+        state=SourceState(etag=etag, last_modified=last_modified),
+        limits=fetch_limits(settings),
+        known_urls=stored,
+    )
+    records = plausible_dates(
+        read_source(source.location, kind, on_error, context=ctx), now, on_error
+    )
+    try:
+        for batch in _batches(records, settings.ingest_batch_size):
+            articles = articles_frame(batch, source.name, now)
+            mentions = mention_rows(articles, gazetteer)
+            with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+                new, new_mentions = insert_articles(con, articles, mentions, gazetteer.version)
+                _flush_errors(con, source.name, errors, now, result)
+            result.articles_seen += len(batch)
+            result.articles_new += new
+            result.mentions_new += new_mentions
+            log.debug("%s: batch of %d stored (%d new)", source.name, len(batch), new)
+            if on_progress is not None:
+                on_progress(len(batch))
+    finally:
+        ctx.close()
+    state = ctx.state
+    validators = (state.new_etag, state.new_last_modified) if state.refreshed else None
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        _flush_errors(con, source.name, errors, now, result)
+        record_poll(con, source.name, state.kind or kind, now, validators, clean=failed == 0)
 
 
 def _flush_errors(

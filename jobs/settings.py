@@ -60,6 +60,16 @@ class Settings:
     lock_timeout: float = field(
         default=60.0, metadata={"help": "seconds a job waits for a busy database file"}
     )
+    ingest_batch_size: int = field(
+        default=2000, metadata={"help": "articles per ingest transaction"}
+    )
+    fetch_timeout: float = field(
+        default=20.0, metadata={"help": "seconds to wait for a feed or page server"}
+    )
+    max_download_bytes: int = field(
+        default=10_000_000, metadata={"help": "larger feeds and pages are refused"}
+    )
+    max_redirects: int = field(default=5, metadata={"help": "redirects followed per download"})
     sources: tuple[SourceConfig, ...] = field(
         default=(), metadata={"help": "configured sources; empty means seeds/articles/"}
     )
@@ -78,6 +88,12 @@ _SECTIONS: dict[str, dict[str, str]] = {
     "database": {"path": "db_path", "lock_timeout": "lock_timeout"},
     "reports": {"dir": "reports_dir", "top": "top", "period": "default_period"},
     "seeds": {"dir": "seeds_dir"},
+    "ingest": {
+        "batch_size": "ingest_batch_size",
+        "timeout": "fetch_timeout",
+        "max_bytes": "max_download_bytes",
+        "max_redirects": "max_redirects",
+    },
 }
 _ENV = {
     "MENTIONS_DB": "db_path",
@@ -171,11 +187,21 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
             values["top"] = int(values["top"])
         if "lock_timeout" in values:
             values["lock_timeout"] = float(values["lock_timeout"])
+        for key in ("ingest_batch_size", "max_download_bytes", "max_redirects"):
+            if key in values:
+                values[key] = int(values[key])
+        if "fetch_timeout" in values:
+            values["fetch_timeout"] = float(values["fetch_timeout"])
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad number in settings: {exc}") from exc
     result = replace(settings, **values)
     if result.top < 1:
         raise SettingsError(f"reports.top must be at least 1, not {result.top}")
+    if result.ingest_batch_size < 1 or result.max_download_bytes < 1 or result.fetch_timeout <= 0:
+        raise SettingsError(
+            "[ingest] batch_size, max_bytes and timeout must be positive, not "
+            f"{result.ingest_batch_size}, {result.max_download_bytes}, {result.fetch_timeout}"
+        )
     if result.default_period not in _PERIODS:
         raise SettingsError(
             f"reports.period must be one of {', '.join(_PERIODS)}, not {result.default_period!r}"

@@ -1,4 +1,5 @@
-"""Readers for the ways articles arrive: text files, folders of them, JSONL dumps.
+"""Readers for the ways articles arrive: text files, folders, JSONL dumps, feeds and
+pages (by URL or saved as files).
 
 A reader yields ``Record`` objects one at a time (never a whole corpus in memory)
 and reports each input it cannot use as a ``BadInput`` through ``on_error``,
@@ -11,10 +12,26 @@ import gzip
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from jobs.dates import parse_timestamp
+from jobs.feeds import FEED_SUFFIXES, read_feed_bytes
+from jobs.pages import HTML_SUFFIXES, page_record
+from jobs.records import BadInput, ErrorSink, ReadContext, Record, SourceError
+from jobs.urls import is_url
+from jobs.web import read_url
+
+__all__ = [
+    "BadInput",
+    "ErrorSink",
+    "ReadContext",
+    "Record",
+    "SourceError",
+    "parse_timestamp",
+    "read_source",
+    "source_kind",
+]
 
 log = logging.getLogger(__name__)
 
@@ -23,35 +40,11 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}
 MAX_FILE_BYTES = 20_000_000
 
 
-@dataclass(frozen=True)
-class Record:
-    """One article as a source delivered it, times already in UTC (naive)."""
-
-    title: str
-    text: str
-    url: str
-    external_id: str | None = None
-    published_at: datetime | None = None
-    date_source: str = "ingested"
-
-
-@dataclass(frozen=True)
-class BadInput:
-    """An input that could not become an article, and why (one line)."""
-
-    location: str
-    reason: str
-
-
-ErrorSink = Callable[[BadInput], None]
-
-
-class SourceError(ValueError):
-    """A whole source cannot be read (missing path, unknown kind)."""
-
-
 def source_kind(location: str) -> str:
-    """'folder', 'jsonl' or 'text' for a path."""
+    """'url' (a feed or a page: known once fetched), 'folder', 'jsonl', 'feed', 'html' or
+    'text' for a location."""
+    if is_url(location):
+        return "url"
     path = Path(location)
     if path.is_dir():
         return "folder"
@@ -60,36 +53,100 @@ def source_kind(location: str) -> str:
     name = path.name.lower()
     if any(name.endswith(suffix) for suffix in JSONL_SUFFIXES):
         return "jsonl"
+    if name.endswith(FEED_SUFFIXES):
+        return "feed"
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
     return "text"
 
 
-def read_source(location: str, kind: str, on_error: ErrorSink) -> Iterator[Record]:
-    """Every record of one source; ``kind`` 'auto' is guessed from the location."""
+URL_KINDS = ("url", "feed", "page", "auto")
+
+
+def read_source(
+    location: str, kind: str, on_error: ErrorSink, *, context: ReadContext | None = None
+) -> Iterator[Record]:
+    """Every record of one source; ``kind`` 'auto' is guessed from the location.
+
+    ``context`` carries the source's options, its remembered state (feed
+    validators) and the HTTP limits; without one, defaults are used.
+    """
+    ctx = context or ReadContext(on_error=on_error)
+    if is_url(location):
+        if kind not in URL_KINDS:
+            raise SourceError(f"{location}: a URL is a feed or a page, not {kind!r}")
+        try:
+            yield from read_url(location, "auto" if kind == "url" else kind, ctx)
+        finally:
+            if context is None:
+                ctx.close()
+        return
     if kind == "auto":
         kind = source_kind(location)
-    readers: dict[str, Callable[[Path, ErrorSink], Iterator[Record]]] = {
+    readers: dict[str, Callable[[Path, ReadContext], Iterator[Record]]] = {
         "folder": read_folder,
-        "jsonl": read_jsonl,
-        "text": read_text_file,
+        "jsonl": lambda path, c: read_jsonl(path, c.on_error),
+        "text": lambda path, c: read_text_file(path, c.on_error),
+        "feed": read_feed_file,
+        "html": read_html_file,
     }
     if kind not in readers:
         raise SourceError(f"{location}: unknown source kind {kind!r}")
     path = Path(location)
     if not path.exists():
         raise SourceError(f"{location} does not exist")
-    yield from readers[kind](path, on_error)
+    try:
+        yield from readers[kind](path, ctx)
+    finally:
+        if context is None:
+            ctx.close()
 
 
-def read_folder(folder: Path, on_error: ErrorSink) -> Iterator[Record]:
-    """Every text and JSONL file under ``folder``, recursively, in name order."""
+def _read_capped(path: Path, on_error: ErrorSink) -> bytes | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            on_error(
+                BadInput(str(path), f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} limit")
+            )
+            return None
+        return path.read_bytes()
+    except OSError as exc:
+        on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+        return None
+
+
+def read_feed_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """An RSS or Atom document saved as a file."""
+    content = _read_capped(path, ctx.on_error)
+    if content is not None:
+        yield from read_feed_bytes(content, str(path), ctx)
+
+
+def read_html_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """A saved HTML page: its main text, title, date and (declared) URL."""
+    content = _read_capped(path, ctx.on_error)
+    if content is None:
+        return
+    record = page_record(content, str(path.resolve()), ctx)
+    if record is not None:
+        yield record
+
+
+def read_folder(folder: Path, ctx: ReadContext) -> Iterator[Record]:
+    """Every text, JSONL, feed and HTML file under ``folder``, recursively, in name order."""
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.name.startswith("."):
             continue
         name = path.name.lower()
         if any(name.endswith(s) for s in JSONL_SUFFIXES):
-            yield from read_jsonl(path, on_error)
+            yield from read_jsonl(path, ctx.on_error)
         elif path.suffix.lower() in TEXT_SUFFIXES:
-            yield from read_text_file(path, on_error)
+            yield from read_text_file(path, ctx.on_error)
+        elif name.endswith(FEED_SUFFIXES):
+            yield from read_feed_file(path, ctx)
+        elif name.endswith(HTML_SUFFIXES):
+            yield from read_html_file(path, ctx)
 
 
 def read_text_file(path: Path, on_error: ErrorSink) -> Iterator[Record]:
@@ -185,16 +242,3 @@ def _jsonl_record(obj: Any, path: Path, where: str, on_error: ErrorSink) -> Reco
         published_at=published,
         date_source=date_source,
     )
-
-
-def parse_timestamp(value: str) -> datetime:
-    """An ISO 8601 date or time as naive UTC; an offset is applied, none means UTC."""
-    value = value.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    if len(value) == 10:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time())
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed

@@ -25,6 +25,7 @@ ARTICLE_COLUMNS = (
     "story_id",
     "content_hash",
     "ingested_at",
+    "site_name",
 )
 MENTION_COLUMNS = (
     "article_id",
@@ -49,6 +50,53 @@ def upsert_source(
 ) -> None:
     """Register a source, or update where it points."""
     con.execute(UPSERT_SOURCE_SQL, [source_id, name, kind, location])
+
+
+SOURCE_STATE_SQL = "SELECT etag, last_modified FROM sources WHERE source_id = ?"
+
+
+def source_validators(
+    con: duckdb.DuckDBPyConnection, source_id: str
+) -> tuple[str | None, str | None]:
+    """(etag, last_modified) remembered from the source's last successful poll."""
+    rows = con.execute(SOURCE_STATE_SQL, [source_id]).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+
+RECORD_POLL_SQL = """
+UPDATE sources SET last_polled_at = ?, kind = ?,
+    etag = CASE WHEN ? THEN ? ELSE etag END,
+    last_modified = CASE WHEN ? THEN ? ELSE last_modified END,
+    last_error = CASE WHEN ? THEN NULL ELSE last_error END
+WHERE source_id = ?
+"""
+
+
+def record_poll(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    kind: str,
+    polled_at: datetime,
+    validators: tuple[str | None, str | None] | None,
+    clean: bool,
+) -> None:
+    """A finished read of a source: when, what kind it turned out to be, the new
+    conditional-GET validators (None: keep the old ones), and clear last_error if
+    the read had no error."""
+    fresh = validators is not None
+    etag, last_modified = validators or (None, None)
+    con.execute(
+        RECORD_POLL_SQL,
+        [polled_at, kind, fresh, etag, fresh, last_modified, clean, source_id],
+    )
+
+
+KNOWN_URLS_SQL = "SELECT DISTINCT url FROM articles WHERE url IN (SELECT unnest(?))"
+
+
+def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
+    """The URLs among ``urls`` that are stored already."""
+    return {row[0] for row in con.execute(KNOWN_URLS_SQL, [urls]).fetchall()}
 
 
 NEW_ARTICLES_SQL = """
