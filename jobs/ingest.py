@@ -14,27 +14,33 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from analytics.gazetteer import Gazetteer
 from analytics.mentions import extract_mentions
-from jobs.db import connect, ensure_schema
+from jobs.db import connect, ensure_schema, transaction
 from jobs.fetch import FetchLimits
-from jobs.records import ReadContext, SourceState
+from jobs.records import FileDone, ReadContext, SourceState
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import BadInput, Record, read_source, source_kind
+from jobs.sources import BadInput, Record, read_items, source_kind
 from jobs.store import (
-    insert_articles,
+    insert_new_articles,
+    known_articles,
     known_urls,
+    new_article_ids,
     record_ingest_error,
     record_poll,
+    remember_files,
+    source_files,
     source_validators,
     upsert_source,
 )
+from jobs.stories import group_into_stories, sign
+from jobs.urls import is_url
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,7 @@ class IngestResult:
     articles_new: int = 0
     mentions_new: int = 0
     errors: int = 0
+    files_skipped: int = 0
     bad_inputs: list[BadInput] = field(default_factory=list)
 
     def as_counts(self) -> dict[str, int]:
@@ -133,9 +140,23 @@ def mention_rows(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     )
 
 
-def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    while batch := list(islice(records, size)):
-        yield batch
+def _batches(
+    items: Iterator[Record | FileDone], size: int
+) -> Iterator[tuple[list[Record], list[FileDone]]]:
+    """Up to ``size`` records at a time, with the files finished so far: a file's
+    FileDone travels with its last records or a later batch, never an earlier one."""
+    records: list[Record] = []
+    done: list[FileDone] = []
+    for item in items:
+        if isinstance(item, FileDone):
+            done.append(item)
+        else:
+            records.append(item)
+        if len(records) >= size or len(done) >= size:
+            yield records, done
+            records, done = [], []
+    if records or done:
+        yield records, done
 
 
 def run_ingest(
@@ -200,9 +221,11 @@ def _ingest_source(
     on_progress: Callable[[int], None] | None,
 ) -> None:
     kind = source_kind(source.location) if source.kind == "auto" else source.kind
+    tracked = kind != "url" and not is_url(source.location)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         upsert_source(con, source.name, source.name, kind, source.location)
         etag, last_modified = source_validators(con, source.name)
+        files = source_files(con, source.name) if tracked else {}
     errors: list[BadInput] = []
     failed = 0
 
@@ -219,33 +242,76 @@ def _ingest_source(
     ctx = ReadContext(
         on_error=on_error,
         options=source.options,
-        state=SourceState(etag=etag, last_modified=last_modified),
+        state=SourceState(etag=etag, last_modified=last_modified, files=files),
         limits=fetch_limits(settings),
         known_urls=stored,
+        track_files=tracked,
     )
-    records = plausible_dates(
-        read_source(source.location, kind, on_error, context=ctx), now, on_error
-    )
+    items = read_items(source.location, kind, on_error, context=ctx)
     try:
-        for batch in _batches(records, settings.ingest_batch_size):
-            articles = articles_frame(batch, source.name, now)
-            mentions = mention_rows(articles, gazetteer)
-            with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-                new, new_mentions = insert_articles(con, articles, mentions, gazetteer.version)
-                _flush_errors(con, source.name, errors, now, result)
-            result.articles_seen += len(batch)
+        for records, done in _batches(items, settings.ingest_batch_size):
+            new, new_mentions = _store_batch(
+                settings,
+                source.name,
+                list(plausible_dates(iter(records), now, on_error)),
+                done,
+                gazetteer,
+                now,
+                errors,
+                result,
+            )
+            result.articles_seen += len(records)
             result.articles_new += new
             result.mentions_new += new_mentions
-            log.debug("%s: batch of %d stored (%d new)", source.name, len(batch), new)
-            if on_progress is not None:
-                on_progress(len(batch))
+            log.debug("%s: batch of %d stored (%d new)", source.name, len(records), new)
+            if on_progress is not None and records:
+                on_progress(len(records))
     finally:
         ctx.close()
     state = ctx.state
+    result.files_skipped += state.files_skipped
     validators = (state.new_etag, state.new_last_modified) if state.refreshed else None
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         _flush_errors(con, source.name, errors, now, result)
         record_poll(con, source.name, state.kind or kind, now, validators, clean=failed == 0)
+
+
+def _store_batch(
+    settings: Settings,
+    source_id: str,
+    records: list[Record],
+    done: list[FileDone],
+    gazetteer: Gazetteer,
+    now: datetime,
+    errors: list[BadInput],
+    result: IngestResult,
+) -> tuple[int, int]:
+    """One batch: drop what is stored already, extract and sign the rest outside the
+    database, then store articles, mentions, stories, finished files and the batch's
+    errors in one transaction. Returns (articles stored, mentions stored)."""
+    articles = articles_frame(records, source_id, now)
+    if articles.height:
+        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            known = known_articles(con, articles)
+        articles = articles.filter(~pl.col("article_id").is_in(list(known)))
+    mentions = mention_rows(articles, gazetteer)
+    signatures, shingles = sign(articles)
+    files = pl.DataFrame(
+        [(f.path, f.size, f.mtime_ns, f.sha256) for f in done],
+        schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String},
+        orient="row",
+    ).unique("path", keep="last", maintain_order=True)
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        with transaction(con):
+            new_ids = new_article_ids(con, articles) if articles.height else set()
+            rows = np.flatnonzero(articles.get_column("article_id").is_in(list(new_ids)).to_numpy())
+            new = group_into_stories(con, articles[rows], signatures[rows], shingles[rows])
+            counts = (
+                insert_new_articles(con, new, mentions, gazetteer.version) if rows.size else (0, 0)
+            )
+            remember_files(con, source_id, files, now)
+            _flush_errors(con, source_id, errors, now, result)
+    return counts
 
 
 def _flush_errors(

@@ -61,6 +61,7 @@ class SourceState:
     refreshed: bool = False
     kind: str | None = None
     files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    files_skipped: int = 0
 
 
 def _nothing_known(urls: list[str]) -> set[str]:
@@ -76,6 +77,7 @@ class ReadContext:
     state: SourceState = field(default_factory=SourceState)
     limits: FetchLimits = field(default_factory=FetchLimits)
     known_urls: Callable[[list[str]], set[str]] = _nothing_known
+    track_files: bool = False
     _fetcher: Fetcher | None = None
 
     @property
