@@ -60,6 +60,16 @@ class Settings:
     lock_timeout: float = field(
         default=60.0, metadata={"help": "seconds a job waits for a busy database file"}
     )
+    ingest_batch_size: int = field(
+        default=2000, metadata={"help": "articles per ingest transaction"}
+    )
+    fetch_timeout: float = field(
+        default=20.0, metadata={"help": "seconds to wait for a feed or page server"}
+    )
+    max_download_bytes: int = field(
+        default=10_000_000, metadata={"help": "larger feeds and pages are refused"}
+    )
+    max_redirects: int = field(default=5, metadata={"help": "redirects followed per download"})
     sources: tuple[SourceConfig, ...] = field(
         default=(), metadata={"help": "configured sources; empty means seeds/articles/"}
     )
@@ -100,6 +110,12 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "log_file": "log_file",
         "log_max_bytes": "log_max_bytes",
         "log_backups": "log_backups",
+    },
+    "ingest": {
+        "batch_size": "ingest_batch_size",
+        "timeout": "fetch_timeout",
+        "max_bytes": "max_download_bytes",
+        "max_redirects": "max_redirects",
     },
 }
 _ENV = {
@@ -198,6 +214,11 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
         for key in ("log_max_bytes", "log_backups"):
             if key in values:
                 values[key] = int(values[key])
+        for key in ("ingest_batch_size", "max_download_bytes", "max_redirects"):
+            if key in values:
+                values[key] = int(values[key])
+        if "fetch_timeout" in values:
+            values["fetch_timeout"] = float(values["fetch_timeout"])
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad number in settings: {exc}") from exc
     result = replace(settings, **values)
@@ -206,6 +227,11 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
     if result.log_max_bytes < 1 or result.log_backups < 0:
         raise SettingsError(
             "scheduler.log_max_bytes must be at least 1 and scheduler.log_backups at least 0"
+        )
+    if result.ingest_batch_size < 1 or result.max_download_bytes < 1 or result.fetch_timeout <= 0:
+        raise SettingsError(
+            "[ingest] batch_size, max_bytes and timeout must be positive, not "
+            f"{result.ingest_batch_size}, {result.max_download_bytes}, {result.fetch_timeout}"
         )
     if result.default_period not in _PERIODS:
         raise SettingsError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from jobs.db import connect, ensure_schema
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import DEFAULT_SEEDS_DIR, Settings, load_settings
+from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -39,3 +41,13 @@ def db_path(settings: Settings) -> Path:
         ensure_schema(con)
         load_seeds(con, load_gazetteer(settings.seeds_dir))
     return settings.db_path
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1 (a thread); routes are set by each test."""
+    server = LoopbackServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
