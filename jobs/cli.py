@@ -413,9 +413,11 @@ def _configure_schedule_logging(settings: Settings, verbose: int) -> None:
     root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
     if verbose < 2:
         # The job modules' own INFO lines and APScheduler's are detail: the runner says
-        # what happened in one line, and logs missed runs itself.
-        for name in ("jobs.ingest", "jobs.extract", "jobs.report", "jobs.seeds"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        # what happened in one line per run and logs missed runs itself; the scheduler
+        # says when it starts, catches up and stops; db says when a job waits for a reader.
+        logging.getLogger("jobs").setLevel(logging.WARNING)
+        for name in ("jobs.schedule", "jobs.job_runner", "jobs.db"):
+            logging.getLogger(name).setLevel(logging.INFO)
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
     if settings.log_file is not None:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)

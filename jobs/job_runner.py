@@ -82,6 +82,7 @@ class JobRunner:
         self._one_at_a_time = threading.Lock()
         self._skips_lock = threading.Lock()
         self._unrecorded: deque[_Skip] = deque(maxlen=MAX_UNRECORDED)
+        self.running: str | None = None  # the job running now, for the stop message
 
     def spec(self, name: str) -> JobSpec:
         try:
@@ -96,7 +97,11 @@ class JobRunner:
             log.info("job %s not started: the scheduler is stopping", name)
             return RunOutcome(name, "not-started", 0.0, "the scheduler is stopping")
         with self._one_at_a_time:
-            return self._run(spec)
+            self.running = name
+            try:
+                return self._run(spec)
+            finally:
+                self.running = None
 
     def _run(self, spec: JobSpec) -> RunOutcome:
         started_at, started = utc_now(), time.monotonic()

@@ -19,8 +19,8 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
@@ -107,14 +107,13 @@ def missed_reports(settings: Settings, runner: JobRunner, now: datetime) -> dict
     return missed
 
 
-@dataclass
 class _Stopper:
     """Turns the first SIGTERM/SIGINT into a clean shutdown, a second into an exit."""
 
-    runner: JobRunner
-    scheduler: BlockingScheduler
-    requested: threading.Event
-    signals: int = 0
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+        self.requested = threading.Event()
+        self.signals = 0
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         # Only async-signal-safe work here: the main thread may hold any scheduler lock.
@@ -124,37 +123,47 @@ class _Stopper:
             os._exit(128 + signum)
         self.requested.set()
 
-    def wait_and_stop(self) -> None:
+    def wait_and_stop(self, scheduler: BlockingScheduler) -> None:
         self.requested.wait()
         self.runner.stopping.set()
-        log.info("stopping: waiting for the running job to finish")
-        self.scheduler.shutdown(wait=True)
+        while not scheduler.running:  # a signal just before start(): wait for it
+            time.sleep(0.01)
+        running = self.runner.running
+        if running:
+            log.info("stopping: waiting for the running job (%s) to finish", running)
+        else:
+            log.info("stopping")
+        scheduler.shutdown(wait=True)
 
 
 def run_scheduler(settings: Settings, runner: JobRunner | None = None) -> None:
     """Run the scheduler in the foreground until SIGTERM or SIGINT; returns when the
     running job (if any) has finished."""
     runner = runner or JobRunner(settings)
-    now = runner.clock()
-    try:
-        missed = missed_reports(settings, runner, now)
-    except DatabaseBusyError as exc:
-        log.warning("could not look for missed reports (%s); the next runs catch up", exc)
-        missed = {}
-    for name, count in missed.items():
-        log.info("job %s: %d period(s) missed while stopped; catching up now", name, count)
-    scheduler = build_scheduler(settings, runner, run_now=missed)
-    stopper = _Stopper(runner, scheduler, threading.Event())
+    stopper = _Stopper(runner)
     previous = {sig: signal.signal(sig, stopper.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
-    thread = threading.Thread(target=stopper.wait_and_stop, name="mentions-stopper", daemon=True)
-    thread.start()
-    log.info(
-        "scheduler started with %d jobs (%s) on %s; SIGTERM or Ctrl-C stops it",
-        len(runner.specs),
-        ", ".join(f"{s.name}: {s.schedule}" for s in runner.specs.values()),
-        settings.db_path,
-    )
     try:
+        try:
+            missed = missed_reports(settings, runner, runner.clock())
+        except DatabaseBusyError as exc:
+            log.warning("could not look for missed reports (%s); the next runs catch up", exc)
+            missed = {}
+        if stopper.requested.is_set():
+            log.info("stopped before the scheduler started")
+            return
+        for name, count in missed.items():
+            log.info("job %s: %d period(s) missed while stopped; catching up now", name, count)
+        scheduler = build_scheduler(settings, runner, run_now=missed)
+        thread = threading.Thread(
+            target=stopper.wait_and_stop, args=(scheduler,), name="mentions-stopper", daemon=True
+        )
+        thread.start()
+        log.info(
+            "scheduler started with %d jobs (%s) on %s; SIGTERM or Ctrl-C stops it",
+            len(runner.specs),
+            ", ".join(f"{s.name}: {s.schedule}" for s in runner.specs.values()),
+            settings.db_path,
+        )
         scheduler.start()
         thread.join()
     finally:

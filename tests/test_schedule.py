@@ -21,8 +21,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from jobs.catch_up import report_starts
-from jobs.db import connect
+from jobs.catch_up import report_starts, run_due_reports
+from jobs.db import connect, ensure_schema
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.schedule import build_scheduler, missed_reports
@@ -119,7 +119,9 @@ def test_declared_jobs_from_toml(tmp_path: Path) -> None:
         '[[sources]]\nname = "wire"\npath = "wire/"\n'
         '[[jobs]]\nname = "poll"\nkind = "ingest"\nsource = "wire"\nevery = "30s"\ngrace = "10s"\n'
         '[[jobs]]\nname = "mondays"\nkind = "report"\nperiod = "week"\ncron = "0 6 * * 1"\n'
-        '[[jobs]]\nname = "cp"\nkind = "maintenance"\ntasks = ["checkpoint"]\n',
+        '[[jobs]]\nname = "cp"\nkind = "maintenance"\ntasks = ["checkpoint"]\n'
+        '[[sources]]\nname = "desk"\nurl = "https://example.org/rss.xml"\n'
+        '[[jobs]]\nname = "both"\nkind = "ingest"\nsource = ["wire", "desk"]\n',
         encoding="utf-8",
     )
     specs = {s.name: s for s in job_specs(load_settings(config, environ={}))}
@@ -128,6 +130,8 @@ def test_declared_jobs_from_toml(tmp_path: Path) -> None:
     assert specs["mondays"].schedule == "cron 0 6 * * mon (UTC)"
     assert specs["mondays"].note is not None and "'mon'" in specs["mondays"].note
     assert specs["cp"].tasks == ("checkpoint",) and specs["cp"].schedule == "every 1h"
+    assert [s.name for s in specs["both"].sources or ()] == ["wire", "desk"]
+    assert specs["both"].schedule == "every 15m" and specs["both"].grace == timedelta(minutes=15)
 
 
 @pytest.mark.parametrize(
@@ -207,6 +211,21 @@ def test_report_job_catches_up_every_missed_day(settings: Settings, tmp_path: Pa
     )
     assert [r[:2] for r in runs] == [("ok", 3), ("ok", 0)]
     assert missed_reports(settings, runner, NOW) == {}
+
+
+def test_catch_up_stopped_midway_resumes_where_it_stopped(settings: Settings) -> None:
+    with connect(settings.db_path) as con:
+        ensure_schema(con)
+        con.execute(
+            "insert into reports (period, start_on, end_on, path, created_at) "
+            "values ('day', '2026-11-21', '2026-11-21', 'x', '2026-11-22 00:30:00')"
+        )
+    checks = iter([False, True])  # asked before each report: stop before the second
+    first = run_due_reports(settings, "day", NOW, stop=lambda: next(checks, True))
+    assert [r.start_on for r in first] == [date(2026, 11, 22)]
+    rest = run_due_reports(settings, "day", NOW)
+    assert [r.start_on for r in rest] == [date(2026, 11, 23), date(2026, 11, 24)]
+    assert run_due_reports(settings, "day", NOW) == []
 
 
 def test_a_stopping_runner_ends_catch_up_between_reports(settings: Settings) -> None:
