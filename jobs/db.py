@@ -313,6 +313,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
+        "0005_job_runs_pid",
+        """
+        ALTER TABLE job_runs ADD COLUMN pid INTEGER;
+        COMMENT ON COLUMN job_runs.pid IS 'Process that ran the job: a running row whose process is gone is marked interrupted when the scheduler starts.';
+        """,
+    ),
+    (
         "0005_latest_job_runs",
         """
         CREATE VIEW latest_job_runs AS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
     record = RunRecord(job=job)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
-        record.run_id = start_job_run(con, job, utc_now())
+        record.run_id = start_job_run(con, job, utc_now(), os.getpid())
     try:
         yield record
     except BaseException as exc:

@@ -32,8 +32,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from jobs.catch_up import report_starts
 from jobs.db import DatabaseBusyError, connect, ensure_schema
 from jobs.job_runner import JobRunner
+from jobs.runs import utc_now
 from jobs.settings import Settings
-from jobs.store import last_complete_report
+from jobs.store import last_complete_report, mark_interrupted, running_job_runs
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,31 @@ def missed_reports(settings: Settings, runner: JobRunner, now: datetime) -> dict
     return missed
 
 
+def close_orphaned_runs(settings: Settings, now: datetime) -> list[tuple[int, str]]:
+    """Mark 'running' rows whose process is gone (killed mid-run) as 'interrupted';
+    returns their (run_id, job)."""
+    closed = []
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        ensure_schema(con)
+        for run_id, job, pid in running_job_runs(con):
+            if pid is not None and _alive(pid):
+                continue
+            by = f"process {pid}" if pid is not None else "its process"
+            mark_interrupted(con, run_id, now, f"{by} ended before the run finished (killed?)")
+            closed.append((run_id, job))
+    return closed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 class _Stopper:
     """Turns the first SIGTERM/SIGINT into a clean shutdown, a second into an exit."""
 
@@ -144,6 +170,8 @@ def run_scheduler(settings: Settings, runner: JobRunner | None = None) -> None:
     previous = {sig: signal.signal(sig, stopper.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         try:
+            for run_id, job in close_orphaned_runs(settings, utc_now()):
+                log.warning("run %d of %s was cut short; marked interrupted", run_id, job)
             missed = missed_reports(settings, runner, runner.clock())
         except DatabaseBusyError as exc:
             log.warning("could not look for missed reports (%s); the next runs catch up", exc)

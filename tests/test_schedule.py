@@ -4,6 +4,7 @@ with a fixed clock, catch-up from the reports watermark, and runs against real f
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -25,7 +26,7 @@ from jobs.catch_up import report_starts, run_due_reports
 from jobs.db import connect, ensure_schema
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
-from jobs.schedule import build_scheduler, missed_reports
+from jobs.schedule import build_scheduler, close_orphaned_runs, missed_reports
 from jobs.settings import JobConfig, Settings, SourceConfig, load_settings
 from jobs.triggers import ScheduleError
 
@@ -329,3 +330,25 @@ def test_real_scheduler_runs_records_and_reports_a_missed_run(settings: Settings
     assert rows[0] == ("ingest", "ok", None)
     assert len(rows) == 2 and rows[1][:2] == ("new-year", "skipped")
     assert "missed its run time" in str(rows[1][2])
+
+
+def test_runs_cut_short_by_a_killed_process_are_marked_interrupted(settings: Settings) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with connect(settings.db_path) as con:
+        ensure_schema(con)
+        con.execute(
+            "insert into job_runs (job, started_at, status, pid) values "
+            "('ingest', '2026-11-25 10:00', 'running', ?), "
+            "('report', '2026-11-25 10:00', 'running', ?), "
+            "('maintenance', '2026-11-25 10:00', 'running', NULL), "
+            "('ingest', '2026-11-25 09:00', 'ok', ?)",
+            [gone.pid, os.getpid(), gone.pid],
+        )
+    assert close_orphaned_runs(settings, NOW) == [(1, "ingest"), (3, "maintenance")]
+    rows = _rows(settings.db_path, "select job, status, finished_at, message from job_runs")
+    assert rows[0][:3] == ("ingest", "interrupted", NOW)
+    assert f"process {gone.pid} ended before the run finished" in str(rows[0][3])
+    assert rows[1][:3] == ("report", "running", None)  # this process is alive
+    assert rows[2][1] == "interrupted" and rows[3][1] == "ok"
+    assert close_orphaned_runs(settings, NOW) == []

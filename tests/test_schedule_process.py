@@ -98,21 +98,26 @@ def _wait_until(check: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.05)
 
 
-def test_sigterm_lets_the_running_ingest_commit_then_exits_0(tmp_path: Path) -> None:
+def _archive_config(tmp_path: Path, files: int = 3000) -> Path:
+    """A folder of ``files`` small articles and a config that ingests it at start."""
     folder = tmp_path / "archive"
     folder.mkdir()
-    for i in range(3000):
+    for i in range(files):
         (folder / f"{i:05}.txt").write_text(
             f"Item {i}\nFrance, Germany and Ukraine talked again ({i}).", encoding="utf-8"
         )
-    config = _config(
+    return _config(
         tmp_path,
+        "[ingest]\nbatch_size = 1000\n"
         '[[sources]]\nname = "archive"\npath = "archive/"\n'
         '[[jobs]]\nname = "ingest"\nkind = "ingest"\nevery = "1h"\n',
     )
-    scheduler = SchedulerProcess(tmp_path, config)
+
+
+def test_sigterm_lets_the_running_ingest_commit_then_exits_0(tmp_path: Path) -> None:
+    scheduler = SchedulerProcess(tmp_path, _archive_config(tmp_path))
     scheduler.wait_for("scheduler started")
-    time.sleep(0.3)  # the ingest of 3000 files started at once and takes seconds
+    time.sleep(0.3)  # the ingest of 3000 files started at once and takes over a second
     assert scheduler.stop() == 0, "\n".join(scheduler.lines)
     assert scheduler.index("stopping: waiting for the running job (ingest)") < scheduler.index(
         "job ingest ok"
@@ -124,6 +129,29 @@ def test_sigterm_lets_the_running_ingest_commit_then_exits_0(tmp_path: Path) -> 
     assert _rows(db, "select job, status, articles_new from job_runs") == [("ingest", "ok", 3000)]
     log_file = (tmp_path / "logs" / "mentions.log").read_text(encoding="utf-8")
     assert "job ingest ok in" in log_file and "3000 new articles" in log_file
+
+
+def test_a_second_signal_exits_at_once_and_the_restart_resumes(tmp_path: Path) -> None:
+    config = _archive_config(tmp_path)
+    scheduler = SchedulerProcess(tmp_path, config)
+    scheduler.wait_for("scheduler started")
+    time.sleep(0.3)
+    scheduler.process.send_signal(signal.SIGTERM)
+    scheduler.wait_for("stopping: waiting for the running job (ingest)")
+    assert scheduler.stop() == 128 + signal.SIGTERM
+    assert "second signal: exiting now" in scheduler.lines[-1]
+    db = tmp_path / "m.duckdb"
+    [(stored,)] = _rows(db, "select count(*) from articles")
+    assert stored in (0, 1000, 2000), "only whole batches are stored"
+    assert _rows(db, "select status from job_runs") == [("running",)]
+    # The restart marks the cut run and ingests exactly what is missing.
+    again = SchedulerProcess(tmp_path, config)
+    again.wait_for("was cut short; marked interrupted")
+    line = again.wait_for("job ingest ok")
+    assert again.stop() == 0
+    assert f"{3000 - stored} new articles" in line
+    assert _rows(db, "select count(*), count(distinct url) from articles") == [(3000, 3000)]
+    assert _rows(db, "select status from job_runs order by run_id") == [("interrupted",), ("ok",)]
 
 
 def test_reports_missed_while_stopped_are_made_on_restart(tmp_path: Path) -> None:
