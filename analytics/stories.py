@@ -23,11 +23,17 @@ import polars as pl
 from analytics.frames import require_columns
 
 SHINGLE_WORDS = 5
+LONG_SHINGLE_WORDS = 12
 NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
-MIN_CONTAINMENT = 0.85
+MIN_CONTAINMENT = 0.8
 MIN_JACCARD = 0.5
+MIN_LONG_CONTAINMENT = 0.8
+# Cutting or adding a block of b words loses about b + 4 five-word shingles and b + 11
+# twelve-word ones; swapping single words all through a text loses 5 and 12 per word.
+# A long-shingle loss up to this many times the short one is a block edit.
+LONG_LOSS_RATIO = 1.6
 # Reprints of one story appear within days; the same text a year later is another
 # story (annual notices, templates).
 STORY_WINDOW = timedelta(days=7)
@@ -123,26 +129,41 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 
 def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures, shingle counts): one row of NUM_PERM uint32 values per text, and the
-    number of distinct shingles of each text.
+    """(signatures, shingle counts) of each text.
 
-    One-permutation MinHash: each shingle is hashed once; the top bits pick one of
-    NUM_PERM bins and the low 32 bits compete for that bin's minimum. Bins a short
-    text leaves empty borrow from the next filled bin to the right (rotation
-    densification), shifted by the distance, so equal bins still mean shared
-    shingles. Texts with fewer than MIN_SHINGLES shingles get an all-0xFFFFFFFF row
-    (no signature: they match nothing).
+    A signature row holds two MinHash sketches of NUM_PERM uint32 values: over
+    SHINGLE_WORDS-word shingles (similarity and LSH bands) and over
+    LONG_SHINGLE_WORDS-word shingles (edit pattern: a reprint's edits come in blocks
+    such as a footer or a cut paragraph, which long shingles survive; a template
+    filled with other names changes words all over, which long shingles do not).
+    The counts row holds the two numbers of distinct shingles. A sketch of a text
+    with fewer than MIN_SHINGLES shingles is all 0xFFFFFFFF (none).
     """
     n = texts.len()
-    signatures = np.full((n, NUM_PERM), _EMPTY, dtype=np.uint32)
-    sizes = np.zeros(n, dtype=np.int64)
+    signatures = np.full((n, 2 * NUM_PERM), _EMPTY, dtype=np.uint32)
+    sizes = np.zeros((n, 2), dtype=np.int64)
     if n == 0:
         return signatures, sizes
     token_doc, tokens = _tokens(texts)
     lengths = np.bincount(token_doc, minlength=n).astype(np.int64)
-    counts = np.maximum(lengths - SHINGLE_WORDS + 1, 0)
+    for part, words in enumerate((SHINGLE_WORDS, LONG_SHINGLE_WORDS)):
+        sketch, count = _sketch(tokens, lengths, words)
+        signatures[:, part * NUM_PERM : (part + 1) * NUM_PERM] = sketch
+        sizes[:, part] = count
+    return signatures, sizes
+
+
+def _sketch(tokens: np.ndarray, lengths: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-permutation MinHash of ``words``-word shingles: each shingle is hashed once;
+    the top bits pick one of NUM_PERM bins and the low 32 bits compete for that bin's
+    minimum. Bins a short text leaves empty borrow from the next filled bin to the
+    right (rotation densification), so equal bins still mean shared shingles."""
+    n = lengths.size
+    sketch = np.full((n, NUM_PERM), _EMPTY, dtype=np.uint32)
+    sizes = np.zeros(n, dtype=np.int64)
+    counts = np.maximum(lengths - words + 1, 0)
     if counts.sum() == 0:
-        return signatures, sizes
+        return sketch, sizes
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     doc_of = np.repeat(np.arange(n), counts)
     first = np.repeat(starts, counts) + (
@@ -150,7 +171,7 @@ def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     )
     with np.errstate(over="ignore"):
         shingles = np.zeros(first.size, dtype=np.uint64)
-        for j in range(SHINGLE_WORDS):
+        for j in range(words):
             shingles = shingles * _MIX + tokens[first + j]
     hashed = _mix64(shingles)
     distinct = (
@@ -163,8 +184,8 @@ def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     cell = doc_of * NUM_PERM + (hashed >> np.uint64(64 - _BIN_BITS)).astype(np.int64)
     np.minimum.at(flat, cell, (hashed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     usable = sizes >= MIN_SHINGLES
-    signatures[usable] = _densified(flat.reshape(n, NUM_PERM)[usable])
-    return signatures, sizes
+    sketch[usable] = _densified(flat.reshape(n, NUM_PERM)[usable])
+    return sketch, sizes
 
 
 def _densified(filled: np.ndarray) -> np.ndarray:
@@ -185,28 +206,39 @@ def _densified(filled: np.ndarray) -> np.ndarray:
 
 
 def band_keys(signatures: np.ndarray) -> np.ndarray:
-    """BANDS int64 keys per signature (band index mixed in); rows without a signature get
-    keys too, but callers drop them (see ``has_signature``)."""
+    """BANDS int64 keys per signature, from its short-shingle sketch (band index mixed
+    in); rows without a signature get keys too, but callers drop them (see
+    ``has_signature``)."""
+    short = signatures[:, :NUM_PERM]
     n = signatures.shape[0]
     keys = np.zeros((n, BANDS), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(BANDS):
             key = np.full(n, np.uint64(band + 1) * _MIX, dtype=np.uint64)
             for row in range(ROWS):
-                key = (key ^ signatures[:, band * ROWS + row].astype(np.uint64)) * _MIX
+                key = (key ^ short[:, band * ROWS + row].astype(np.uint64)) * _MIX
                 key ^= key >> np.uint64(29)
             keys[:, band] = key
     return keys.view(np.int64)
 
 
 def has_signature(signatures: np.ndarray) -> np.ndarray:
-    """True for rows that carry a signature."""
-    return ~np.all(signatures == _EMPTY, axis=1)
+    """True for rows whose short-shingle sketch exists."""
+    return ~np.all(signatures[:, :NUM_PERM] == _EMPTY, axis=1)
+
+
+def _has_long(signatures: np.ndarray) -> np.ndarray:
+    return ~np.all(signatures[:, NUM_PERM:] == _EMPTY, axis=1)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Estimated Jaccard similarity of paired signature rows."""
-    return (a == b).mean(axis=1)
+    """Estimated Jaccard similarity of the short shingles of paired signature rows."""
+    return (a[:, :NUM_PERM] == b[:, :NUM_PERM]).mean(axis=1)
+
+
+def long_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of the long shingles of paired signature rows."""
+    return (a[:, NUM_PERM:] == b[:, NUM_PERM:]).mean(axis=1)
 
 
 def containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
@@ -214,6 +246,10 @@ def containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> 
     estimate and both set sizes: |A & B| = J (|A| + |B|) / (1 + J)."""
     shared = jaccard / (1.0 + jaccard) * (size_a + size_b)
     return np.minimum(shared / np.maximum(np.minimum(size_a, size_b), 1), 1.0)
+
+
+def _sizes(frame: pl.DataFrame) -> np.ndarray:
+    return frame.select("shingles", "long_shingles").to_numpy().astype(np.float64).reshape(-1, 2)
 
 
 def assign_stories(
@@ -226,19 +262,22 @@ def assign_stories(
 ) -> pl.DataFrame:
     """The story of each new article, in arrival order.
 
-    ``new`` has article_id, published_at and shingles (set size), one row per row
-    of ``new_signatures``; ``stored`` has article_id, story_id, published_at and
-    shingles of earlier articles (the band-lookup candidates), one row per row of
-    ``stored_signatures``. A new article joins the story of its most similar
-    earlier article (stored, or new and before it) published within ``window``
-    when the two are near duplicates: estimated containment >= MIN_CONTAINMENT
-    (a reprint keeps nearly all of the shorter version) and Jaccard >= MIN_JACCARD
-    (neither is a small part of the other). Otherwise its own article_id starts a
-    story. Returns article_id, story_id, similarity (None for a new story),
-    matched_id.
+    ``new`` has article_id, published_at, shingles and long_shingles (the counts of
+    ``minhash_signatures``), one row per row of ``new_signatures``; ``stored`` has
+    the same and story_id, for earlier articles (the band-lookup candidates), one
+    row per row of ``stored_signatures``. A new article joins the story of its most
+    similar earlier article (stored, or new and before it) published within
+    ``window`` when the two are near duplicates: estimated containment of the short
+    shingles >= MIN_CONTAINMENT (a reprint keeps nearly all of the shorter
+    version), their Jaccard >= MIN_JACCARD (neither is a small part of the other),
+    and the edits come in blocks, not as names swapped all through a template: the
+    long shingles' containment is >= MIN_LONG_CONTAINMENT or lost at most
+    LONG_LOSS_RATIO times as much as the short ones'. Otherwise its own
+    article_id starts a story. Returns article_id, story_id, similarity (short
+    containment; None for a new story) and matched_id.
     """
-    require_columns(new, {"article_id", "published_at", "shingles"})
-    require_columns(stored, {"article_id", "story_id", "published_at", "shingles"})
+    require_columns(new, {"article_id", "published_at", "shingles", "long_shingles"})
+    require_columns(stored, {"article_id", "story_id", "published_at", "shingles", "long_shingles"})
     ids = new.get_column("article_id").to_list()
     story = list(ids)
     best_sim: list[float | None] = [None] * len(ids)
@@ -247,10 +286,14 @@ def assign_stories(
     if not valid_new.any():
         return _stories_frame(ids, story, best_sim, matched)
     new_bands = _bands_frame(band_keys(new_signatures), valid_new, "i")
-    new_time = new.get_column("published_at").to_numpy()
-    new_size = new.get_column("shingles").to_numpy().astype(np.float64)
+    new_side = (new_signatures, _sizes(new), new.get_column("published_at").to_numpy())
     pairs = []
     if stored.height:
+        stored_side = (
+            stored_signatures,
+            _sizes(stored),
+            stored.get_column("published_at").to_numpy(),
+        )
         stored_bands = _bands_frame(
             band_keys(stored_signatures), has_signature(stored_signatures), "j"
         )
@@ -258,17 +301,7 @@ def assign_stories(
         if with_stored.height:
             i = with_stored.get_column("i").to_numpy()
             j = with_stored.get_column("j").to_numpy()
-            pairs.append(
-                _scored(
-                    i,
-                    -1 - j,
-                    similarity(new_signatures[i], stored_signatures[j]),
-                    new_size[i],
-                    stored.get_column("shingles").to_numpy().astype(np.float64)[j],
-                    np.abs(new_time[i] - stored.get_column("published_at").to_numpy()[j]),
-                    window,
-                )
-            )
+            pairs.append(_scored(i, new_side, j, stored_side, window, other=-1 - j))
     inside = (
         new_bands.join(new_bands.rename({"i": "k"}), on="key")
         .filter(pl.col("k") < pl.col("i"))
@@ -278,17 +311,7 @@ def assign_stories(
     if inside.height:
         i = inside.get_column("i").to_numpy()
         k = inside.get_column("k").to_numpy()
-        pairs.append(
-            _scored(
-                i,
-                k,
-                similarity(new_signatures[i], new_signatures[k]),
-                new_size[i],
-                new_size[k],
-                np.abs(new_time[i] - new_time[k]),
-                window,
-            )
-        )
+        pairs.append(_scored(i, new_side, k, new_side, window, other=k))
     if not pairs:
         return _stories_frame(ids, story, best_sim, matched)
     # Best match per new article: most similar, then the earliest candidate (stored
@@ -313,22 +336,37 @@ def assign_stories(
     return _stories_frame(ids, story, best_sim, matched)
 
 
+Side = tuple[np.ndarray, np.ndarray, np.ndarray]  # signatures, sizes (n, 2), published_at
+
+
 def _scored(
-    i: np.ndarray,
-    other: np.ndarray,
-    jaccard: np.ndarray,
-    size_i: np.ndarray,
-    size_other: np.ndarray,
-    apart: np.ndarray,
+    left: np.ndarray,
+    left_side: Side,
+    right: np.ndarray,
+    right_side: Side,
     window: timedelta,
+    *,
+    other: np.ndarray,
 ) -> pl.DataFrame:
-    contained = containment(jaccard, size_i, size_other)
+    """Candidate pairs (rows ``left`` of one side, ``right`` of the other) scored;
+    ``other`` is how the result names the right-hand article."""
+    sig_a, size_a, time_a = left_side[0][left], left_side[1][left], left_side[2][left]
+    sig_b, size_b, time_b = right_side[0][right], right_side[1][right], right_side[2][right]
+    jaccard = similarity(sig_a, sig_b)
+    contained = containment(jaccard, size_a[:, 0], size_b[:, 0])
+    both_long = _has_long(sig_a) & _has_long(sig_b)
+    long_contained = containment(long_similarity(sig_a, sig_b), size_a[:, 1], size_b[:, 1])
     near = (
         (contained >= MIN_CONTAINMENT)
         & (jaccard >= MIN_JACCARD)
-        & (apart <= np.timedelta64(int(window.total_seconds() * 1e6), "us"))
+        & (
+            ~both_long
+            | (long_contained >= MIN_LONG_CONTAINMENT)
+            | (1.0 - long_contained <= LONG_LOSS_RATIO * (1.0 - contained))
+        )
+        & (np.abs(time_a - time_b) <= np.timedelta64(int(window.total_seconds() * 1e6), "us"))
     )
-    return pl.DataFrame({"i": i, "other": other, "sim": contained, "near": near})
+    return pl.DataFrame({"i": left, "other": other, "sim": contained, "near": near})
 
 
 def _bands_frame(keys: np.ndarray, valid: np.ndarray, name: str) -> pl.DataFrame:

@@ -167,7 +167,7 @@ def known_articles(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> set[st
 
 
 STORY_CANDIDATES_SQL = """
-SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.signature
+SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.long_shingles, s.signature
 FROM (SELECT DISTINCT b.article_id FROM story_bands b
       SEMI JOIN batch_bands k ON k.band_key = b.band_key) c
 JOIN story_signatures s USING (article_id)
@@ -182,7 +182,7 @@ def story_candidates(
 ) -> pl.DataFrame:
     """Stored articles published in [start, end] that share an LSH band key with
     ``band_keys`` (column band_key): article_id, story_id, published_at, shingles,
-    signature."""
+    long_shingles, signature."""
     con.register("batch_bands", band_keys.select("band_key"))
     try:
         return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
@@ -197,7 +197,8 @@ INSERT_BANDS_SQL = "INSERT INTO story_bands BY NAME SELECT * FROM batch_story_ba
 def insert_signatures(
     con: duckdb.DuckDBPyConnection, signatures: pl.DataFrame, bands: pl.DataFrame
 ) -> None:
-    """Keep new articles' signatures (article_id, published_at, shingles, signature) and
+    """Keep new articles' signatures (article_id, published_at, shingles, long_shingles,
+    signature) and
     band keys (band_key, article_id) for later batches to match against."""
     con.register("batch_signatures", signatures)
     con.register("batch_story_bands", bands)

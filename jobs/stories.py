@@ -37,9 +37,9 @@ def sign(articles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _decoded(blobs: pl.Series) -> np.ndarray:
     if blobs.len() == 0:
-        return np.zeros((0, NUM_PERM), dtype=np.uint32)
+        return np.zeros((0, 2 * NUM_PERM), dtype=np.uint32)
     joined = b"".join(blobs.to_list())
-    return np.frombuffer(joined, dtype=_SIGNATURE_DTYPE).astype(np.uint32).reshape(-1, NUM_PERM)
+    return np.frombuffer(joined, dtype=_SIGNATURE_DTYPE).astype(np.uint32).reshape(-1, 2 * NUM_PERM)
 
 
 def group_into_stories(
@@ -64,7 +64,8 @@ def group_into_stories(
         last + STORY_WINDOW,
     )
     new = articles.select("article_id", "published_at").with_columns(
-        shingles=pl.Series(shingles, dtype=pl.Int64)
+        shingles=pl.Series(shingles[:, 0], dtype=pl.Int64),
+        long_shingles=pl.Series(shingles[:, 1], dtype=pl.Int64),
     )
     stories = assign_stories(
         new, signatures, candidates, _decoded(candidates.get_column("signature"))
