@@ -314,25 +314,25 @@ def assign_stories(
         pairs.append(_scored(i, new_side, k, new_side, window, other=k))
     if not pairs:
         return _stories_frame(ids, story, best_sim, matched)
-    # Best match per new article: most similar, then the earliest candidate (stored
-    # ones came before the whole batch: their "other" is negative).
-    best = (
+    # Best match per new article: most similar, ties to the smallest story_id, so the
+    # outcome depends only on what came before, not on where batches were cut.
+    near = (
         pl.concat(pairs, how="vertical_relaxed")
         .filter(pl.col("near"))
-        .sort(["i", "sim", "other"], descending=[False, True, False])
-        .unique("i", keep="first", maintain_order=True)
-        .sort("i")
+        .sort(["i", "sim"], descending=[False, True])
     )
     stored_ids = stored.get_column("article_id").to_list()
     stored_story = stored.get_column("story_id").to_list()
-    for i, other, sim in best.select("i", "other", "sim").iter_rows():
-        if other < 0:
-            story[i] = stored_story[-1 - other]
-            matched[i] = stored_ids[-1 - other]
-        else:
-            story[i] = story[other]  # final already: other < i
-            matched[i] = ids[other]
-        best_sim[i] = float(sim)
+    for (i,), group in near.group_by("i", maintain_order=True):
+        top = group.filter(pl.col("sim") == group.get_column("sim").max())
+        choices = []
+        for other in top.get_column("other").to_list():
+            if other < 0:
+                choices.append((stored_story[-1 - other], stored_ids[-1 - other]))
+            else:
+                choices.append((story[other], ids[other]))  # final already: other < i
+        story[i], matched[i] = min(choices)
+        best_sim[i] = float(top.get_column("sim")[0])
     return _stories_frame(ids, story, best_sim, matched)
 
 
