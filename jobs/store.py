@@ -122,31 +122,10 @@ def insert_articles(
     gazetteer_version: str | None,
 ) -> tuple[int, int]:
     """Store the articles not stored yet (by id or by content) and their mentions,
-    in one transaction; return (articles stored, mentions stored).
-
-    ``articles`` has ARTICLE_COLUMNS and holds no duplicates; ``mentions`` has
-    MENTION_COLUMNS and refers to those articles.
-    """
-    batch_articles = articles.select(ARTICLE_COLUMNS).with_columns(
-        gazetteer_version=pl.lit(None, pl.String)
-    )
-    batch_mentions = mentions.select(MENTION_COLUMNS)
-    con.register("batch_articles", batch_articles)
-    con.register("batch_mentions", batch_mentions)
-    try:
-        with transaction(con):
-            new_ids = con.sql(NEW_ARTICLES_SQL).pl()
-            if new_ids.is_empty():
-                return 0, 0
-            con.register("new_ids", new_ids)
-            con.execute(INSERT_ARTICLES_SQL, [gazetteer_version])
-            con.execute(INSERT_MENTIONS_SQL)
-            mentions_new = batch_mentions.join(new_ids, on="article_id", how="semi").height
-            con.unregister("new_ids")
-    finally:
-        con.unregister("batch_articles")
-        con.unregister("batch_mentions")
-    return new_ids.height, mentions_new
+    in one transaction of their own; return (articles stored, mentions stored).
+    Ingest uses ``insert_new_articles`` inside the batch's wider transaction."""
+    with transaction(con):
+        return insert_new_articles(con, articles, mentions, gazetteer_version)
 
 
 KNOWN_ARTICLES_SQL = """

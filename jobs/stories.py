@@ -28,11 +28,18 @@ from jobs.store import insert_signatures, story_candidates
 _SIGNATURE_DTYPE = np.dtype("<u4")
 
 
+SIGN_CHUNK = 500  # articles signed at a time: bounds the token arrays of long texts
+
+
 def sign(articles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(signatures, shingle counts) of a frame with title and text, row for row."""
-    return minhash_signatures(
-        shingle_text(articles.get_column("title"), articles.get_column("text"))
-    )
+    texts = shingle_text(articles.get_column("title"), articles.get_column("text"))
+    parts = [
+        minhash_signatures(texts.slice(lo, SIGN_CHUNK)) for lo in range(0, len(texts), SIGN_CHUNK)
+    ]
+    if not parts:
+        return minhash_signatures(texts)
+    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
 
 
 def _decoded(blobs: pl.Series) -> np.ndarray:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from click.testing import CliRunner, Result
 
 from jobs.cli import cli
-from jobs.settings import Settings
+from jobs.settings import Settings, SettingsError, load_settings
 from tests.loopback import LoopbackServer, Reply
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -88,3 +89,24 @@ def test_ingest_a_missing_path_is_one_line(settings: Settings, tmp_path: Path) -
     result = _ingest(settings, str(tmp_path / "nope"))
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == f"Error: {tmp_path / 'nope'} does not exist"
+
+
+def test_ingest_settings_section(tmp_path: Path) -> None:
+    config = tmp_path / "mentions.toml"
+    config.write_text(
+        "[ingest]\nbatch_size = 50\ntimeout = 2.5\nmax_bytes = 1000\nmax_redirects = 1\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(config, environ={})
+    assert (
+        settings.ingest_batch_size,
+        settings.fetch_timeout,
+        settings.max_download_bytes,
+        settings.max_redirects,
+    ) == (50, 2.5, 1000, 1)
+    config.write_text("[ingest]\nbatch_size = 0\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"\[ingest\] batch_size, max_bytes and timeout"):
+        load_settings(config, environ={})
+    config.write_text("[ingest]\nretries = 3\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="unknown key \\[ingest\\] 'retries'"):
+        load_settings(config, environ={})

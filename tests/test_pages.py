@@ -14,7 +14,6 @@ from jobs.settings import Settings, SourceConfig
 from jobs.sources import read_source
 from tests.loopback import LoopbackServer, Reply
 
-PAGES = Path(__file__).parent / "data" / "pages"
 BODY = (
     "<p>Finland and Sweden handed in their applications to join NATO on Wednesday, "
     "ending decades of military non-alignment after Russia invaded Ukraine.</p>"
