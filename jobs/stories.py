@@ -14,15 +14,14 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from analytics.stories import (
+from analytics.minhash import (
     NUM_PERM,
-    STORY_WINDOW,
-    assign_stories,
     band_keys,
     has_signature,
     minhash_signatures,
     shingle_text,
 )
+from analytics.stories import STORY_WINDOW, assign_stories
 from jobs.store import insert_signatures, story_candidates
 
 _SIGNATURE_DTYPE = np.dtype("<u4")

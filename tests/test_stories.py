@@ -11,13 +11,8 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from analytics.stories import (
-    NUM_PERM,
-    assign_stories,
-    has_signature,
-    minhash_signatures,
-    similarity,
-)
+from analytics.minhash import NUM_PERM, has_signature, minhash_signatures, similarity
+from analytics.stories import assign_stories
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
 from tests.conftest import CORPUS, needs_shared
