@@ -34,7 +34,7 @@ from jobs.runs import recorded_run, utc_now
 from jobs.schedule import run_scheduler
 from jobs.seeds import SeedError
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
-from jobs.sources import BadInput, SourceError
+from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -160,31 +160,69 @@ def run(ctx: click.Context) -> None:
     click.echo(str(result.report.path))
 
 
+def _report_bad(bad: BadInput) -> None:
+    click.echo(f"skipped {bad.location}: {bad.reason}", err=True)
+
+
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option(
     "--kind",
+    type=click.Choice(list(dict.fromkeys(["auto", *URL_KINDS[:-1], "folder", *FILE_KINDS]))),
     default="auto",
     show_default=True,
-    help="Source kind when it cannot be guessed from the path.",
+    help="Source kind when it cannot be guessed from the path or the answer.",
+)
+@click.option(
+    "--full-text",
+    is_flag=True,
+    help="For feeds that carry only summaries: fetch each new item's page.",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="ROLE=FIELD",
+    help="For dumps: which field holds title, text, published, url, source or id (repeatable).",
 )
 @click.pass_context
 @friendly_errors
-def ingest(ctx: click.Context, sources: tuple[str, ...], kind: str) -> None:
-    """Ingest articles from files, folders or JSONL dumps (default: the configured sources).
+def ingest(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    kind: str,
+    full_text: bool,
+    columns: tuple[str, ...],
+) -> None:
+    """Ingest articles from feeds and pages (URLs), folders, text and HTML files, and
+    JSONL/CSV/Parquet dumps (default: the configured sources). Unchanged files are
+    skipped; each bad input is one line on stderr and a row in ingest_errors.
 
     \b
     Example:
-        mentions ingest seeds/articles/ archive/dump.jsonl.gz
+        mentions ingest https://example.org/world/rss.xml
+        mentions ingest archive/ dump.jsonl.gz
+        mentions ingest export.csv --column text=body --column published=date
     """
     settings = _settings(ctx)
-    configs = [SourceConfig(name=s, location=s, kind=kind) for s in sources] or None
+    options: dict[str, Any] = {}
+    if full_text:
+        options["full_text"] = True
+    if columns:
+        pairs = [c.partition("=") for c in columns]
+        if any(not role or not sep or not field for role, sep, field in pairs):
+            raise click.ClickException("--column takes ROLE=FIELD, for example text=body")
+        options["columns"] = {role: field for role, _, field in pairs}
+    configs = [
+        SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
+    ] or None
     with recorded_run(settings, "ingest") as record, _progress("ingesting") as advance:
-        result = run_ingest(settings, configs, on_progress=advance)
+        result = run_ingest(settings, configs, on_progress=advance, on_error=_report_bad)
         record.counts = result.as_counts()
+    skipped = f", {result.files_skipped} unchanged files skipped" if result.files_skipped else ""
     click.echo(
         f"ingested {result.articles_new} new of {result.articles_seen} articles "
-        f"({result.mentions_new} mentions, {result.errors} errors) into {settings.db_path}"
+        f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into {settings.db_path}"
     )
 
 

@@ -286,10 +286,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE TABLE story_signatures (
             article_id   VARCHAR PRIMARY KEY,
             published_at TIMESTAMP NOT NULL,
-            shingles     INTEGER NOT NULL,
-            signature    BLOB NOT NULL
+            shingles      INTEGER NOT NULL,
+            long_shingles INTEGER NOT NULL,
+            signature     BLOB NOT NULL
         );
-        COMMENT ON TABLE story_signatures IS 'MinHash signature (128 little-endian uint32) and shingle count of each article with enough text, for grouping near duplicates into stories.';
+        COMMENT ON TABLE story_signatures IS 'MinHash sketches of each article with enough text (256 little-endian uint32: 5-word then 12-word shingles) and their shingle counts, for grouping near duplicates into stories.';
         CREATE TABLE story_bands (
             band_key   BIGINT NOT NULL,
             article_id VARCHAR NOT NULL

@@ -110,8 +110,9 @@ def dump_record(
     elif external_id:
         url = f"{path.resolve()}#{external_id}"
     else:
-        on_error(BadInput(where, "record has neither id nor url"))
-        return None
+        # No identity of its own: its place in the dump (the content hash still
+        # keeps a moved copy from being stored twice).
+        url = f"{path.resolve()}#{where.rsplit(':', 1)[-1].replace(' ', '-')}"
     site = _value(row, columns["source"])
     return Record(
         title=title.strip(),

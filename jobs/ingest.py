@@ -165,8 +165,12 @@ def run_ingest(
     *,
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_error: Callable[[BadInput], None] | None = None,
 ) -> IngestResult:
-    """Ingest ``sources`` (default: the configured ones) into the database."""
+    """Ingest ``sources`` (default: the configured ones) into the database.
+
+    Each bad input is logged as a warning, or handed to ``on_error`` if given.
+    """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     gazetteer = load_gazetteer(settings.seeds_dir)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
@@ -174,7 +178,7 @@ def run_ingest(
         load_seeds(con, gazetteer)
     result = IngestResult()
     for source in sources if sources is not None else settings.default_sources:
-        _ingest_source(settings, source, gazetteer, now, result, on_progress)
+        _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)
     log.info(
         "ingest: %d seen, %d new articles, %d new mentions, %d errors",
         result.articles_seen,
@@ -219,6 +223,7 @@ def _ingest_source(
     now: datetime,
     result: IngestResult,
     on_progress: Callable[[int], None] | None,
+    report: Callable[[BadInput], None] | None = None,
 ) -> None:
     kind = source_kind(source.location) if source.kind == "auto" else source.kind
     tracked = kind != "url" and not is_url(source.location)
@@ -231,7 +236,10 @@ def _ingest_source(
 
     def on_error(bad: BadInput) -> None:
         nonlocal failed
-        log.warning("%s: %s", bad.location, bad.reason)
+        if report is None:
+            log.warning("%s: %s", bad.location, bad.reason)
+        else:
+            report(bad)
         errors.append(bad)
         failed += 1
 

@@ -30,6 +30,8 @@ from jobs.urls import canonical_url, is_url
 log = logging.getLogger(__name__)
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# A "main text" shorter than this is a navigation crumb, not an article.
+MIN_WORDS = 5
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
 )
@@ -194,7 +196,13 @@ def page_record(
     url = location if is_url(location) else None
     try:
         doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            # Only dates the page declares: a free-text search finds "Copyright 2022".
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
         tree = lxml.html.document_fromstring(html)
     except (etree.LxmlError, ValueError) as exc:
@@ -202,7 +210,7 @@ def page_record(
         return None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     title = " ".join((getattr(doc, "title", None) or "").split()) if doc is not None else ""
-    if not text:
+    if len(text.split()) < MIN_WORDS:
         ctx.on_error(BadInput(location, "empty article: no main text found in the page"))
         return None
     first, _, rest = text.partition("\n")

@@ -122,31 +122,10 @@ def insert_articles(
     gazetteer_version: str | None,
 ) -> tuple[int, int]:
     """Store the articles not stored yet (by id or by content) and their mentions,
-    in one transaction; return (articles stored, mentions stored).
-
-    ``articles`` has ARTICLE_COLUMNS and holds no duplicates; ``mentions`` has
-    MENTION_COLUMNS and refers to those articles.
-    """
-    batch_articles = articles.select(ARTICLE_COLUMNS).with_columns(
-        gazetteer_version=pl.lit(None, pl.String)
-    )
-    batch_mentions = mentions.select(MENTION_COLUMNS)
-    con.register("batch_articles", batch_articles)
-    con.register("batch_mentions", batch_mentions)
-    try:
-        with transaction(con):
-            new_ids = con.sql(NEW_ARTICLES_SQL).pl()
-            if new_ids.is_empty():
-                return 0, 0
-            con.register("new_ids", new_ids)
-            con.execute(INSERT_ARTICLES_SQL, [gazetteer_version])
-            con.execute(INSERT_MENTIONS_SQL)
-            mentions_new = batch_mentions.join(new_ids, on="article_id", how="semi").height
-            con.unregister("new_ids")
-    finally:
-        con.unregister("batch_articles")
-        con.unregister("batch_mentions")
-    return new_ids.height, mentions_new
+    in one transaction of their own; return (articles stored, mentions stored).
+    Ingest uses ``insert_new_articles`` inside the batch's wider transaction."""
+    with transaction(con):
+        return insert_new_articles(con, articles, mentions, gazetteer_version)
 
 
 KNOWN_ARTICLES_SQL = """
@@ -167,7 +146,7 @@ def known_articles(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> set[st
 
 
 STORY_CANDIDATES_SQL = """
-SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.signature
+SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.long_shingles, s.signature
 FROM (SELECT DISTINCT b.article_id FROM story_bands b
       SEMI JOIN batch_bands k ON k.band_key = b.band_key) c
 JOIN story_signatures s USING (article_id)
@@ -182,7 +161,7 @@ def story_candidates(
 ) -> pl.DataFrame:
     """Stored articles published in [start, end] that share an LSH band key with
     ``band_keys`` (column band_key): article_id, story_id, published_at, shingles,
-    signature."""
+    long_shingles, signature."""
     con.register("batch_bands", band_keys.select("band_key"))
     try:
         return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
@@ -197,7 +176,8 @@ INSERT_BANDS_SQL = "INSERT INTO story_bands BY NAME SELECT * FROM batch_story_ba
 def insert_signatures(
     con: duckdb.DuckDBPyConnection, signatures: pl.DataFrame, bands: pl.DataFrame
 ) -> None:
-    """Keep new articles' signatures (article_id, published_at, shingles, signature) and
+    """Keep new articles' signatures (article_id, published_at, shingles, long_shingles,
+    signature) and
     band keys (band_key, article_id) for later batches to match against."""
     con.register("batch_signatures", signatures)
     con.register("batch_story_bands", bands)

@@ -14,32 +14,38 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from analytics.stories import (
+from analytics.minhash import (
     NUM_PERM,
-    STORY_WINDOW,
-    assign_stories,
     band_keys,
     has_signature,
     minhash_signatures,
     shingle_text,
 )
+from analytics.stories import STORY_WINDOW, assign_stories
 from jobs.store import insert_signatures, story_candidates
 
 _SIGNATURE_DTYPE = np.dtype("<u4")
 
 
+SIGN_CHUNK = 500  # articles signed at a time: bounds the token arrays of long texts
+
+
 def sign(articles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(signatures, shingle counts) of a frame with title and text, row for row."""
-    return minhash_signatures(
-        shingle_text(articles.get_column("title"), articles.get_column("text"))
-    )
+    texts = shingle_text(articles.get_column("title"), articles.get_column("text"))
+    parts = [
+        minhash_signatures(texts.slice(lo, SIGN_CHUNK)) for lo in range(0, len(texts), SIGN_CHUNK)
+    ]
+    if not parts:
+        return minhash_signatures(texts)
+    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
 
 
 def _decoded(blobs: pl.Series) -> np.ndarray:
     if blobs.len() == 0:
-        return np.zeros((0, NUM_PERM), dtype=np.uint32)
+        return np.zeros((0, 2 * NUM_PERM), dtype=np.uint32)
     joined = b"".join(blobs.to_list())
-    return np.frombuffer(joined, dtype=_SIGNATURE_DTYPE).astype(np.uint32).reshape(-1, NUM_PERM)
+    return np.frombuffer(joined, dtype=_SIGNATURE_DTYPE).astype(np.uint32).reshape(-1, 2 * NUM_PERM)
 
 
 def group_into_stories(
@@ -64,7 +70,8 @@ def group_into_stories(
         last + STORY_WINDOW,
     )
     new = articles.select("article_id", "published_at").with_columns(
-        shingles=pl.Series(shingles, dtype=pl.Int64)
+        shingles=pl.Series(shingles[:, 0], dtype=pl.Int64),
+        long_shingles=pl.Series(shingles[:, 1], dtype=pl.Int64),
     )
     stories = assign_stories(
         new, signatures, candidates, _decoded(candidates.get_column("signature"))

@@ -194,10 +194,8 @@ def test_malformed_xml(http_server: LoopbackServer, settings: Settings) -> None:
 def test_entity_bomb_is_refused_before_parsing(
     http_server: LoopbackServer, settings: Settings
 ) -> None:
-    lol = "".join(
-        f'<!ENTITY lol{i} "{"&lol" + str(i - 1) + ";" * 1}' + f'{("&lol" + str(i - 1) + ";") * 9}">'
-        for i in range(1, 10)
-    )
+    # Billion laughs: lol9 expands to 10**9 copies of "lol".
+    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     bomb = (
         f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">{lol}]>'
         '<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
