@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
-from types import FrameType
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -133,21 +133,55 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 class _Stopper:
-    """Turns the first SIGTERM/SIGINT into a clean shutdown, a second into an exit."""
+    """Turns the first SIGTERM/SIGINT into a clean shutdown, a second into an exit.
+
+    A Python signal handler runs only when the main thread runs bytecode, and the
+    kernel may deliver the signal to a worker thread while the main thread sleeps in
+    the scheduler's wait for the next job (up to hours): the handler could run that
+    late. The C-level handler writes every signal to the wakeup fd at once, whatever
+    thread gets it, so a watcher thread reading that pipe acts on it immediately.
+    """
 
     def __init__(self, runner: JobRunner) -> None:
         self.runner = runner
         self.requested = threading.Event()
-        self.signals = 0
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._previous_fd = -1
+        self._previous: dict[int, Any] = {}
 
-    def handle(self, signum: int, frame: FrameType | None) -> None:
-        # Only async-signal-safe work here: the main thread may hold any scheduler lock.
-        self.signals += 1
-        if self.signals > 1:
-            os.write(2, b"second signal: exiting now; the open transaction is rolled back\n")
-            os._exit(128 + signum)
-        self.requested.set()
+    def install(self) -> None:
+        """From the main thread: route SIGTERM/SIGINT to the watcher."""
+        self._previous_fd = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        for sig in _STOP_SIGNALS:
+            # The Python-level handler only replaces the default action (exit or
+            # KeyboardInterrupt); the watcher does the work.
+            self._previous[sig] = signal.signal(sig, lambda signum, frame: None)
+        threading.Thread(target=self._watch, name="mentions-signals", daemon=True).start()
+
+    def uninstall(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        os.close(self._write)  # the watcher reads EOF and ends
+        self._previous.clear()
+
+    def _watch(self) -> None:
+        seen = 0
+        while data := os.read(self._read, 1):
+            signum = data[0]
+            if signum not in _STOP_SIGNALS:
+                continue
+            seen += 1
+            if seen > 1:
+                os.write(2, b"second signal: exiting now; the open transaction is rolled back\n")
+                os._exit(128 + signum)
+            self.requested.set()
+        os.close(self._read)
 
     def wait_and_stop(self, scheduler: BlockingScheduler) -> None:
         self.requested.wait()
@@ -167,7 +201,7 @@ def run_scheduler(settings: Settings, runner: JobRunner | None = None) -> None:
     running job (if any) has finished."""
     runner = runner or JobRunner(settings)
     stopper = _Stopper(runner)
-    previous = {sig: signal.signal(sig, stopper.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stopper.install()
     try:
         try:
             for run_id, job in close_orphaned_runs(settings, utc_now()):
@@ -195,8 +229,7 @@ def run_scheduler(settings: Settings, runner: JobRunner | None = None) -> None:
         scheduler.start()
         thread.join()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        stopper.uninstall()
     unwritten = runner.flush_skips()
     if unwritten:
         log.error("%d skipped runs could not be recorded: the database stayed busy", unwritten)
