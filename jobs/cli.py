@@ -496,7 +496,8 @@ def _when(value: Any) -> str:
 @click.pass_context
 @friendly_errors
 def list_jobs(ctx: click.Context, as_json: bool) -> None:
-    """List the scheduled jobs: trigger, next run (UTC), last run and its outcome.
+    """List the scheduled jobs: trigger, next run (UTC), last run and its outcome. The
+    next run assumes a scheduler is running (interval jobs: last run + interval).
 
     \b
     Example:
