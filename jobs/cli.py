@@ -10,6 +10,7 @@ import csv
 import functools
 import json
 import logging
+import logging.handlers
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -25,13 +26,17 @@ from analytics.forms import parse_forms
 from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
 from jobs.ingest import run_ingest
+from jobs.job_runner import JobRunner, UnknownJobError
+from jobs.job_specs import job_specs
+from jobs.job_status import job_statuses
 from jobs.pipeline import run_main
 from jobs.report import NoDataError, run_report
-from jobs.runs import recorded_run
+from jobs.runs import recorded_run, utc_now
+from jobs.schedule import run_scheduler
 from jobs.seeds import SeedError
 from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
-from jobs.sources import BadInput, SourceError
+from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,6 +77,7 @@ def friendly_errors(func: F) -> F:
             SeedError,
             SourceError,
             NoDataError,
+            UnknownJobError,
             ValueError,
         ) as exc:
             raise click.ClickException(str(exc)) from exc
@@ -156,31 +162,69 @@ def run(ctx: click.Context) -> None:
     click.echo(str(result.report.path))
 
 
+def _report_bad(bad: BadInput) -> None:
+    click.echo(f"skipped {bad.location}: {bad.reason}", err=True)
+
+
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option(
     "--kind",
+    type=click.Choice(list(dict.fromkeys(["auto", *URL_KINDS[:-1], "folder", *FILE_KINDS]))),
     default="auto",
     show_default=True,
-    help="Source kind when it cannot be guessed from the path.",
+    help="Source kind when it cannot be guessed from the path or the answer.",
+)
+@click.option(
+    "--full-text",
+    is_flag=True,
+    help="For feeds that carry only summaries: fetch each new item's page.",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="ROLE=FIELD",
+    help="For dumps: which field holds title, text, published, url, source or id (repeatable).",
 )
 @click.pass_context
 @friendly_errors
-def ingest(ctx: click.Context, sources: tuple[str, ...], kind: str) -> None:
-    """Ingest articles from files, folders or JSONL dumps (default: the configured sources).
+def ingest(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    kind: str,
+    full_text: bool,
+    columns: tuple[str, ...],
+) -> None:
+    """Ingest articles from feeds and pages (URLs), folders, text and HTML files, and
+    JSONL/CSV/Parquet dumps (default: the configured sources). Unchanged files are
+    skipped; each bad input is one line on stderr and a row in ingest_errors.
 
     \b
     Example:
-        mentions ingest seeds/articles/ archive/dump.jsonl.gz
+        mentions ingest https://example.org/world/rss.xml
+        mentions ingest archive/ dump.jsonl.gz
+        mentions ingest export.csv --column text=body --column published=date
     """
     settings = _settings(ctx)
-    configs = [SourceConfig(name=s, location=s, kind=kind) for s in sources] or None
+    options: dict[str, Any] = {}
+    if full_text:
+        options["full_text"] = True
+    if columns:
+        pairs = [c.partition("=") for c in columns]
+        if any(not role or not sep or not field for role, sep, field in pairs):
+            raise click.ClickException("--column takes ROLE=FIELD, for example text=body")
+        options["columns"] = {role: field for role, _, field in pairs}
+    configs = [
+        SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
+    ] or None
     with recorded_run(settings, "ingest") as record, _progress("ingesting") as advance:
-        result = run_ingest(settings, configs, on_progress=advance)
+        result = run_ingest(settings, configs, on_progress=advance, on_error=_report_bad)
         record.counts = result.as_counts()
+    skipped = f", {result.files_skipped} unchanged files skipped" if result.files_skipped else ""
     click.echo(
         f"ingested {result.articles_new} new of {result.articles_seen} articles "
-        f"({result.mentions_new} mentions, {result.errors} errors) into {settings.db_path}"
+        f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into {settings.db_path}"
     )
 
 
@@ -266,6 +310,11 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 @click.option("--write", is_flag=True, help="Open the file read-write (default: read-only).")
 @click.option(
+    "--snapshot",
+    is_flag=True,
+    help="Query the snapshot the maintenance job publishes: never blocks the scheduler.",
+)
+@click.option(
     "-p",
     "--param",
     "params",
@@ -289,6 +338,7 @@ def sql(
     as_csv: bool,
     as_json: bool,
     write: bool,
+    snapshot: bool,
     params: tuple[tuple[str, str], ...],
     wait: float,
 ) -> None:
@@ -301,14 +351,22 @@ def sql(
     """
     if as_csv and as_json:
         raise click.ClickException("--csv and --json cannot be used together.")
+    if snapshot and write:
+        raise click.ClickException("--snapshot and --write cannot be used together.")
     if query == "-":
         query = sys.stdin.read()
     settings = _settings(ctx)
+    path = settings.snapshot_file if snapshot else settings.db_path
+    if snapshot and not path.exists():
+        raise click.ClickException(
+            f"no snapshot at {path} yet; the scheduler's maintenance job writes it, or run "
+            '"mentions run-job maintenance".'
+        )
 
     def tell(message: str) -> None:
         click.echo(f"{message} ...", err=True)
 
-    with connect(settings.db_path, read_only=not write, timeout=wait, on_wait=tell) as con:
+    with connect(path, read_only=not write, timeout=wait, on_wait=tell) as con:
         result = con.execute(query, dict(params)) if params else con.execute(query)
         columns = [d[0] for d in result.description] if result.description else []
         rows = result.fetchall() if columns else []
@@ -405,3 +463,114 @@ def serve(ctx: click.Context, port: int) -> None:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+def _configure_schedule_logging(settings: Settings, verbose: int) -> None:
+    """INFO (one line per job run) to stderr, and to a rotating file if configured."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+    if verbose < 2:
+        # The job modules' own INFO lines and APScheduler's are detail: the runner says
+        # what happened in one line per run and logs missed runs itself; the scheduler
+        # says when it starts, catches up and stops; db says when a job waits for a reader.
+        logging.getLogger("jobs").setLevel(logging.WARNING)
+        for name in ("jobs.schedule", "jobs.job_runner", "jobs.db"):
+            logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    if settings.log_file is not None:
+        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            settings.log_file,
+            maxBytes=settings.log_max_bytes,
+            backupCount=settings.log_backups,
+            encoding="utf-8",
+        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+@cli.command()
+@click.pass_context
+@friendly_errors
+def schedule(ctx: click.Context) -> None:
+    """Run the jobs of mentions.toml (default: ingest every 15 min, daily, weekly and
+    monthly reports, hourly maintenance) until SIGTERM or Ctrl-C; reports missed while
+    it was stopped are made at start. Logs one line per job run to stderr.
+
+    \b
+    Example:
+        mentions --config mentions.toml schedule
+    """
+    settings = _settings(ctx)
+    job_specs(settings)  # a bad [[jobs]] entry fails here, before any logging setup
+    _configure_schedule_logging(settings, ctx.obj["verbose"])
+    run_scheduler(settings)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+@cli.command(name="jobs")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
+@click.pass_context
+@friendly_errors
+def list_jobs(ctx: click.Context, as_json: bool) -> None:
+    """List the scheduled jobs: trigger, next run (UTC), last run and its outcome. The
+    next run assumes a scheduler is running (interval jobs: last run + interval).
+
+    \b
+    Example:
+        mentions jobs
+    """
+    settings = _settings(ctx)
+    specs = job_specs(settings)
+    for spec in specs:
+        if spec.note:
+            click.echo(f"note: {spec.note}", err=True)
+
+    def tell(message: str) -> None:
+        click.echo(f"{message} ...", err=True)
+
+    statuses = job_statuses(settings, specs, utc_now(), on_wait=tell)
+    rows = []
+    for status in statuses:
+        last = status.last
+        next_run = _when(status.next_run) or status.next_note
+        if status.reports_due:
+            next_run += f" ({status.reports_due} report(s) due)"
+        rows.append(
+            {
+                "job": status.name,
+                "kind": status.kind,
+                "schedule": status.schedule,
+                "next_run": next_run,
+                "last_run": _when(last.started_at) if last else "never",
+                "status": last.status if last else "",
+                "outcome": last.summary if last else "",
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        columns = list(rows[0]) if rows else ["job"]
+        _rows_as_table(columns, [tuple(r.values()) for r in rows])
+
+
+@cli.command(name="run-job")
+@click.argument("name")
+@click.pass_context
+@friendly_errors
+def run_job(ctx: click.Context, name: str) -> None:
+    """Run one scheduled job now, recorded in job_runs like a scheduled run; exits 1
+    if it failed or was skipped.
+
+    \b
+    Example:
+        mentions run-job daily-report
+    """
+    settings = _settings(ctx)
+    outcome = JobRunner(settings).run(name)
+    click.echo(f"{outcome.job} {outcome.status} in {outcome.seconds:.2f} s: {outcome.summary}")
+    if outcome.status != "ok":
+        ctx.exit(1)

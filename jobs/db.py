@@ -282,6 +282,62 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         COMMENT ON COLUMN reports.articles IS 'Articles published in the period.';
         """,
     ),
+    (
+        "0004_article_site_name",
+        """
+        ALTER TABLE articles ADD COLUMN site_name VARCHAR;
+        COMMENT ON COLUMN articles.site_name IS 'The outlet as the source names it (feed title, page site name, dump source field); NULL if unknown.';
+        """,
+    ),
+    (
+        "0004_story_signatures",
+        """
+        CREATE TABLE story_signatures (
+            article_id   VARCHAR PRIMARY KEY,
+            published_at TIMESTAMP NOT NULL,
+            shingles      INTEGER NOT NULL,
+            long_shingles INTEGER NOT NULL,
+            signature     BLOB NOT NULL
+        );
+        COMMENT ON TABLE story_signatures IS 'MinHash sketches of each article with enough text (256 little-endian uint32: 5-word then 12-word shingles) and their shingle counts, for grouping near duplicates into stories.';
+        CREATE TABLE story_bands (
+            band_key   BIGINT NOT NULL,
+            article_id VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE story_bands IS 'LSH band keys of story_signatures: articles sharing a key are candidate near duplicates.';
+        """,
+    ),
+    (
+        "0004_source_files",
+        """
+        CREATE TABLE source_files (
+            source_id VARCHAR NOT NULL,
+            path      VARCHAR NOT NULL,
+            size      BIGINT NOT NULL,
+            mtime_ns  BIGINT NOT NULL,
+            sha256    VARCHAR NOT NULL,
+            read_at   TIMESTAMP NOT NULL,
+            PRIMARY KEY (source_id, path)
+        );
+        COMMENT ON TABLE source_files IS 'Files of folder and dump sources read to the end: an unchanged file (same size and mtime, or same hash) is skipped next time.';
+        """,
+    ),
+    (
+        "0005_job_runs_pid",
+        """
+        ALTER TABLE job_runs ADD COLUMN pid INTEGER;
+        COMMENT ON COLUMN job_runs.pid IS 'Process that ran the job: a running row whose process is gone is marked interrupted when the scheduler starts.';
+        """,
+    ),
+    (
+        "0005_latest_job_runs",
+        """
+        CREATE VIEW latest_job_runs AS
+        SELECT * FROM job_runs
+        QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC, run_id DESC) = 1;
+        COMMENT ON VIEW latest_job_runs IS 'The newest run of every job: did last night''s ingest work?';
+        """,
+    ),
 )
 
 MIGRATIONS_TABLE_SQL = """

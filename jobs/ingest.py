@@ -12,24 +12,41 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from itertools import islice
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from analytics.gazetteer import Gazetteer
 from analytics.mentions import extract_mentions
-from jobs.db import connect, ensure_schema
+from jobs.db import connect, ensure_schema, transaction
+from jobs.fetch import FetchLimits
+from jobs.records import FileDone, ReadContext, SourceState
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import BadInput, Record, read_source, source_kind
-from jobs.store import insert_articles, record_ingest_error, upsert_source
+from jobs.sources import BadInput, Record, read_items, source_kind
+from jobs.store import (
+    insert_new_articles,
+    known_articles,
+    known_urls,
+    new_article_ids,
+    record_ingest_error,
+    record_poll,
+    remember_files,
+    source_files,
+    source_validators,
+    upsert_source,
+)
+from jobs.stories import group_into_stories, sign
+from jobs.urls import is_url
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# Clocks and time zones disagree a little; a date further ahead than this is an error.
+FUTURE_SLACK = timedelta(days=1)
 _SPACES = re.compile(r"\s+")
 
 ARTICLE_SCHEMA: pl.Schema = pl.Schema(
@@ -45,6 +62,7 @@ ARTICLE_SCHEMA: pl.Schema = pl.Schema(
         "story_id": pl.String(),
         "content_hash": pl.String(),
         "ingested_at": pl.Datetime("us"),
+        "site_name": pl.String(),
     }
 )
 
@@ -57,6 +75,7 @@ class IngestResult:
     articles_new: int = 0
     mentions_new: int = 0
     errors: int = 0
+    files_skipped: int = 0
     bad_inputs: list[BadInput] = field(default_factory=list)
 
     def as_counts(self) -> dict[str, int]:
@@ -97,6 +116,7 @@ def articles_frame(records: Iterable[Record], source_id: str, now: datetime) -> 
                 "story_id": article_id,
                 "content_hash": content_hash_for(record.title, record.text),
                 "ingested_at": now,
+                "site_name": record.site_name,
             }
         )
     frame = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
@@ -120,9 +140,23 @@ def mention_rows(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     )
 
 
-def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    while batch := list(islice(records, size)):
-        yield batch
+def _batches(
+    items: Iterator[Record | FileDone], size: int
+) -> Iterator[tuple[list[Record], list[FileDone]]]:
+    """Up to ``size`` records at a time, with the files finished so far: a file's
+    FileDone travels with its last records or a later batch, never an earlier one."""
+    records: list[Record] = []
+    done: list[FileDone] = []
+    for item in items:
+        if isinstance(item, FileDone):
+            done.append(item)
+        else:
+            records.append(item)
+        if len(records) >= size or len(done) >= size:
+            yield records, done
+            records, done = [], []
+    if records or done:
+        yield records, done
 
 
 def run_ingest(
@@ -131,8 +165,12 @@ def run_ingest(
     *,
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_error: Callable[[BadInput], None] | None = None,
 ) -> IngestResult:
-    """Ingest ``sources`` (default: the configured ones) into the database."""
+    """Ingest ``sources`` (default: the configured ones) into the database.
+
+    Each bad input is logged as a warning, or handed to ``on_error`` if given.
+    """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     gazetteer = load_gazetteer(settings.seeds_dir)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
@@ -140,7 +178,7 @@ def run_ingest(
         load_seeds(con, gazetteer)
     result = IngestResult()
     for source in sources if sources is not None else settings.default_sources:
-        _ingest_source(settings, source, gazetteer, now, result, on_progress)
+        _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)
     log.info(
         "ingest: %d seen, %d new articles, %d new mentions, %d errors",
         result.articles_seen,
@@ -151,6 +189,33 @@ def run_ingest(
     return result
 
 
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The download limits the settings ask for."""
+    return FetchLimits(
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.max_download_bytes,
+        max_redirects=settings.max_redirects,
+    )
+
+
+def plausible_dates(
+    records: Iterator[Record], now: datetime, on_error: Callable[[BadInput], None]
+) -> Iterator[Record]:
+    """Records whose publication time lies in the future get the ingestion time instead."""
+    limit = now + FUTURE_SLACK
+    for record in records:
+        if record.published_at is not None and record.published_at > limit:
+            on_error(
+                BadInput(
+                    record.url,
+                    f"published date {record.published_at:%Y-%m-%d %H:%M} is in the future; "
+                    "using ingestion time",
+                )
+            )
+            record = replace(record, published_at=None, date_source="ingested")
+        yield record
+
+
 def _ingest_source(
     settings: Settings,
     source: SourceConfig,
@@ -158,30 +223,103 @@ def _ingest_source(
     now: datetime,
     result: IngestResult,
     on_progress: Callable[[int], None] | None,
+    report: Callable[[BadInput], None] | None = None,
 ) -> None:
     kind = source_kind(source.location) if source.kind == "auto" else source.kind
+    tracked = kind != "url" and not is_url(source.location)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         upsert_source(con, source.name, source.name, kind, source.location)
+        etag, last_modified = source_validators(con, source.name)
+        files = source_files(con, source.name) if tracked else {}
     errors: list[BadInput] = []
+    failed = 0
 
     def on_error(bad: BadInput) -> None:
-        log.warning("%s: %s", bad.location, bad.reason)
+        nonlocal failed
+        if report is None:
+            log.warning("%s: %s", bad.location, bad.reason)
+        else:
+            report(bad)
         errors.append(bad)
+        failed += 1
 
-    for batch in _batches(read_source(source.location, kind, on_error), BATCH_SIZE):
-        articles = articles_frame(batch, source.name, now)
-        mentions = mention_rows(articles, gazetteer)
+    def stored(urls: list[str]) -> set[str]:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            new, new_mentions = insert_articles(con, articles, mentions, gazetteer.version)
-            _flush_errors(con, source.name, errors, now, result)
-        result.articles_seen += len(batch)
-        result.articles_new += new
-        result.mentions_new += new_mentions
-        if on_progress is not None:
-            on_progress(len(batch))
-    if errors:
+            return known_urls(con, urls)
+
+    ctx = ReadContext(
+        on_error=on_error,
+        options=source.options,
+        state=SourceState(etag=etag, last_modified=last_modified, files=files),
+        limits=fetch_limits(settings),
+        known_urls=stored,
+        track_files=tracked,
+    )
+    items = read_items(source.location, kind, on_error, context=ctx)
+    try:
+        for records, done in _batches(items, settings.ingest_batch_size):
+            new, new_mentions = _store_batch(
+                settings,
+                source.name,
+                list(plausible_dates(iter(records), now, on_error)),
+                done,
+                gazetteer,
+                now,
+                errors,
+                result,
+            )
+            result.articles_seen += len(records)
+            result.articles_new += new
+            result.mentions_new += new_mentions
+            log.debug("%s: batch of %d stored (%d new)", source.name, len(records), new)
+            if on_progress is not None and records:
+                on_progress(len(records))
+    finally:
+        ctx.close()
+    state = ctx.state
+    result.files_skipped += state.files_skipped
+    validators = (state.new_etag, state.new_last_modified) if state.refreshed else None
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        _flush_errors(con, source.name, errors, now, result)
+        record_poll(con, source.name, state.kind or kind, now, validators, clean=failed == 0)
+
+
+def _store_batch(
+    settings: Settings,
+    source_id: str,
+    records: list[Record],
+    done: list[FileDone],
+    gazetteer: Gazetteer,
+    now: datetime,
+    errors: list[BadInput],
+    result: IngestResult,
+) -> tuple[int, int]:
+    """One batch: drop what is stored already, extract and sign the rest outside the
+    database, then store articles, mentions, stories, finished files and the batch's
+    errors in one transaction. Returns (articles stored, mentions stored)."""
+    articles = articles_frame(records, source_id, now)
+    if articles.height:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            _flush_errors(con, source.name, errors, now, result)
+            known = known_articles(con, articles)
+        articles = articles.filter(~pl.col("article_id").is_in(list(known)))
+    mentions = mention_rows(articles, gazetteer)
+    signatures, shingles = sign(articles)
+    files = pl.DataFrame(
+        [(f.path, f.size, f.mtime_ns, f.sha256) for f in done],
+        schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String},
+        orient="row",
+    ).unique("path", keep="last", maintain_order=True)
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        with transaction(con):
+            new_ids = new_article_ids(con, articles) if articles.height else set()
+            rows = np.flatnonzero(articles.get_column("article_id").is_in(list(new_ids)).to_numpy())
+            new = group_into_stories(con, articles[rows], signatures[rows], shingles[rows])
+            counts = (
+                insert_new_articles(con, new, mentions, gazetteer.version) if rows.size else (0, 0)
+            )
+            remember_files(con, source_id, files, now)
+            _flush_errors(con, source_id, errors, now, result)
+    return counts
 
 
 def _flush_errors(

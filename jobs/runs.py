@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ class RunRecord:
 
 @contextmanager
 def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
-    """Record a job run: a 'running' row first, then 'ok' or 'failed' with the error.
+    """Record a job run: a 'running' row first, then 'ok', 'failed' or 'skipped' (the
+    database stayed busy) with the error.
 
     A run that cannot even open the database (held by a reader for the whole
     wait) is re-raised; the caller decides whether that is a skipped run.
@@ -40,11 +42,15 @@ def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
     record = RunRecord(job=job)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
-        record.run_id = start_job_run(con, job, utc_now())
+        record.run_id = start_job_run(con, job, utc_now(), os.getpid())
     try:
         yield record
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        status = "failed"
+        if isinstance(exc, KeyboardInterrupt):
+            status = "interrupted"
+        elif isinstance(exc, DatabaseBusyError):
+            status = "skipped"  # held by a reader for the whole wait; the next run catches up
         _finish(settings, record, status, record.message or f"{type(exc).__name__}: {exc}")
         raise
     _finish(settings, record, "ok", record.message)

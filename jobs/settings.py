@@ -68,10 +68,31 @@ class Settings:
     lock_timeout: float = field(
         default=60.0, metadata={"help": "seconds a job waits for a busy database file"}
     )
+    ingest_batch_size: int = field(
+        default=2000, metadata={"help": "articles per ingest transaction"}
+    )
+    fetch_timeout: float = field(
+        default=20.0, metadata={"help": "seconds to wait for a feed or page server"}
+    )
+    max_download_bytes: int = field(
+        default=10_000_000, metadata={"help": "larger feeds and pages are refused"}
+    )
+    max_redirects: int = field(default=5, metadata={"help": "redirects followed per download"})
     sources: tuple[SourceConfig, ...] = field(
         default=(), metadata={"help": "configured sources; empty means seeds/articles/"}
     )
     jobs: tuple[JobConfig, ...] = field(default=(), metadata={"help": "scheduled jobs"})
+    snapshot_path: Path | None = field(
+        default=None,
+        metadata={"help": "read-only copy for long queries (default: <db>.snapshot.duckdb)"},
+    )
+    log_file: Path | None = field(
+        default=None, metadata={"help": "rotating log file of `mentions schedule`, if any"}
+    )
+    log_max_bytes: int = field(
+        default=10_000_000, metadata={"help": "size at which the log file is rotated"}
+    )
+    log_backups: int = field(default=5, metadata={"help": "rotated log files kept"})
     config_path: Path | None = field(default=None, metadata={"help": "the file read, if any"})
 
     @property
@@ -81,11 +102,29 @@ class Settings:
             return self.sources
         return (SourceConfig(name="seed-articles", location=str(self.seeds_dir / "articles")),)
 
+    @property
+    def snapshot_file(self) -> Path:
+        """Where the maintenance job publishes the read-only snapshot."""
+        if self.snapshot_path is not None:
+            return self.snapshot_path
+        return self.db_path.with_name(f"{self.db_path.stem}.snapshot{self.db_path.suffix}")
+
 
 _SECTIONS: dict[str, dict[str, str]] = {
-    "database": {"path": "db_path", "lock_timeout": "lock_timeout"},
+    "database": {"path": "db_path", "lock_timeout": "lock_timeout", "snapshot": "snapshot_path"},
     "reports": {"dir": "reports_dir", "top": "top", "period": "default_period", "forms": "forms"},
     "seeds": {"dir": "seeds_dir"},
+    "scheduler": {
+        "log_file": "log_file",
+        "log_max_bytes": "log_max_bytes",
+        "log_backups": "log_backups",
+    },
+    "ingest": {
+        "batch_size": "ingest_batch_size",
+        "timeout": "fetch_timeout",
+        "max_bytes": "max_download_bytes",
+        "max_redirects": "max_redirects",
+    },
 }
 _ENV = {
     "MENTIONS_DB": "db_path",
@@ -93,6 +132,7 @@ _ENV = {
     "MENTIONS_SEEDS_DIR": "seeds_dir",
     "MENTIONS_TOP": "top",
     "MENTIONS_FORMS": "forms",
+    "MENTIONS_LOG_FILE": "log_file",
 }
 _PERIODS = ("day", "week", "month")
 
@@ -142,7 +182,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         else:
             raise SettingsError(f"unknown section [{section}] in {path}")
     base = path.parent
-    for key in ("db_path", "reports_dir", "seeds_dir"):
+    for key in ("db_path", "reports_dir", "seeds_dir", "snapshot_path", "log_file"):
         if key in values and not Path(values[key]).is_absolute():
             values[key] = base / values[key]
     return values
@@ -172,7 +212,7 @@ def _job(path: Path, index: int, raw: Any) -> JobConfig:
 
 
 def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
-    for key in ("db_path", "reports_dir", "seeds_dir", "config_path"):
+    for key in ("db_path", "reports_dir", "seeds_dir", "config_path", "snapshot_path", "log_file"):
         if values.get(key) is not None:
             values[key] = Path(values[key])
     try:
@@ -180,6 +220,14 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
             values["top"] = int(values["top"])
         if "lock_timeout" in values:
             values["lock_timeout"] = float(values["lock_timeout"])
+        for key in ("log_max_bytes", "log_backups"):
+            if key in values:
+                values[key] = int(values[key])
+        for key in ("ingest_batch_size", "max_download_bytes", "max_redirects"):
+            if key in values:
+                values[key] = int(values[key])
+        if "fetch_timeout" in values:
+            values["fetch_timeout"] = float(values["fetch_timeout"])
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad number in settings: {exc}") from exc
     if "forms" in values:
@@ -190,6 +238,15 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
     result = replace(settings, **values)
     if result.top < 1:
         raise SettingsError(f"reports.top must be at least 1, not {result.top}")
+    if result.log_max_bytes < 1 or result.log_backups < 0:
+        raise SettingsError(
+            "scheduler.log_max_bytes must be at least 1 and scheduler.log_backups at least 0"
+        )
+    if result.ingest_batch_size < 1 or result.max_download_bytes < 1 or result.fetch_timeout <= 0:
+        raise SettingsError(
+            "[ingest] batch_size, max_bytes and timeout must be positive, not "
+            f"{result.ingest_batch_size}, {result.max_download_bytes}, {result.fetch_timeout}"
+        )
     if result.default_period not in _PERIODS:
         raise SettingsError(
             f"reports.period must be one of {', '.join(_PERIODS)}, not {result.default_period!r}"

@@ -1,200 +1,241 @@
-"""Readers for the ways articles arrive: text files, folders of them, JSONL dumps.
+"""Readers for the ways articles arrive: text files, folders, dumps (JSONL, CSV,
+Parquet), feeds and pages (by URL or saved as files).
 
 A reader yields ``Record`` objects one at a time (never a whole corpus in memory)
 and reports each input it cannot use as a ``BadInput`` through ``on_error``,
-then carries on with the rest.
+then carries on with the rest. With ``ReadContext.track_files``, files (of a
+folder, or a dump given alone) that are unchanged since they were last read to
+the end are skipped: same size and mtime is enough; a touched file with the
+same SHA-256 is not parsed again either. After each file read to its end a
+``FileDone`` follows its records, for ingest to store with them.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
+import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+
+from jobs.dates import filename_date, parse_timestamp
+from jobs.dumps import dump_kind, read_csv, read_jsonl, read_parquet
+from jobs.feeds import FEED_SUFFIXES, read_feed_bytes
+from jobs.pages import HTML_SUFFIXES, page_record
+from jobs.records import BadInput, ErrorSink, FileDone, ReadContext, Record, SourceError
+from jobs.urls import is_url
+from jobs.web import read_url
+
+__all__ = [
+    "BadInput",
+    "ErrorSink",
+    "FileDone",
+    "ReadContext",
+    "Record",
+    "SourceError",
+    "parse_timestamp",
+    "read_items",
+    "read_source",
+    "source_kind",
+]
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}
+TEXT_SUFFIXES = (".txt", ".text", ".md")
 MAX_FILE_BYTES = 20_000_000
+URL_KINDS = ("url", "feed", "page", "auto")
+FILE_KINDS = ("jsonl", "csv", "parquet", "feed", "html", "text")
+
+Item = Record | FileDone
+Reader = Callable[[Path, ReadContext], Iterator[Record]]
 
 
-@dataclass(frozen=True)
-class Record:
-    """One article as a source delivered it, times already in UTC (naive)."""
-
-    title: str
-    text: str
-    url: str
-    external_id: str | None = None
-    published_at: datetime | None = None
-    date_source: str = "ingested"
-
-
-@dataclass(frozen=True)
-class BadInput:
-    """An input that could not become an article, and why (one line)."""
-
-    location: str
-    reason: str
-
-
-ErrorSink = Callable[[BadInput], None]
-
-
-class SourceError(ValueError):
-    """A whole source cannot be read (missing path, unknown kind)."""
+def file_kind(name: str) -> str | None:
+    """The kind of a file by its name, or None for files a folder read skips."""
+    lowered = name.lower()
+    dump = dump_kind(lowered)
+    if dump:
+        return dump
+    if lowered.endswith(FEED_SUFFIXES):
+        return "feed"
+    if lowered.endswith(HTML_SUFFIXES):
+        return "html"
+    if lowered.endswith(TEXT_SUFFIXES):
+        return "text"
+    return None
 
 
 def source_kind(location: str) -> str:
-    """'folder', 'jsonl' or 'text' for a path."""
+    """'url' (a feed or a page: known once fetched), 'folder', or a file kind
+    ('jsonl', 'csv', 'parquet', 'feed', 'html', 'text') for a location."""
+    if is_url(location):
+        return "url"
     path = Path(location)
     if path.is_dir():
         return "folder"
     if not path.exists():
         raise SourceError(f"{location} does not exist")
-    name = path.name.lower()
-    if any(name.endswith(suffix) for suffix in JSONL_SUFFIXES):
-        return "jsonl"
-    return "text"
+    return file_kind(path.name) or "text"
 
 
-def read_source(location: str, kind: str, on_error: ErrorSink) -> Iterator[Record]:
-    """Every record of one source; ``kind`` 'auto' is guessed from the location."""
-    if kind == "auto":
-        kind = source_kind(location)
-    readers: dict[str, Callable[[Path, ErrorSink], Iterator[Record]]] = {
-        "folder": read_folder,
-        "jsonl": read_jsonl,
-        "text": read_text_file,
-    }
-    if kind not in readers:
-        raise SourceError(f"{location}: unknown source kind {kind!r}")
-    path = Path(location)
-    if not path.exists():
-        raise SourceError(f"{location} does not exist")
-    yield from readers[kind](path, on_error)
+def read_source(
+    location: str, kind: str, on_error: ErrorSink, *, context: ReadContext | None = None
+) -> Iterator[Record]:
+    """Every record of one source; ``kind`` 'auto' is guessed from the location.
+
+    ``context`` carries the source's options, its remembered state (feed
+    validators, files read) and the HTTP limits; without one, defaults are used.
+    """
+    for item in read_items(location, kind, on_error, context=context):
+        if isinstance(item, Record):
+            yield item
 
 
-def read_folder(folder: Path, on_error: ErrorSink) -> Iterator[Record]:
-    """Every text and JSONL file under ``folder``, recursively, in name order."""
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name.startswith("."):
+def read_items(
+    location: str, kind: str, on_error: ErrorSink, *, context: ReadContext | None = None
+) -> Iterator[Item]:
+    """Records, and a FileDone after each file read to its end when tracking files."""
+    ctx = context or ReadContext(on_error=on_error)
+    try:
+        if is_url(location):
+            if kind not in URL_KINDS:
+                raise SourceError(f"{location}: a URL is a feed or a page, not {kind!r}")
+            yield from read_url(location, "auto" if kind == "url" else kind, ctx)
+            return
+        if kind == "auto":
+            kind = source_kind(location)
+        path = Path(location)
+        if kind != "folder" and kind not in FILE_KINDS:
+            raise SourceError(f"{location}: unknown source kind {kind!r}")
+        if not path.exists():
+            raise SourceError(f"{location} does not exist")
+        if kind == "folder":
+            yield from read_folder(path, ctx)
+        else:
+            yield from _tracked(path, READERS[kind], ctx)
+    finally:
+        if context is None:
+            ctx.close()
+
+
+def read_folder(folder: Path, ctx: ReadContext) -> Iterator[Item]:
+    """Every file of a known kind under ``folder``, recursively, in path order; hidden
+    files and folders are left out."""
+    for path in _walk(folder):
+        kind = file_kind(path.name)
+        if kind is not None:
+            yield from _tracked(path, READERS[kind], ctx)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under ``folder`` in sorted path order, one directory listed at a time."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        log.warning("%s: cannot list: %s", folder, exc.strerror or exc)
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
             continue
-        name = path.name.lower()
-        if any(name.endswith(s) for s in JSONL_SUFFIXES):
-            yield from read_jsonl(path, on_error)
-        elif path.suffix.lower() in TEXT_SUFFIXES:
-            yield from read_text_file(path, on_error)
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif entry.is_file():
+            yield Path(entry.path)
 
 
-def read_text_file(path: Path, on_error: ErrorSink) -> Iterator[Record]:
-    """A plain UTF-8 text file: the first non-empty line is the title, the rest the text."""
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _tracked(path: Path, read: Reader, ctx: ReadContext) -> Iterator[Item]:
+    if not ctx.track_files:
+        yield from read(path, ctx)
+        return
+    try:
+        stat = path.stat()
+        key = str(path.resolve())
+        known = ctx.state.files.get(key)
+        if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
+            ctx.state.files_skipped += 1
+            return
+        digest = _sha256(path)
+    except OSError as exc:
+        ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+        return
+    if known is None or known[2] != digest:
+        yield from read(path, ctx)
+    else:
+        ctx.state.files_skipped += 1
+    yield FileDone(key, stat.st_size, stat.st_mtime_ns, digest)
+
+
+def _read_capped(path: Path, on_error: ErrorSink) -> bytes | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             on_error(
                 BadInput(str(path), f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} limit")
             )
-            return
-        raw = path.read_bytes()
+            return None
+        return path.read_bytes()
     except OSError as exc:
         on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+        return None
+
+
+def _dated_by_name(record: Record, path: Path) -> Record:
+    """A record without a date of its own takes the date its file name carries."""
+    if record.published_at is not None:
+        return record
+    day = filename_date(path.name)
+    return replace(record, published_at=day, date_source="filename") if day else record
+
+
+def read_feed_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """An RSS or Atom document saved as a file."""
+    content = _read_capped(path, ctx.on_error)
+    if content is not None:
+        yield from read_feed_bytes(content, str(path), ctx)
+
+
+def read_html_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """A saved HTML page: its main text, title, date and (declared) URL."""
+    content = _read_capped(path, ctx.on_error)
+    if content is None:
+        return
+    record = page_record(content, str(path.resolve()), ctx)
+    if record is not None:
+        yield _dated_by_name(record, path)
+
+
+def read_text_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """A plain UTF-8 text file: the first non-empty line is the title, the rest the text."""
+    raw = _read_capped(path, ctx.on_error)
+    if raw is None:
         return
     if b"\x00" in raw[:8192]:
-        on_error(BadInput(str(path), "binary file, not text"))
+        ctx.on_error(BadInput(str(path), "binary file, not text"))
         return
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        on_error(BadInput(str(path), f"not UTF-8 text (byte {exc.start})"))
+        ctx.on_error(BadInput(str(path), f"not UTF-8 text (byte {exc.start})"))
         return
     title, _, text = content.strip().partition("\n")
     title, text = title.strip(), text.strip("\n").strip()
     if not title and not text:
-        on_error(BadInput(str(path), "empty article"))
+        ctx.on_error(BadInput(str(path), "empty article"))
         return
-    yield Record(title=title, text=text, url=str(path.resolve()))
+    yield _dated_by_name(Record(title=title, text=text, url=str(path.resolve())), path)
 
 
-def read_jsonl(path: Path, on_error: ErrorSink) -> Iterator[Record]:
-    """One article per line: id, title, text, and optional published, url, source."""
-    try:
-        handle: IO[str] = (
-            gzip.open(path, "rt", encoding="utf-8")
-            if path.name.lower().endswith(".gz")
-            else path.open(encoding="utf-8")
-        )
-    except OSError as exc:
-        on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
-        return
-    with handle:
-        line_no = 0
-        try:
-            for line_no, line in enumerate(handle, 1):  # noqa: B007 (line_no is read after the loop)
-                if not line.strip():
-                    continue
-                where = f"{path}:{line_no}"
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    on_error(BadInput(where, f"not JSON ({exc.msg})"))
-                    continue
-                record = _jsonl_record(obj, path, where, on_error)
-                if record is not None:
-                    yield record
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            on_error(BadInput(f"{path}:{line_no + 1}", f"unreadable: {exc}"))
-
-
-def _jsonl_record(obj: Any, path: Path, where: str, on_error: ErrorSink) -> Record | None:
-    if not isinstance(obj, dict):
-        on_error(BadInput(where, "not a JSON object"))
-        return None
-    title = obj.get("title") or ""
-    text = obj.get("text") or ""
-    if not isinstance(title, str) or not isinstance(text, str):
-        on_error(BadInput(where, "title and text must be strings"))
-        return None
-    if not title.strip() and not text.strip():
-        on_error(BadInput(where, "empty article"))
-        return None
-    external_id = None if obj.get("id") is None else str(obj["id"])
-    published, date_source = None, "ingested"
-    raw_date = obj.get("published_time") or obj.get("published")
-    if raw_date:
-        try:
-            published, date_source = parse_timestamp(str(raw_date)), "source"
-        except ValueError:
-            on_error(
-                BadInput(where, f"bad published date {str(raw_date)[:40]!r}; using ingestion time")
-            )
-    url = obj.get("url") or (f"{path.resolve()}#{external_id}" if external_id else None)
-    if not url:
-        on_error(BadInput(where, "record has neither id nor url"))
-        return None
-    return Record(
-        title=title.strip(),
-        text=text.strip(),
-        url=str(url),
-        external_id=external_id,
-        published_at=published,
-        date_source=date_source,
-    )
-
-
-def parse_timestamp(value: str) -> datetime:
-    """An ISO 8601 date or time as naive UTC; an offset is applied, none means UTC."""
-    value = value.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    if len(value) == 10:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time())
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+READERS: dict[str, Reader] = {
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "parquet": read_parquet,
+    "feed": read_feed_file,
+    "html": read_html_file,
+    "text": read_text_file,
+}

@@ -25,6 +25,7 @@ ARTICLE_COLUMNS = (
     "story_id",
     "content_hash",
     "ingested_at",
+    "site_name",
 )
 MENTION_COLUMNS = (
     "article_id",
@@ -51,6 +52,53 @@ def upsert_source(
     con.execute(UPSERT_SOURCE_SQL, [source_id, name, kind, location])
 
 
+SOURCE_STATE_SQL = "SELECT etag, last_modified FROM sources WHERE source_id = ?"
+
+
+def source_validators(
+    con: duckdb.DuckDBPyConnection, source_id: str
+) -> tuple[str | None, str | None]:
+    """(etag, last_modified) remembered from the source's last successful poll."""
+    rows = con.execute(SOURCE_STATE_SQL, [source_id]).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+
+RECORD_POLL_SQL = """
+UPDATE sources SET last_polled_at = ?, kind = ?,
+    etag = CASE WHEN ? THEN ? ELSE etag END,
+    last_modified = CASE WHEN ? THEN ? ELSE last_modified END,
+    last_error = CASE WHEN ? THEN NULL ELSE last_error END
+WHERE source_id = ?
+"""
+
+
+def record_poll(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    kind: str,
+    polled_at: datetime,
+    validators: tuple[str | None, str | None] | None,
+    clean: bool,
+) -> None:
+    """A finished read of a source: when, what kind it turned out to be, the new
+    conditional-GET validators (None: keep the old ones), and clear last_error if
+    the read had no error."""
+    fresh = validators is not None
+    etag, last_modified = validators or (None, None)
+    con.execute(
+        RECORD_POLL_SQL,
+        [polled_at, kind, fresh, etag, fresh, last_modified, clean, source_id],
+    )
+
+
+KNOWN_URLS_SQL = "SELECT DISTINCT url FROM articles WHERE url IN (SELECT unnest(?))"
+
+
+def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
+    """The URLs among ``urls`` that are stored already."""
+    return {row[0] for row in con.execute(KNOWN_URLS_SQL, [urls]).fetchall()}
+
+
 NEW_ARTICLES_SQL = """
 SELECT b.article_id FROM batch_articles b
 ANTI JOIN articles a ON a.article_id = b.article_id
@@ -74,11 +122,91 @@ def insert_articles(
     gazetteer_version: str | None,
 ) -> tuple[int, int]:
     """Store the articles not stored yet (by id or by content) and their mentions,
-    in one transaction; return (articles stored, mentions stored).
+    in one transaction of their own; return (articles stored, mentions stored).
+    Ingest uses ``insert_new_articles`` inside the batch's wider transaction."""
+    with transaction(con):
+        return insert_new_articles(con, articles, mentions, gazetteer_version)
 
-    ``articles`` has ARTICLE_COLUMNS and holds no duplicates; ``mentions`` has
-    MENTION_COLUMNS and refers to those articles.
-    """
+
+KNOWN_ARTICLES_SQL = """
+SELECT b.article_id FROM batch_keys b SEMI JOIN articles a ON a.article_id = b.article_id
+UNION
+SELECT b.article_id FROM batch_keys b SEMI JOIN articles a ON a.content_hash = b.content_hash
+"""
+
+
+def known_articles(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> set[str]:
+    """The article_ids of ``keys`` (article_id, content_hash) stored already, by id or
+    by content: what a batch need not parse, extract or sign again."""
+    con.register("batch_keys", keys.select("article_id", "content_hash"))
+    try:
+        return {row[0] for row in con.execute(KNOWN_ARTICLES_SQL).fetchall()}
+    finally:
+        con.unregister("batch_keys")
+
+
+STORY_CANDIDATES_SQL = """
+SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.long_shingles, s.signature
+FROM (SELECT DISTINCT b.article_id FROM story_bands b
+      SEMI JOIN batch_bands k ON k.band_key = b.band_key) c
+JOIN story_signatures s USING (article_id)
+JOIN articles a USING (article_id)
+WHERE s.published_at BETWEEN ? AND ?
+ORDER BY a.article_id
+"""
+
+
+def story_candidates(
+    con: duckdb.DuckDBPyConnection, band_keys: pl.DataFrame, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """Stored articles published in [start, end] that share an LSH band key with
+    ``band_keys`` (column band_key): article_id, story_id, published_at, shingles,
+    long_shingles, signature."""
+    con.register("batch_bands", band_keys.select("band_key"))
+    try:
+        return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
+    finally:
+        con.unregister("batch_bands")
+
+
+INSERT_SIGNATURES_SQL = "INSERT INTO story_signatures BY NAME SELECT * FROM batch_signatures"
+INSERT_BANDS_SQL = "INSERT INTO story_bands BY NAME SELECT * FROM batch_story_bands"
+
+
+def insert_signatures(
+    con: duckdb.DuckDBPyConnection, signatures: pl.DataFrame, bands: pl.DataFrame
+) -> None:
+    """Keep new articles' signatures (article_id, published_at, shingles, long_shingles,
+    signature) and
+    band keys (band_key, article_id) for later batches to match against."""
+    con.register("batch_signatures", signatures)
+    con.register("batch_story_bands", bands)
+    try:
+        con.execute(INSERT_SIGNATURES_SQL)
+        con.execute(INSERT_BANDS_SQL)
+    finally:
+        con.unregister("batch_signatures")
+        con.unregister("batch_story_bands")
+
+
+def new_article_ids(con: duckdb.DuckDBPyConnection, articles: pl.DataFrame) -> set[str]:
+    """The article_ids of ``articles`` (article_id, content_hash) not stored yet, by id
+    or by content."""
+    con.register("batch_articles", articles.select("article_id", "content_hash"))
+    try:
+        return {row[0] for row in con.execute(NEW_ARTICLES_SQL).fetchall()}
+    finally:
+        con.unregister("batch_articles")
+
+
+def insert_new_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: pl.DataFrame,
+    mentions: pl.DataFrame,
+    gazetteer_version: str | None,
+) -> tuple[int, int]:
+    """Inside the caller's transaction: store those of ``articles`` not stored yet (by id
+    or content) and their mentions; return (article_ids stored, mentions stored)."""
     batch_articles = articles.select(ARTICLE_COLUMNS).with_columns(
         gazetteer_version=pl.lit(None, pl.String)
     )
@@ -86,19 +214,47 @@ def insert_articles(
     con.register("batch_articles", batch_articles)
     con.register("batch_mentions", batch_mentions)
     try:
-        with transaction(con):
-            new_ids = con.sql(NEW_ARTICLES_SQL).pl()
-            if new_ids.is_empty():
-                return 0, 0
-            con.register("new_ids", new_ids)
-            con.execute(INSERT_ARTICLES_SQL, [gazetteer_version])
-            con.execute(INSERT_MENTIONS_SQL)
-            mentions_new = batch_mentions.join(new_ids, on="article_id", how="semi").height
-            con.unregister("new_ids")
+        new_ids = con.sql(NEW_ARTICLES_SQL).pl()
+        if new_ids.is_empty():
+            return 0, 0
+        con.register("new_ids", new_ids)
+        con.execute(INSERT_ARTICLES_SQL, [gazetteer_version])
+        con.execute(INSERT_MENTIONS_SQL)
+        con.unregister("new_ids")
     finally:
         con.unregister("batch_articles")
         con.unregister("batch_mentions")
-    return new_ids.height, mentions_new
+    return new_ids.height, batch_mentions.join(new_ids, on="article_id", how="semi").height
+
+
+SOURCE_FILES_SQL = "SELECT path, size, mtime_ns, sha256 FROM source_files WHERE source_id = ?"
+
+
+def source_files(con: duckdb.DuckDBPyConnection, source_id: str) -> dict[str, tuple[int, int, str]]:
+    """path -> (size, mtime_ns, sha256) of every file of the source read to its end."""
+    rows = con.execute(SOURCE_FILES_SQL, [source_id]).fetchall()
+    return {path: (int(size), int(mtime), digest) for path, size, mtime, digest in rows}
+
+
+REMEMBER_FILES_SQL = """
+INSERT INTO source_files BY NAME SELECT ? AS source_id, f.*, ? AS read_at FROM batch_files f
+ON CONFLICT (source_id, path) DO UPDATE SET
+    size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
+    read_at = excluded.read_at
+"""
+
+
+def remember_files(
+    con: duckdb.DuckDBPyConnection, source_id: str, files: pl.DataFrame, at: datetime
+) -> None:
+    """Record files (path, size, mtime_ns, sha256) as read to their end."""
+    if files.is_empty():
+        return
+    con.register("batch_files", files.select("path", "size", "mtime_ns", "sha256"))
+    try:
+        con.execute(REMEMBER_FILES_SQL, [source_id, at])
+    finally:
+        con.unregister("batch_files")
 
 
 STALE_ARTICLES_SQL = """
@@ -167,7 +323,7 @@ def record_ingest_error(
 
 
 START_RUN_SQL = """
-INSERT INTO job_runs (job, started_at, status) VALUES (?, ?, 'running') RETURNING run_id
+INSERT INTO job_runs (job, started_at, status, pid) VALUES (?, ?, 'running', ?) RETURNING run_id
 """
 FINISH_RUN_SQL = """
 UPDATE job_runs SET finished_at = ?, status = ?, articles_seen = ?, articles_new = ?,
@@ -176,9 +332,12 @@ WHERE run_id = ?
 """
 
 
-def start_job_run(con: duckdb.DuckDBPyConnection, job: str, at: datetime) -> int:
-    """A new row in ``job_runs`` with status 'running'; returns its run_id."""
-    return int(con.execute(START_RUN_SQL, [job, at]).fetchall()[0][0])
+def start_job_run(
+    con: duckdb.DuckDBPyConnection, job: str, at: datetime, pid: int | None = None
+) -> int:
+    """A new row in ``job_runs`` with status 'running' (run by process ``pid``);
+    returns its run_id."""
+    return int(con.execute(START_RUN_SQL, [job, at, pid]).fetchall()[0][0])
 
 
 def finish_job_run(
@@ -402,3 +561,56 @@ def read_article_cards(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -
         return con.sql(ARTICLE_CARDS_SQL).pl()
     finally:
         con.unregister("wanted_articles")
+
+
+# The scheduler's queries: watermarks for catch-up, and the last outcome of each job.
+
+LAST_COMPLETE_REPORT_SQL = """
+SELECT max(start_on) FROM reports
+WHERE period = ? AND created_at >= CAST(end_on AS TIMESTAMP) + INTERVAL 1 DAY
+"""
+
+
+def last_complete_report(con: duckdb.DuckDBPyConnection, period: str) -> date | None:
+    """The start of the newest ``period`` report rendered after its period had ended
+    (a report rendered mid-period is incomplete and does not count)."""
+    row = con.execute(LAST_COMPLETE_REPORT_SQL, [period]).fetchall()[0]
+    value: date | None = row[0]
+    return value
+
+
+LATEST_JOB_RUNS_SQL = """
+SELECT job, run_id, started_at, finished_at, status, articles_seen, articles_new,
+       mentions_new, errors, message
+FROM job_runs
+QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC, run_id DESC) = 1
+ORDER BY job
+"""
+
+
+def latest_job_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The newest row of ``job_runs`` for every job name."""
+    return con.sql(LATEST_JOB_RUNS_SQL).pl()
+
+
+RUNNING_JOB_RUNS_SQL = (
+    "SELECT run_id, job, pid FROM job_runs WHERE status = 'running' ORDER BY run_id"
+)
+
+
+def running_job_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
+    """(run_id, job, pid) of every run still marked 'running'."""
+    return [(int(r[0]), str(r[1]), r[2]) for r in con.execute(RUNNING_JOB_RUNS_SQL).fetchall()]
+
+
+MARK_INTERRUPTED_SQL = """
+UPDATE job_runs SET status = 'interrupted', finished_at = ?, message = ?
+WHERE run_id = ? AND status = 'running'
+"""
+
+
+def mark_interrupted(
+    con: duckdb.DuckDBPyConnection, run_id: int, at: datetime, message: str
+) -> None:
+    """Close a 'running' row whose process ended without finishing it."""
+    con.execute(MARK_INTERRUPTED_SQL, [at, message, run_id])

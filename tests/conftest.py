@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image
 from jobs.db import connect, ensure_schema
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import DEFAULT_SEEDS_DIR, Settings, load_settings
+from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -149,3 +151,13 @@ def load_report_corpus(folder: Path) -> Settings:
 def report_settings(tmp_path: Path) -> Settings:
     """Settings whose database holds the small report corpus."""
     return load_report_corpus(tmp_path)
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1 (a thread); routes are set by each test."""
+    server = LoopbackServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

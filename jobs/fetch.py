@@ -1,0 +1,192 @@
+"""HTTP for feeds and pages: conditional GET, timeouts, a size cap, bounded redirects.
+
+Every way a download can go wrong ends in one ``FetchError`` whose message names
+the URL and the reason, so the caller can log one line and go on with the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from email.message import Message
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = "mentions/0.1 (news monitor; feedparser, trafilatura)"
+
+
+class FetchError(RuntimeError):
+    """A URL could not be downloaded; the message says which and why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """How patient and how trusting a download is."""
+
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+@dataclass(frozen=True)
+class Response:
+    """A finished download (or a 304: ``not_modified`` with no content)."""
+
+    url: str
+    status: int
+    content: bytes
+    content_type: str
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    """('text/html', 'utf-8') from 'text/html; charset=UTF-8'."""
+    if not header:
+        return "", None
+    message = Message()
+    message["content-type"] = header
+    charset = message.get_param("charset")
+    return message.get_content_type(), str(charset).strip().lower() if charset else None
+
+
+class Fetcher:
+    """One HTTP client for a run; use as a context manager."""
+
+    def __init__(self, limits: FetchLimits | None = None) -> None:
+        self.limits = limits or FetchLimits()
+        timeout = httpx.Timeout(self.limits.timeout, connect=min(self.limits.timeout, 10.0))
+        self._client = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": self.limits.user_agent},
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+    ) -> Response:
+        """Download ``url``; a 304 comes back as a Response with ``not_modified``.
+
+        Raises FetchError for a bad URL, a timeout, a refused connection, a
+        redirect loop or too many redirects, an HTTP error status, or a body
+        over ``max_bytes`` (refused from Content-Length before downloading when
+        the server says it; otherwise the download stops at the limit).
+        """
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        deadline = time.monotonic() + self.limits.timeout * 3
+        seen = [url]
+        current = url
+        for _ in range(self.limits.max_redirects + 1):
+            try:
+                request = self._client.build_request("GET", current, headers=headers)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                raise FetchError(url, f"not a valid http(s) URL ({exc})") from exc
+            if request.url.scheme not in ("http", "https"):
+                raise FetchError(url, f"not an http(s) URL (scheme {request.url.scheme!r})")
+            try:
+                response = self._client.send(request, stream=True)
+            except httpx.TimeoutException as exc:
+                raise FetchError(
+                    url, f"no answer within {self.limits.timeout:g} s ({type(exc).__name__})"
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(url, f"cannot connect ({_short(exc)})") from exc
+            try:
+                if response.has_redirect_location:
+                    location = response.headers.get("location", "")
+                    target = str(response.url.join(location))
+                    if target in seen:
+                        raise FetchError(url, f"redirect loop ({' -> '.join([*seen, target])})")
+                    seen.append(target)
+                    current = target
+                    continue
+                return self._finish(url, response, deadline)
+            finally:
+                response.close()
+        raise FetchError(url, f"more than {self.limits.max_redirects} redirects")
+
+    def _finish(self, url: str, response: httpx.Response, deadline: float) -> Response:
+        content_type, charset = _content_type(response.headers.get("content-type"))
+        etag = response.headers.get("etag")
+        last_modified = response.headers.get("last-modified")
+        if response.status_code == 304:
+            return Response(str(response.url), 304, b"", content_type, charset, etag, last_modified)
+        if response.status_code >= 400:
+            phrase = response.reason_phrase or "error"
+            raise FetchError(url, f"HTTP {response.status_code} {phrase}")
+        if response.status_code != 200:
+            raise FetchError(url, f"unexpected HTTP {response.status_code}")
+        limit = self.limits.max_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(
+                url,
+                f"response of {int(declared):,} bytes is over the {limit:,}-byte limit; "
+                "not downloaded",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes(65536):
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(
+                        url, f"response is over the {limit:,}-byte limit; download stopped"
+                    )
+                if time.monotonic() > deadline:
+                    raise FetchError(
+                        url, f"download took over {self.limits.timeout * 3:g} s; stopped"
+                    )
+                chunks.append(chunk)
+        except httpx.TimeoutException as exc:
+            raise FetchError(
+                url, f"no data for {self.limits.timeout:g} s mid-download ({type(exc).__name__})"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"download failed ({_short(exc)})") from exc
+        return Response(
+            str(response.url),
+            200,
+            b"".join(chunks),
+            content_type,
+            charset,
+            etag,
+            last_modified,
+        )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,154 @@
+"""Dumps (JSONL, CSV, Parquet; gzip or not) with a column mapping, and the real corpus."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from jobs.records import BadInput, ReadContext, Record, SourceError
+from jobs.sources import read_source, source_kind
+from tests.conftest import CORPUS, needs_shared
+
+ROWS = [
+    {
+        "headline": "Kenya counts its votes",
+        "body": "Counting went on in Nairobi on Thursday.",
+        "date": "2022-08-11T18:45:00+03:00",
+        "link": "https://News.example/kenya?utm_source=x",
+        "outlet": "News",
+        "doc_id": "k1",
+    },
+    {
+        "headline": "",
+        "body": "",
+        "date": "",
+        "link": "",
+        "outlet": "",
+        "doc_id": "k2",
+    },
+    {
+        "headline": "Chile votes",
+        "body": "Santiago voted on a new constitution.",
+        "date": "not a date",
+        "link": "",
+        "outlet": "",
+        "doc_id": "k3",
+    },
+]
+MAPPING = {
+    "columns": {
+        "title": "headline",
+        "text": "body",
+        "published": "date",
+        "url": "link",
+        "source": "outlet",
+        "id": "doc_id",
+    }
+}
+
+
+def _read(path: Path, options: dict | None = None) -> tuple[list[Record], list[BadInput]]:
+    errors: list[BadInput] = []
+    ctx = ReadContext(on_error=errors.append, options=options or {})
+    return list(read_source(str(path), "auto", errors.append, context=ctx)), errors
+
+
+def _check(records: list[Record], errors: list[BadInput], path: Path) -> None:
+    assert [r.title for r in records] == ["Kenya counts its votes", "Chile votes"]
+    kenya, chile = records
+    assert kenya.published_at == datetime(2022, 8, 11, 15, 45)
+    assert kenya.url == "https://news.example/kenya"
+    assert kenya.site_name == "News"
+    assert chile.url == f"{path.resolve()}#k3"
+    assert chile.published_at is None and chile.date_source == "ingested"
+    assert [e.reason for e in errors] == [
+        "empty article",
+        "bad published date 'not a date'; using ingestion time",
+    ]
+
+
+@pytest.mark.parametrize("name", ["dump.csv", "dump.csv.gz"])
+def test_csv_with_a_column_mapping(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+        writer = csv.DictWriter(fh, fieldnames=list(ROWS[0]))
+        writer.writeheader()
+        writer.writerows(ROWS)
+    assert source_kind(str(path)) == "csv"
+    records, errors = _read(path, MAPPING)
+    _check(records, errors, path)
+    assert [e.location for e in errors] == [f"{path}:3", f"{path}:4"]
+
+
+def test_parquet_with_a_column_mapping_and_typed_times(tmp_path: Path) -> None:
+    path = tmp_path / "dump.parquet"
+    rows = [dict(r) for r in ROWS]
+    rows[0]["date"] = datetime(2022, 8, 11, 18, 45, tzinfo=timezone(timedelta(hours=3)))
+    rows[1]["date"] = None
+    table = pa.table(
+        {
+            "headline": [r["headline"] for r in rows],
+            "body": [r["body"] for r in rows],
+            "date": pa.array([rows[0]["date"], None, None], pa.timestamp("us", tz="UTC")),
+            "link": [r["link"] for r in rows],
+            "outlet": [r["outlet"] for r in rows],
+            "doc_id": [r["doc_id"] for r in rows],
+        }
+    )
+    pq.write_table(table, path)
+    records, errors = _read(path, MAPPING)
+    assert [r.title for r in records] == ["Kenya counts its votes", "Chile votes"]
+    assert records[0].published_at == datetime(2022, 8, 11, 15, 45)
+    assert records[0].published_at.tzinfo is None
+    assert [e.reason for e in errors] == ["empty article"]
+    assert errors[0].location == f"{path}:row 2"
+
+
+def test_mapping_to_a_missing_column_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "dump.csv"
+    path.write_text("headline,content\nA,B\n", encoding="utf-8")
+    records, errors = _read(path, {"columns": {"text": "body"}})
+    assert records == []
+    assert errors == [
+        BadInput(str(path), "no column 'body' (mapped to text); columns are headline, content")
+    ]
+
+
+def test_unknown_mapping_role_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dump.jsonl"
+    path.write_text('{"id": 1, "title": "x"}\n', encoding="utf-8")
+    with pytest.raises(SourceError, match="unknown column role 'author'"):
+        _read(path, {"columns": {"author": "by"}})
+
+
+def test_not_a_parquet_file(tmp_path: Path) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_bytes(b"PAR1 this is not really parquet")
+    records, errors = _read(path)
+    assert records == []
+    assert len(errors) == 1 and errors[0].reason.startswith("not a readable Parquet file (")
+
+
+@needs_shared(CORPUS)
+def test_the_wh_briefings_dump_reads_as_it_is() -> None:
+    """The shared corpus, gzip and all, with the default mapping: every record, dated to
+    the minute with its US Eastern offset applied."""
+    errors: list[BadInput] = []
+    first: Record | None = None
+    count = 0
+    for record in read_source(str(CORPUS), "auto", errors.append):
+        first = first or record
+        count += 1
+    assert (count, errors) == (11616, [])
+    assert first is not None
+    # 2021-01-15T16:17:00-05:00
+    assert first.published_at == datetime(2021, 1, 15, 21, 17)
+    assert first.date_source == "source" and first.site_name == "whitehouse.gov"
+    assert first.url.startswith("https://bidenwhitehouse.archives.gov/briefing-room/")
