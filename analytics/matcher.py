@@ -1,9 +1,11 @@
-"""Candidate spans: every match of the gazetteer's pattern, found by polars in one pass.
+"""Candidate spans: every alias found in a batch of texts, with character offsets.
 
-polars' regex functions return matched strings but not offsets, so each match is
-wrapped in NUL markers and the text split on them: the pieces alternate between
-gaps and matches, and the running sum of piece lengths gives every offset. All of
-it runs in Rust over a whole batch of texts at once.
+One Aho-Corasick pass (polars ``str.replace_many``, leftmost-first over spellings
+sorted longest first, so the leftmost match is also the longest) wraps each match
+in NUL markers; the text is split on them, and the pieces alternate between gaps and
+matches, so the running sum of piece lengths gives every offset. All of it runs in
+Rust over the whole batch. Word boundaries are not the automaton's business: the
+resolver drops matches glued to a letter ("Kimberly", "AMBUSH").
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from analytics.frames import require_columns
 
 _MARK = "\x00"
 CONTEXT_CHARS = 80
+# Whitespace other than newlines becomes a plain space, one character for one, so
+# "Xi\u00a0Jinping" matches and offsets still point into the original text.
+_ODD_SPACE = "[\t\r\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 
 CANDIDATE_SCHEMA = {
     "doc": pl.UInt32,
@@ -26,16 +31,19 @@ CANDIDATE_SCHEMA = {
 }
 
 
-def candidate_spans(fields: pl.DataFrame, pattern: str) -> pl.DataFrame:
-    """Every match of ``pattern`` in each text, with its character offsets.
+def candidate_spans(
+    fields: pl.DataFrame, patterns: pl.Series, replacements: pl.Series
+) -> pl.DataFrame:
+    """Every match of ``patterns`` in each text, with its character offsets.
 
-    Expects doc (row key), field ('title' or 'text'), value. Returns doc, field,
-    start, end (character offsets into value, end exclusive), surface, and up to
-    80 characters of the text before and after the match (``before``, ``after``,
+    Expects doc (row key), field ('title' or 'text'), value; ``patterns`` sorted
+    longest first and ``replacements`` the same strings wrapped in NULs. Returns doc,
+    field, start, end (character offsets into value, end exclusive), surface, and up
+    to 80 characters of the text before and after the match (``before``, ``after``,
     cut short by a neighbouring match).
     """
     require_columns(fields, {"doc", "field", "value"})
-    if fields.is_empty():
+    if fields.is_empty() or patterns.is_empty():
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     key = ["doc", "field"]
     pieces = (
@@ -48,7 +56,10 @@ def candidate_spans(fields: pl.DataFrame, pattern: str) -> pl.DataFrame:
             # A NUL in untrusted text would shift every later offset: the marker
             # must be the only one, so the text's own NULs become spaces (same length).
             .str.replace_all(_MARK, " ", literal=True)
-            .str.replace_all(pattern, f"{_MARK}${{0}}{_MARK}")
+            .str.replace_all(_ODD_SPACE, " ")
+            .str.replace_many(
+                pl.lit(patterns).implode(), pl.lit(replacements).implode(), leftmost=True
+            )
             .str.split(_MARK),
         )
         .explode("piece")

@@ -19,6 +19,7 @@ SEED_FILES = {
     "leaders": "leaders.csv",
     "terms": "leader_terms.csv",
     "rules": "alias_rules.csv",
+    "names": "common_names.csv",
 }
 
 
@@ -52,7 +53,11 @@ def _load_gazetteer(seeds_dir: Path, stamp: tuple[tuple[int, int], ...]) -> Gaze
     frames = {name: read_seed(seeds_dir, name) for name in SEED_FILES}
     try:
         return build_gazetteer(
-            frames["countries"], frames["leaders"], frames["terms"], frames["rules"]
+            frames["countries"],
+            frames["leaders"],
+            frames["terms"],
+            frames["rules"],
+            frames["names"],
         )
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise SeedError(f"seed files in {seeds_dir} are inconsistent: {exc}") from exc

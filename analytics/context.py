@@ -1,0 +1,318 @@
+"""What surrounds a candidate: the title before it, the word before and after it.
+
+Every function returns a polars expression over the candidate frame's ``before`` and
+``after`` columns (the text next to the match), so the rules run vectorised on
+candidates only. The word lists are language facts, not data about countries or
+leaders, so they live here and not in ``seeds/``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# Titles that name an office: "President Bush" is whoever was president on the date.
+OFFICE_TITLES: dict[str, str] = {
+    "President": "President",
+    "President-elect": "President",
+    "President-Elect": "President",
+    "Prime Minister": "Prime Minister",
+    "Prime Minister-elect": "Prime Minister",
+    "Prime Minister-designate": "Prime Minister",
+    "PM": "Prime Minister",
+    "Premier": "Premier",
+    "Chancellor": "Chancellor",
+    "Taoiseach": "Prime Minister",
+    "King": "King",
+    "Queen": "Queen",
+    "Emperor": "Emperor",
+    "Emir": "Emir",
+    "Amir": "Emir",
+    "Sultan": "Sultan",
+    "Grand Duke": "Grand Duke",
+    "Pope": "Pope",
+    "Supreme Leader": "Supreme Leader",
+    "General Secretary": "General Secretary",
+    "State Counsellor": "State Counsellor",
+}
+# Titles and honorifics that name no office of state (or another one): after them a
+# surname is resolved like a bare surname ("Mr. Modi", "Vice President Biden").
+OTHER_TITLES: tuple[str, ...] = (
+    "Vice President",
+    "Vice-President",
+    "Deputy Prime Minister",
+    "Vice Premier",
+    "Vice Chancellor",
+    "Crown Prince",
+    "Prince",
+    "Princess",
+    "Sheikh",
+    "Sheik",
+    "Ayatollah",
+    "Chairman",
+    "Senator",
+    "Sen.",
+    "Governor",
+    "Gov.",
+    "Secretary",
+    "Minister",
+    "Foreign Minister",
+    "Defense Minister",
+    "Marshal",
+    "Field Marshal",
+    "General",
+    "Gen.",
+    "Comrade",
+    "Mr.",
+    "Mr",
+    "Mrs.",
+    "Mrs",
+    "Ms.",
+    "Ms",
+    "Dr.",
+    "Dr",
+    "Madam",
+    "Madame",
+    "Sir",
+    "Dame",
+    "Lord",
+)
+# "former President Bush", "the late King Hussein": not the incumbent.
+_FORMER = r"(?:[Ff]ormer|FORMER|[Ll]ate|LATE|[Ee]x-|EX-|[Tt]hen-?|THEN-?)\s*"
+
+
+def _title_alternation() -> str:
+    titles: set[str] = set()
+    for title in (*OFFICE_TITLES, *OTHER_TITLES):
+        titles.update({title, title.upper()})
+        if title[0].isupper() and not title.isupper():
+            titles.add(title[0].lower() + title[1:])  # "former president Trump"
+    ordered = sorted(titles, key=lambda t: (-len(t), t))
+    return "|".join(pl.escape_regex(t).replace(r"\-", "[-‐‑]") for t in ordered)
+
+
+_TITLE_AT_END = rf"(?:^|[^\p{{L}}])((?:{_FORMER})?(?:{_title_alternation()})\s+)$"
+_TITLE_KEY = {t.upper(): office for t, office in OFFICE_TITLES.items()}
+
+# A capitalised word right before the match, one space away.
+_PREV_WORD = r"(?:^|[\s(\[\"“‘'/])(\p{Lu}[\p{L}'’]*)\s$"
+# An initial right before the match: "Booker T. Washington".
+_PREV_INITIAL = r"(?:^|\s)\p{Lu}\.\s$"
+_NEXT_WORD = r"^\s(\p{Lu}[\p{L}'’]*)"
+_SENTENCE_START = r"(?:^|[.!?:;]\s+|\n\s*|[\"“]\s*)$"
+
+# Nouns that make a geographic name of a country word: the South China Sea, the Korean
+# Peninsula, the Jordan River (MENTIONS.md: geographic names do not count).
+GEOGRAPHIC_HEADS: tuple[str, ...] = (
+    "Sea",
+    "Seas",
+    "Strait",
+    "Straits",
+    "Gulf",
+    "Peninsula",
+    "Ocean",
+    "River",
+    "Valley",
+    "Basin",
+    "Plateau",
+    "Desert",
+    "Channel",
+    "Canal",
+    "Sound",
+    "Bay",
+    "Lake",
+    "Delta",
+    "Highlands",
+    "Mountains",
+    "Rift",
+    "Trench",
+    "Isthmus",
+    "Archipelago",
+)
+_GEOGRAPHIC_BEFORE = r"(?:Sea|Gulf|Bay|Straits?|Lake|Isthmus|Sea|SEA|GULF|BAY|STRAITS?) of\s$"
+# Nouns that make the name of a thing of a capital: The Washington Post, the Paris
+# Agreement, the Minsk format (MENTIONS.md: a capital inside a name does not count).
+NAME_HEADS: tuple[str, ...] = (
+    "Post",
+    "Times",
+    "Journal",
+    "Examiner",
+    "Herald",
+    "Tribune",
+    "Telegraph",
+    "Gazette",
+    "Independent",
+    "Agreement",
+    "Agreements",
+    "Accord",
+    "Accords",
+    "Climate",
+    "Protocol",
+    "Protocols",
+    "Convention",
+    "Declaration",
+    "Consensus",
+    "Treaty",
+    "Format",
+    "Principles",
+    "Process",
+    "Club",
+    "Stock",
+    "Exchange",
+    "Airport",
+    "University",
+    "College",
+    "School",
+    "Institute",
+    "Nationals",
+    "Commanders",
+    "Wizards",
+    "Capitals",
+    "Mystics",
+    "Monument",
+    "Metro",
+    "Zoo",
+    "Marathon",
+    "Olympics",
+    "Olympic",
+    "Games",
+    "Summit",
+    "Conference",
+    "Charter",
+    "Pact",
+    "Memorandum",
+    "Communiqué",
+    "Initiative",
+    "Forum",
+    "Group",
+    "Statement",
+    "Rules",
+    "Dulles",
+    "National",
+    "Center",
+    "Centre",
+    "Consensus",
+    "Mall",
+)
+# Words after a leader's surname that make a thing named after the person
+# (Kennedy Airport, Lenin Avenue, Trump Tower: MENTIONS.md, these do not count).
+NAMED_AFTER_HEADS: tuple[str, ...] = (
+    "Airport",
+    "Avenue",
+    "Boulevard",
+    "Bridge",
+    "Building",
+    "Center",
+    "Centre",
+    "Foundation",
+    "Hospital",
+    "Hotel",
+    "Institute",
+    "Library",
+    "Memorial",
+    "Monument",
+    "Museum",
+    "Park",
+    "Plaza",
+    "School",
+    "Square",
+    "Stadium",
+    "Street",
+    "Tower",
+    "Towers",
+    "University",
+    "Highway",
+    "Expressway",
+    "Station",
+    "Hall",
+    "Dam",
+    "Mosque",
+    "Organization",
+    "Road",
+)
+# After a surname, a generational suffix names a relative: "Trump Jr.", "Bush Sr."
+_SUFFIX_AFTER = r"^,?\s(?:Jr\.?|Sr\.?|JR\.?|SR\.?|III?|IV)(?:$|[^\p{L}])"
+# "the Biden administration", "Biden-Harris Administration", "the Assad regime",
+# "Obama-era": the person's government or time in office.
+_GOVERNMENT_AFTER = (
+    r"^(?:['’]s)?(?:[-‐‑]\p{Lu}[\p{L}]+)?\s+(?:[Aa]dministration|ADMINISTRATION|[Rr]egime|REGIME)"
+    r"(?:$|[^\p{L}])|^[-‐‑](?:[Ee]ra|ERA)(?:$|[^\p{L}])"
+)
+_POSSESSIVE_AFTER = r"^['’](?:s|S)?(?:$|[^\p{L}])"
+_WORD_CHAR = r"[\p{L}\p{N}_]"
+
+
+def glued(before: pl.Expr, after: pl.Expr) -> pl.Expr:
+    """True where the match is part of a longer word ("Kimberly", "AMBUSH")."""
+    return before.str.contains(f"{_WORD_CHAR}$") | after.str.contains(f"^{_WORD_CHAR}")
+
+
+def title_text(before: pl.Expr) -> pl.Expr:
+    """The title (and its trailing space) right before the match ('President ',
+    'former PM '), or null."""
+    return before.str.extract(_TITLE_AT_END, 1)
+
+
+def office_of_title(title: pl.Expr) -> pl.Expr:
+    """The office a title names ('President', 'Prime Minister' ...), or null for honorifics."""
+    core = (
+        title.str.replace(rf"^{_FORMER}", "")
+        .str.strip_chars()
+        .str.replace_all("[‐‑]", "-")
+        .str.to_uppercase()
+    )
+    return core.replace_strict(_TITLE_KEY, default=None, return_dtype=pl.String)
+
+
+def is_former(title: pl.Expr) -> pl.Expr:
+    return title.str.contains(rf"^{_FORMER}").fill_null(False)
+
+
+def prev_word(before: pl.Expr) -> pl.Expr:
+    return before.str.extract(_PREV_WORD, 1)
+
+
+def prev_is_initial(before: pl.Expr) -> pl.Expr:
+    return before.str.contains(_PREV_INITIAL)
+
+
+def next_word(after: pl.Expr) -> pl.Expr:
+    return after.str.extract(_NEXT_WORD, 1)
+
+
+def at_sentence_start(before: pl.Expr) -> pl.Expr:
+    return before.str.contains(_SENTENCE_START)
+
+
+def geographic_name(before: pl.Expr, after: pl.Expr) -> pl.Expr:
+    """The country word is part of a sea, strait, river ... name."""
+    heads = "|".join(GEOGRAPHIC_HEADS)
+    return after.str.contains(rf"^\s(?:{heads}|{heads.upper()})(?:$|[^\p{{L}}])") | (
+        before.str.contains(_GEOGRAPHIC_BEFORE)
+    )
+
+
+def thing_name(after: pl.Expr, heads: tuple[str, ...]) -> pl.Expr:
+    alternation = "|".join(heads)
+    return after.str.contains(rf"^\s(?:{alternation})(?:$|[^\p{{L}}])")
+
+
+# "Hussein al-Sheikh", "Salman bin Hamad": the name goes on, so it is someone's longer name.
+_NAME_GOES_ON = (
+    r"^\s(?:(?:al|Al|AL|el|El|EL)[-‐‑\s]\p{Lu}|(?:bin|ibn|bint|Bin|Ibn|BIN|IBN)\s\p{Lu})"
+)
+
+
+def name_goes_on(after: pl.Expr) -> pl.Expr:
+    return after.str.contains(_NAME_GOES_ON)
+
+
+def relative_suffix(after: pl.Expr) -> pl.Expr:
+    return after.str.contains(_SUFFIX_AFTER)
+
+
+def government_after(after: pl.Expr) -> pl.Expr:
+    return after.str.contains(_GOVERNMENT_AFTER)
+
+
+def possessive_after(after: pl.Expr) -> pl.Expr:
+    return after.str.contains(_POSSESSIVE_AFTER)
