@@ -75,11 +75,14 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
                 needs_context.join(satisfied, on=["span", "entity_id"], how="semi"),
             ]
         )
-    person_like = pl.col("key").is_in(person_aliases.implode())
     before, after = pl.col("before"), pl.col("after")
+    # Only names of people and capitals (cities named after people, people named after
+    # cities) need the costlier person checks.
+    person_like = pl.col("key").is_in(person_aliases.implode()) | (pl.col("form") == "capital")
     # After a title a name is a person's: "State Senator London Lamar", "Mr. Jordan".
-    inside_person = title_text(before).is_not_null() | person_like & (
-        prev_word(before).is_in(given.implode()).fill_null(False)
+    inside_person = (
+        title_text(before).is_not_null()
+        | prev_word(before).is_in(given.implode()).fill_null(False)
         | prev_is_initial(before)
         | (
             pl.col("key").is_in(given_all.implode())
@@ -87,9 +90,13 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         )
     )
     inside_thing = (pl.col("form") == "capital") & thing_name(after, NAME_HEADS)
-    return rows.filter(
-        ~inside_person & ~geographic_name(before, after) & ~inside_thing
-    ).with_columns(
+    rows = pl.concat(
+        [
+            rows.filter(~person_like),
+            rows.filter(person_like).filter(~inside_person & ~inside_thing),
+        ]
+    )
+    return rows.filter(~geographic_name(before, after)).with_columns(
         rule=pl.when(pl.col("context_pattern").is_not_null())
         .then(pl.lit("country-alias+context"))
         .otherwise(pl.lit("country-alias"))

@@ -170,9 +170,18 @@ def build_gazetteer(
         .with_columns(alias=normalise_surface(pl.col("alias")))
         .unique()
     )
-    # Upper-case spellings (headlines, signature blocks) resolve like the alias itself.
-    upper = base.with_columns(alias=pl.col("alias").str.to_uppercase()).filter(
-        pl.col("alias").str.len_chars() == base["alias"].str.len_chars()
+    # Upper-case spellings (headlines, speaker labels, signature blocks) resolve like
+    # the alias itself. Long full names and namesakes are not looked for in capitals:
+    # headlines use short forms, and every pattern costs matching time.
+    upper = (
+        base.filter(
+            (pl.col("kind") != "none") | (pl.col("form") == "exclude"),
+            pl.col("alias").str.count_matches(" ") < 3,
+        )
+        .with_columns(upper=pl.col("alias").str.to_uppercase())
+        .filter(pl.col("upper").str.len_chars() == pl.col("alias").str.len_chars())
+        .select("upper", "entity_id", "kind", "form")
+        .rename({"upper": "alias"})
     )
     aliases = pl.concat([base, upper]).unique().sort("alias", "entity_id", "form")
     names = names.select("name", "kind").unique().sort("name", "kind")

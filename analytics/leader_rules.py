@@ -124,13 +124,30 @@ def resolve_leaders(
             right_on=["alias", "entity_id"],
             how="left",
         )
-        .with_columns(title=title_text(before))
         .with_columns(
-            office=office_of_title(pl.col("title")),
-            former=is_former(pl.col("title")),
+            title=title_text(before),
             common=pl.col("common").fill_null(False),
             country_word=pl.col("span").is_in(country_spans["span"].implode()),
         )
+    )
+    # Without a title, a common surname or a country word can only be a leader named
+    # elsewhere in the article (in full or by title): drop the others before the costlier
+    # checks ("May" the month, "Young", "Montenegro" the country).
+    possible = pl.concat(
+        [
+            named.select("doc", "entity_id"),
+            surnames.filter(pl.col("title").is_not_null()).select("doc", "entity_id"),
+        ]
+    ).unique()
+    hopeless = pl.col("title").is_null() & (pl.col("common") | pl.col("country_word"))
+    surnames = pl.concat(
+        [
+            surnames.filter(~hopeless),
+            surnames.filter(hopeless).join(possible, on=["doc", "entity_id"], how="semi"),
+        ]
+    ).with_columns(
+        office=office_of_title(pl.col("title")),
+        former=is_former(pl.col("title")),
     )
     other_person = (
         pl.col("title").is_null()

@@ -17,8 +17,24 @@ from analytics.frames import require_columns
 _MARK = "\x00"
 CONTEXT_CHARS = 80
 # Whitespace other than newlines becomes a plain space, one character for one, so
-# "Xi\u00a0Jinping" matches and offsets still point into the original text.
-_ODD_SPACE = "[\t\r\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+# "Xi\u00a0Jinping" matches and offsets still point into the original text. A NUL in
+# untrusted text would shift every later offset (NULs mark the matches), so it becomes
+# a space too. Few texts hold any of these: a fast literal test picks those out and
+# only they pay for the regex.
+_ODD_SPACE = "[\x00\t\r\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+_ODD_SPACE_COMMON = ("\x00", "\t", "\r", "\u00a0")
+
+
+def _plain_spaces(texts: pl.LazyFrame) -> pl.LazyFrame:
+    value = pl.col("value")
+    odd = pl.any_horizontal(value.str.contains(c, literal=True) for c in _ODD_SPACE_COMMON)
+    return pl.concat(
+        [
+            texts.filter(~odd),
+            texts.filter(odd).with_columns(value.str.replace_all(_ODD_SPACE, " ")),
+        ]
+    )
+
 
 CANDIDATE_SCHEMA = {
     "doc": pl.UInt32,
@@ -45,32 +61,37 @@ def candidate_spans(
     require_columns(fields, {"doc", "field", "value"})
     if fields.is_empty() or patterns.is_empty():
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    key = ["doc", "field"]
+    # Pieces of one text are contiguous after the explode, so offsets are a running
+    # sum restarted at each text's first piece (no group-by needed), and a match's
+    # neighbours are simply the previous and next rows: a match is never first or last.
+    number = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = pl.col("row") != pl.col("row").shift(1).fill_null(-1)
+    texts = fields.lazy().filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
     pieces = (
-        fields.lazy()
-        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+        _plain_spaces(texts.select("doc", "field", "value"))
+        .with_row_index("row")
         .select(
+            "row",
             "doc",
             "field",
             piece=pl.col("value")
-            # A NUL in untrusted text would shift every later offset: the marker
-            # must be the only one, so the text's own NULs become spaces (same length).
-            .str.replace_all(_MARK, " ", literal=True)
-            .str.replace_all(_ODD_SPACE, " ")
             .str.replace_many(
                 pl.lit(patterns).implode(), pl.lit(replacements).implode(), leftmost=True
             )
             .str.split(_MARK),
         )
         .explode("piece")
+        .with_columns(length=pl.col("piece").str.len_chars().cast(pl.Int64))
         .with_columns(
-            index=pl.int_range(pl.len()).over(key),
-            length=pl.col("piece").str.len_chars().cast(pl.Int64),
+            offset=pl.col("length").cum_sum() - pl.col("length"),
+            number=number,
+            first=first,
         )
         .with_columns(
-            start=pl.col("length").cum_sum().over(key) - pl.col("length"),
-            before=pl.col("piece").shift(1).over(key).str.slice(-CONTEXT_CHARS),
-            after=pl.col("piece").shift(-1).over(key).str.slice(0, CONTEXT_CHARS),
+            start=pl.col("offset") - pl.when(pl.col("first")).then(pl.col("offset")).forward_fill(),
+            index=pl.col("number") - pl.when(pl.col("first")).then(pl.col("number")).forward_fill(),
+            before=pl.col("piece").shift(1),
+            after=pl.col("piece").shift(-1),
         )
         .filter(pl.col("index") % 2 == 1)
         .select(
@@ -79,8 +100,8 @@ def candidate_spans(
             "start",
             end=pl.col("start") + pl.col("length"),
             surface="piece",
-            before=pl.col("before").fill_null(""),
-            after=pl.col("after").fill_null(""),
+            before=pl.col("before").str.slice(-CONTEXT_CHARS).fill_null(""),
+            after=pl.col("after").str.slice(0, CONTEXT_CHARS).fill_null(""),
         )
     )
     return pieces.collect()

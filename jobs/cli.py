@@ -24,8 +24,6 @@ import duckdb
 from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
 from jobs.ingest import run_ingest
-from jobs.pipeline import run_main
-from jobs.report import NoDataError, run_report
 from jobs.runs import recorded_run
 from jobs.seeds import SeedError
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
@@ -69,10 +67,17 @@ def friendly_errors(func: F) -> F:
             SettingsError,
             SeedError,
             SourceError,
-            NoDataError,
             ValueError,
         ) as exc:
             raise click.ClickException(str(exc)) from exc
+        except LookupError as exc:
+            # jobs.report (and matplotlib with it) is imported only by the commands that
+            # draw: importing it here would add a second to every command's start.
+            from jobs.report import NoDataError
+
+            if isinstance(exc, NoDataError):
+                raise click.ClickException(str(exc)) from exc
+            raise
         except duckdb.Error as exc:
             raise click.ClickException(_friendly_duckdb_error(exc)) from exc
 
@@ -144,6 +149,8 @@ def run(ctx: click.Context) -> None:
     """
     settings = _settings(ctx)
     with _progress("ingesting") as advance:
+        from jobs.pipeline import run_main  # imports matplotlib: only when needed
+
         result = run_main(settings, on_progress=advance)
     ingest = result.ingest
     click.echo(
@@ -356,6 +363,8 @@ def report(ctx: click.Context, period: str | None, at: Any, latest: bool) -> Non
     settings = _settings(ctx)
     day: date | None = at.date() if at is not None else None
     with recorded_run(settings, "report") as record:
+        from jobs.report import run_report  # imports matplotlib: only when needed
+
         result = run_report(settings, period, day, latest=latest)
         record.counts = {"articles_seen": result.articles}
         record.message = str(result.path)
