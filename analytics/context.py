@@ -38,6 +38,7 @@ OFFICE_TITLES: dict[str, str] = {
 # surname is resolved like a bare surname ("Mr. Modi", "Vice President Biden").
 OTHER_TITLES: tuple[str, ...] = (
     "Vice President",
+    "[Vice] President",
     "Vice-President",
     "Deputy Prime Minister",
     "Vice Premier",
@@ -291,9 +292,38 @@ def geographic_name(before: pl.Expr, after: pl.Expr) -> pl.Expr:
     )
 
 
-def thing_name(after: pl.Expr, heads: tuple[str, ...]) -> pl.Expr:
+def thing_name(after: pl.Expr, heads: tuple[str, ...], *, words_between: int = 0) -> pl.Expr:
+    """The match begins a name whose head noun is one of ``heads``, with up to
+    ``words_between`` capitalised words in between (the Eisenhower Executive Office
+    Building)."""
     alternation = "|".join(heads)
-    return after.str.contains(rf"^\s(?:{alternation})(?:$|[^\p{{L}}])")
+    between = rf"(?:\p{{Lu}}[\p{{L}}.'’-]*\s){{0,{words_between}}}" if words_between else ""
+    return after.str.contains(rf"^\s{between}(?:{alternation})(?:$|[^\p{{L}}])")
+
+
+# Capitals right before or after: a headline, a speaker label ("MS. PSAKI:").
+_CAPS_BEFORE = r"(?:^|[^\p{L}])\p{Lu}{2,}[^\p{L}]*$"
+_CAPS_AFTER = r"^[^\p{L}]*\p{Lu}{2,}(?:$|[^\p{L}])"
+_LABEL = r"(?:^|\n)[^\p{L}\n]*$"
+
+
+def capitals_around(before: pl.Expr, after: pl.Expr) -> pl.Expr:
+    """The match stands in capitalised text (a headline, a speaker label), where a name
+    in capitals is a name and not an acronym (DOE, MA)."""
+    return (
+        before.str.contains(_CAPS_BEFORE)
+        | after.str.contains(_CAPS_AFTER)
+        | (before.str.contains(_LABEL) & after.str.starts_with(":"))
+    )
+
+
+def hyphen_joined(before: pl.Expr, after: pl.Expr) -> pl.Expr:
+    """Glued by a hyphen to a capitalised word that is no alias itself: part of a longer
+    name (Jean-Pierre, Geerlings-Simons). Next to another alias ("Biden-Harris",
+    "Trump-Putin") the gap is the hyphen alone, and that is a compound of two names."""
+    return (after.str.contains(r"^[-‐‑]\p{Lu}") & (pl.col("gap_after") > 1)) | (
+        before.str.contains(r"\p{Lu}\p{L}*[-‐‑]$") & (pl.col("gap_before") > 1)
+    )
 
 
 # "Hussein al-Sheikh", "Salman bin Hamad": the name goes on, so it is someone's longer name.

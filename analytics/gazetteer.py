@@ -50,7 +50,8 @@ class Gazetteer:
     """What the extractor knows; every field is a plain frame a user can inspect.
 
     aliases: alias (normalised spelling), entity_id, kind ('country', 'leader' or
-    'none' for phrases that block a shorter match: namesakes, 'New Mexico'), form.
+    'none' for phrases that block a shorter match: namesakes, 'New Mexico'), form,
+    shouted (the alias in capitals, "BIDEN": a leader only in capitalised text).
     entities: entity_id, kind, name, country.  terms: entity_id, country, role,
     office, start_on, end_on.  rules: alias, rule, entity_id, pattern.
     names: name, kind ('given', 'surname' or 'word'): names too common to identify a
@@ -119,22 +120,40 @@ def _check_rules(rules: pl.DataFrame) -> None:
         )
 
 
+def _fold_accents(expr: pl.Expr) -> pl.Expr:
+    return expr.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+
+
 def _surname_table(aliases: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
-    """One row per leader surname: is it common (too common to name a leader alone),
-    and does the leader's name start with it (Kim Jong Un, Xi Jinping)?"""
-    surnames = aliases.filter((pl.col("kind") == "leader") & (pl.col("form") == "surname"))
+    """One row per leader surname (as written and in capitals): is it common (too common
+    to name a leader alone), and does the leader's name start with it (Kim Jong Un)?"""
+    surnames = aliases.filter(
+        (pl.col("kind") == "leader") & (pl.col("form") == "surname") & ~pl.col("shouted")
+    )
     shared = surnames.group_by("alias").agg(holders=pl.col("entity_id").n_unique())
-    common = names.select(alias="name").unique().with_columns(listed=pl.lit(True))
-    return (
+    # Compared without accents: the name lists are ASCII ("Hernandez"), news is not.
+    common = (
+        names.select(folded=_fold_accents(pl.col("name")))
+        .unique()
+        .with_columns(listed=pl.lit(True))
+    )
+    table = (
         surnames.select("alias", "entity_id")
         .unique()
         .join(shared, on="alias")
-        .join(common, on="alias", how="left")
+        .with_columns(folded=_fold_accents(pl.col("alias")))
+        .join(common, on="folded", how="left")
         .with_columns(
             common=pl.col("listed").fill_null(False) | (pl.col("holders") >= 3),
             surname_first=pl.col("entity_id").str.starts_with(pl.col("alias") + " "),
         )
         .select("alias", "entity_id", "common", "surname_first")
+    )
+    shouted = table.with_columns(alias=pl.col("alias").str.to_uppercase())
+    return (
+        pl.concat([table, shouted])
+        .group_by("alias", "entity_id")
+        .agg(pl.col("common").any(), pl.col("surname_first").any())
         .sort("alias", "entity_id")
     )
 
@@ -180,10 +199,15 @@ def build_gazetteer(
         )
         .with_columns(upper=pl.col("alias").str.to_uppercase())
         .filter(pl.col("upper").str.len_chars() == pl.col("alias").str.len_chars())
-        .select("upper", "entity_id", "kind", "form")
+        .select("upper", "entity_id", "kind", "form", shouted=pl.col("upper") != pl.col("alias"))
         .rename({"upper": "alias"})
     )
-    aliases = pl.concat([base, upper]).unique().sort("alias", "entity_id", "form")
+    aliases = (
+        pl.concat([base.with_columns(shouted=pl.lit(False)), upper])
+        .group_by("alias", "entity_id", "kind", "form")
+        .agg(pl.col("shouted").min())
+        .sort("alias", "entity_id", "form")
+    )
     names = names.select("name", "kind").unique().sort("name", "kind")
     entities = (
         pl.concat(

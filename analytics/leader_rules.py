@@ -33,7 +33,9 @@ import polars as pl
 
 from analytics.context import (
     NAMED_AFTER_HEADS,
+    capitals_around,
     government_after,
+    hyphen_joined,
     is_former,
     name_goes_on,
     next_word,
@@ -89,8 +91,12 @@ def _terms_flags(rows: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     )
 
 
-def _latest(rows: pl.DataFrame) -> pl.Expr:
-    started = pl.col("published_on").is_null() | (pl.col("first_start") <= pl.col("published_on"))
+def _latest(among: pl.Expr) -> pl.Expr:
+    """True for the leader, among the span's rows where ``among`` holds, who first took
+    office last before the article's date (any date if it has none)."""
+    started = among & (
+        pl.col("published_on").is_null() | (pl.col("first_start") <= pl.col("published_on"))
+    )
     latest = pl.col("first_start").filter(started).max().over("span")
     return started & (pl.col("first_start") == latest)
 
@@ -111,7 +117,16 @@ def resolve_leaders(
     if rows.is_empty():
         return rows.with_columns(rule=pl.lit(None, pl.String))
     before, after = pl.col("before"), pl.col("after")
-    rows = rows.filter(~thing_name(after, NAMED_AFTER_HEADS))
+    # A name in capitals is a name only in capitalised text ("PRESIDENT BIDEN:"), and a
+    # short one only after a title there: "DOE", "MA", "HU" are acronyms otherwise.
+    shouted_ok = capitals_around(before, after) & (
+        (pl.col("key").str.len_chars() > 3) | title_text(before).is_not_null()
+    )
+    rows = rows.filter(
+        ~thing_name(after, NAMED_AFTER_HEADS, words_between=3)
+        & (~pl.col("shouted") | shouted_ok)
+        & ~hyphen_joined(before, after)
+    )
     named = rows.filter(pl.col("form") != "surname").with_columns(
         rule=pl.format("{}-name", pl.col("form")), title=pl.lit(None, pl.String)
     )
@@ -175,18 +190,26 @@ def resolve_leaders(
     )
 
     established = named.select("doc", "entity_id").unique()
-    titled = surnames.filter(pl.col("office").is_not_null()).filter(pl.col("held_office"))
-    titled = titled.join(
-        established.with_columns(named_in_article=pl.lit(True)), on=["doc", "entity_id"], how="left"
-    ).with_columns(pl.col("named_in_article").fill_null(False))
+    titled = (
+        surnames.filter(pl.col("office").is_not_null())
+        .join(
+            established.with_columns(named_in_article=pl.lit(True)),
+            on=["doc", "entity_id"],
+            how="left",
+        )
+        .with_columns(pl.col("named_in_article").fill_null(False))
+    )
+    held = pl.col("held_office")
     by_title = _cascade(
         titled,
         [
-            (pl.col("in_office") & ~pl.col("former"), "title+in-office"),
+            (held & pl.col("in_office") & ~pl.col("former"), "title+in-office"),
             (pl.col("named_in_article"), "title+named-in-article"),
-            (pl.lit(True), "title+only-holder"),
-            (pl.col("country_in_article"), "title+country-in-article"),
-            (_latest(titled), "title+latest-holder"),
+            (held & pl.col("country_in_article"), "title+country-in-article"),
+            (
+                ~pl.col("common") & _latest(held & pl.col("country_in_article")),
+                "title+latest-holder",
+            ),
         ],
     )
     established = pl.concat([established, by_title.select("doc", "entity_id")]).unique()
@@ -205,15 +228,18 @@ def resolve_leaders(
     open_rows = bare.join(first.select("span"), on="span", how="anti").filter(
         pl.col("namesake").is_null() & ~pl.col("common") & ~pl.col("country_word")
     )
-    # A title the leader never held ("Vice President Biden") does not help: such spans
-    # still pass through the bare-surname steps below, as "Mr. Modi" does.
+    # Out of office, a surname alone names a leader only in an article about the
+    # leader's country ("Obama-era" in a U.S. policy text, "the Assad regime" next to
+    # Syria): elsewhere "Toledo", "Mesa" or "Avril" are a city, a city, a first name.
+    # After an honorific ("Ms. Simons:" in a transcript) a name out of office is more
+    # likely someone else's: only the article or the date can make it a leader.
+    about = pl.col("title").is_null() & pl.col("country_in_article")
     rest = _cascade(
         open_rows,
         [
             (pl.col("in_office"), "surname+in-office"),
-            (pl.lit(True), "surname+only-leader-of-that-name"),
-            (pl.col("country_in_article"), "surname+country-in-article"),
-            (_latest(open_rows), "surname+latest-holder"),
+            (about, "surname+country-in-article"),
+            (_latest(about), "surname+latest-holder"),
         ],
     )
     resolved = pl.concat([by_title, first, rest], how="diagonal_relaxed")

@@ -44,6 +44,8 @@ CANDIDATE_SCHEMA = {
     "surface": pl.String,
     "before": pl.String,
     "after": pl.String,
+    "gap_before": pl.Int64,
+    "gap_after": pl.Int64,
 }
 
 
@@ -56,7 +58,8 @@ def candidate_spans(
     longest first and ``replacements`` the same strings wrapped in NULs. Returns doc,
     field, start, end (character offsets into value, end exclusive), surface, and up
     to 80 characters of the text before and after the match (``before``, ``after``,
-    cut short by a neighbouring match).
+    running on through at most one neighbouring match), and the lengths of the gaps to
+    the previous and next match (``gap_before``, ``gap_after``: 0 when they touch).
     """
     require_columns(fields, {"doc", "field", "value"})
     if fields.is_empty() or patterns.is_empty():
@@ -90,8 +93,22 @@ def candidate_spans(
         .with_columns(
             start=pl.col("offset") - pl.when(pl.col("first")).then(pl.col("offset")).forward_fill(),
             index=pl.col("number") - pl.when(pl.col("first")).then(pl.col("number")).forward_fill(),
-            before=pl.col("piece").shift(1),
-            after=pl.col("piece").shift(-1),
+            gap_before=pl.col("length").shift(1),
+            gap_after=pl.col("length").shift(-1),
+            # The context runs on through a neighbouring match, so "RO" + "US" found
+            # inside "ROUSE" still see the letters around them.
+            before=pl.concat_str(
+                pl.when(pl.col("row").shift(2) == pl.col("row"))
+                .then(pl.col("piece").shift(2).str.slice(-CONTEXT_CHARS))
+                .otherwise(pl.lit("")),
+                pl.col("piece").shift(1).str.slice(-CONTEXT_CHARS),
+            ).str.slice(-CONTEXT_CHARS),
+            after=pl.concat_str(
+                pl.col("piece").shift(-1).str.slice(0, CONTEXT_CHARS),
+                pl.when(pl.col("row").shift(-2) == pl.col("row"))
+                .then(pl.col("piece").shift(-2).str.slice(0, CONTEXT_CHARS))
+                .otherwise(pl.lit("")),
+            ).str.slice(0, CONTEXT_CHARS),
         )
         .filter(pl.col("index") % 2 == 1)
         .select(
@@ -100,8 +117,10 @@ def candidate_spans(
             "start",
             end=pl.col("start") + pl.col("length"),
             surface="piece",
-            before=pl.col("before").str.slice(-CONTEXT_CHARS).fill_null(""),
-            after=pl.col("after").str.slice(0, CONTEXT_CHARS).fill_null(""),
+            before=pl.col("before").fill_null(""),
+            after=pl.col("after").fill_null(""),
+            gap_before="gap_before",
+            gap_after="gap_after",
         )
     )
     return pieces.collect()
