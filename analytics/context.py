@@ -34,9 +34,31 @@ OFFICE_TITLES: dict[str, str] = {
     "General Secretary": "General Secretary",
     "State Counsellor": "State Counsellor",
 }
-# Titles and honorifics that name no office of state (or another one): after them a
-# surname is resolved like a bare surname ("Mr. Modi", "Vice President Biden").
-OTHER_TITLES: tuple[str, ...] = (
+# Honorifics: after them a surname is resolved like a bare one ("Mr. Modi").
+HONORIFICS: tuple[str, ...] = (
+    "Mr.",
+    "Mr",
+    "Ms.",
+    "Ms",
+    "Madam",
+    "Madame",
+    "Sir",
+    "Dame",
+    "Lord",
+    "Sheikh",
+    "Sheik",
+    "Ayatollah",
+    "Comrade",
+    "Marshal",
+    "Field Marshal",
+    "General",
+    "Gen.",
+    "Chairman",
+)
+# Titles of another office: whoever bears one is not the head of state or government
+# then ("Senator Risch" is not Liechtenstein's prime minister), but may have been or
+# become one, if the article names them in full ("Vice President Biden").
+OTHER_OFFICES: tuple[str, ...] = (
     "Vice President",
     "[Vice] President",
     "Vice-President",
@@ -46,10 +68,6 @@ OTHER_TITLES: tuple[str, ...] = (
     "Crown Prince",
     "Prince",
     "Princess",
-    "Sheikh",
-    "Sheik",
-    "Ayatollah",
-    "Chairman",
     "Senator",
     "Sen.",
     "Governor",
@@ -58,25 +76,26 @@ OTHER_TITLES: tuple[str, ...] = (
     "Minister",
     "Foreign Minister",
     "Defense Minister",
-    "Marshal",
-    "Field Marshal",
-    "General",
-    "Gen.",
-    "Comrade",
-    "Mr.",
-    "Mr",
+    "Representative",
+    "Rep.",
+    "Speaker",
+    "Mayor",
+    "Ambassador",
+    "Judge",
+    "Justice",
+)
+# Words that make the name someone's spouse or another person: "Mrs. Kishida", "Dr.
+# Biden" (Jill Biden), "First Lady Biden". Never the leader.
+SPOUSE_TITLES: tuple[str, ...] = (
     "Mrs.",
     "Mrs",
-    "Ms.",
-    "Ms",
     "Dr.",
     "Dr",
-    "Madam",
     "Madame",
-    "Sir",
-    "Dame",
-    "Lord",
+    "First Lady",
+    "Second Gentleman",
 )
+OTHER_TITLES: tuple[str, ...] = HONORIFICS + OTHER_OFFICES + SPOUSE_TITLES
 # "former President Bush", "the late King Hussein": not the incumbent.
 _FORMER = r"(?:[Ff]ormer|FORMER|[Ll]ate|LATE|[Ee]x-|EX-|[Tt]hen-?|THEN-?)\s*"
 
@@ -255,17 +274,54 @@ def title_text(before: pl.Expr) -> pl.Expr:
 
 def office_of_title(title: pl.Expr) -> pl.Expr:
     """The office a title names ('President', 'Prime Minister' ...), or null for honorifics."""
-    core = (
+    return _title_core(title).replace_strict(_TITLE_KEY, default=None, return_dtype=pl.String)
+
+
+def _title_core(title: pl.Expr) -> pl.Expr:
+    return (
         title.str.replace(rf"^{_FORMER}", "")
         .str.strip_chars()
         .str.replace_all("[‐‑]", "-")
         .str.to_uppercase()
     )
-    return core.replace_strict(_TITLE_KEY, default=None, return_dtype=pl.String)
+
+
+def title_kind(title: pl.Expr) -> pl.Expr:
+    """'office', 'honorific', 'other-office', 'spouse', or null without a title."""
+    kinds = {t.upper(): "office" for t in OFFICE_TITLES}
+    kinds |= {t.upper(): "honorific" for t in HONORIFICS}
+    kinds |= {t.upper(): "other-office" for t in OTHER_OFFICES}
+    kinds |= {t.upper(): "spouse" for t in SPOUSE_TITLES}
+    return _title_core(title).replace_strict(kinds, default=None, return_dtype=pl.String)
 
 
 def is_former(title: pl.Expr) -> pl.Expr:
     return title.str.contains(rf"^{_FORMER}").fill_null(False)
+
+
+# Capitalised words that may stand before a leader's surname without being a first
+# name: function words of title-case headlines, days and months.
+_NOT_NAMES = (
+    "The A An And Or But Nor Of In On At For With By From To As After Before Under Over "
+    "Between Against Without About Into Than Like If When While Because Since Why How What "
+    "Who Whom Whose Which Where That This These Those His Her Their Our My Your Its Not No "
+    "Yes Even Only Also Then Now So Said Says Say Thank Thanks Dear Welcome Via Per Vs "
+    "Both Either Neither Every Each All Any Some Many Most More Much Such Other Another "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
+    "May June July August September October November December Is Was Are Were Will Would "
+    "Can Could Should Must Has Have Had Do Does Did Let Here There"
+).split()
+# A capitalised word right before the match that starts no sentence and is no
+# possessive: with a title excluded (it is found apart), it is part of a name.
+_NAME_BEFORE = r"[^\n.!?:;\"“(\[\s]\s+(\p{Lu}[\p{L}]*)\s$"
+
+
+def name_before(before: pl.Expr) -> pl.Expr:
+    """True when a capitalised word that is part of a person's name stands right before
+    the match ("Kamala Harris", "Rob Barrow", "Viet Cong"); not a sentence's first word,
+    not a function word of a title-case headline, not a possessive ("Russia's Putin")."""
+    word = before.str.extract(_NAME_BEFORE, 1)
+    return (word.is_not_null() & ~word.is_in(_NOT_NAMES)).fill_null(False)
 
 
 def prev_word(before: pl.Expr) -> pl.Expr:
@@ -328,7 +384,8 @@ def hyphen_joined(before: pl.Expr, after: pl.Expr) -> pl.Expr:
 
 # "Hussein al-Sheikh", "Salman bin Hamad": the name goes on, so it is someone's longer name.
 _NAME_GOES_ON = (
-    r"^\s(?:(?:al|Al|AL|el|El|EL)[-‐‑\s]\p{Lu}|(?:bin|ibn|bint|Bin|Ibn|BIN|IBN)\s\p{Lu})"
+    r"^\s(?:(?:al|Al|AL|el|El|EL)[-‐‑\s]\p{Lu}"
+    r"|(?:bin|ibn|bint|Bin|Ibn|BIN|IBN|ben|Ben)[-‐‑\s]\p{Lu})"
 )
 
 

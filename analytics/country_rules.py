@@ -54,7 +54,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     person_aliases = pl.concat(
         [
             rules.filter(pl.col("rule") == "not_person")["alias"],
-            gazetteer.names.filter(pl.col("kind") != "word")["name"],
+            gazetteer.names.filter(pl.col("kind").is_in(["given", "surname"]))["name"],
         ]
     ).unique()
     context_rules = rules.filter(pl.col("rule") == "requires_context").select(

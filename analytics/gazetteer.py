@@ -36,7 +36,7 @@ LEADER_FORMS = {
     "short_names": "short",
 }
 RULE_KINDS = ("exclude", "requires_context", "not_person")
-NAME_KINDS = ("given", "surname", "word")
+NAME_KINDS = ("given", "surname", "word", "uncommon")
 
 ALIAS_SCHEMA = {"alias": pl.String, "entity_id": pl.String, "kind": pl.String, "form": pl.String}
 
@@ -54,9 +54,10 @@ class Gazetteer:
     shouted (the alias in capitals, "BIDEN": a leader only in capitalised text).
     entities: entity_id, kind, name, country.  terms: entity_id, country, role,
     office, start_on, end_on.  rules: alias, rule, entity_id, pattern.
-    names: name, kind ('given', 'surname' or 'word'): names too common to identify a
-    person on their own.  surnames: alias, entity_id, common, surname_first (one row
-    per leader surname).  patterns / replacements: every spelling to look for, longest
+    names: name, kind ('given', 'surname', 'word': too common to identify a person on
+    their own; 'uncommon': a rarer name or word in English text).  surnames: alias,
+    entity_id, common, uncommon, surname_first (one row per leader surname).
+    patterns / replacements: every spelling to look for, longest
     first, and the same wrapped in NUL markers for the candidate pass.
     """
 
@@ -132,10 +133,9 @@ def _surname_table(aliases: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     )
     shared = surnames.group_by("alias").agg(holders=pl.col("entity_id").n_unique())
     # Compared without accents: the name lists are ASCII ("Hernandez"), news is not.
-    common = (
-        names.select(folded=_fold_accents(pl.col("name")))
-        .unique()
-        .with_columns(listed=pl.lit(True))
+    common = names.group_by(folded=_fold_accents(pl.col("name"))).agg(
+        listed=(pl.col("kind") != "uncommon").any(),
+        uncommon=(pl.col("kind") == "uncommon").any(),
     )
     table = (
         surnames.select("alias", "entity_id")
@@ -145,15 +145,16 @@ def _surname_table(aliases: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
         .join(common, on="folded", how="left")
         .with_columns(
             common=pl.col("listed").fill_null(False) | (pl.col("holders") >= 3),
+            uncommon=pl.col("uncommon").fill_null(False),
             surname_first=pl.col("entity_id").str.starts_with(pl.col("alias") + " "),
         )
-        .select("alias", "entity_id", "common", "surname_first")
+        .select("alias", "entity_id", "common", "uncommon", "surname_first")
     )
     shouted = table.with_columns(alias=pl.col("alias").str.to_uppercase())
     return (
         pl.concat([table, shouted])
         .group_by("alias", "entity_id")
-        .agg(pl.col("common").any(), pl.col("surname_first").any())
+        .agg(pl.col("common").any(), pl.col("uncommon").any(), pl.col("surname_first").any())
         .sort("alias", "entity_id")
     )
 
@@ -179,6 +180,12 @@ def build_gazetteer(
         names = pl.DataFrame(schema={"name": pl.String, "kind": pl.String})
     require_columns(names, {"name", "kind"})
     _check_rules(rules)
+    unknown_kinds = names.filter(~pl.col("kind").is_in(NAME_KINDS))
+    if unknown_kinds.height:
+        raise GazetteerError(
+            f"common_names: kind {unknown_kinds['kind'][0]!r} for {unknown_kinds['name'][0]!r}"
+            f" is not one of {', '.join(NAME_KINDS)}"
+        )
     rows = _alias_rows(countries, COUNTRY_FORMS, "country")
     rows += _alias_rows(leaders, LEADER_FORMS, "leader")
     for record in rules.filter(pl.col("rule") == "exclude").iter_rows(named=True):

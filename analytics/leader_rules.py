@@ -37,6 +37,7 @@ from analytics.context import (
     government_after,
     hyphen_joined,
     is_former,
+    name_before,
     name_goes_on,
     next_word,
     office_of_title,
@@ -45,6 +46,7 @@ from analytics.context import (
     prev_word,
     relative_suffix,
     thing_name,
+    title_kind,
     title_text,
 )
 from analytics.country_rules import name_sets
@@ -162,11 +164,20 @@ def resolve_leaders(
         ]
     ).with_columns(
         office=office_of_title(pl.col("title")),
+        title_kind=title_kind(pl.col("title")),
         former=is_former(pl.col("title")),
     )
+    surnames = surnames.filter(pl.col("title_kind").fill_null("") != "spouse")
+    # A capitalised word before the surname that is not itself an alias right next to it
+    # ("Russian Putin" is two mentions; "Kamala Harris" is someone else).
+    named_before = name_before(before) & (pl.col("gap_before") > 1)
     other_person = (
         pl.col("title").is_null()
-        & (prev_word(before).is_in(given.implode()).fill_null(False) | prev_is_initial(before))
+        & (
+            named_before
+            | prev_word(before).is_in(given.implode()).fill_null(False)
+            | prev_is_initial(before)
+        )
         | relative_suffix(after)
         | name_goes_on(after)
         | (
@@ -237,7 +248,12 @@ def resolve_leaders(
     rest = _cascade(
         open_rows,
         [
-            (pl.col("in_office"), "surname+in-office"),
+            (
+                pl.col("in_office")
+                & (pl.col("title_kind").fill_null("") != "other-office")
+                & (~pl.col("uncommon").fill_null(False) | pl.col("country_in_article")),
+                "surname+in-office",
+            ),
             (about, "surname+country-in-article"),
             (_latest(about), "surname+latest-holder"),
         ],
