@@ -212,6 +212,17 @@ NAME_HEADS: tuple[str, ...] = (
     "Centre",
     "Consensus",
     "Mall",
+    "Policy",
+    "Wall",
+    "Airlift",
+    "agreement",
+    "agreements",
+    "accord",
+    "accords",
+    "format",
+    "protocol",
+    "consensus",
+    "declaration",
 )
 # Words after a leader's surname that make a thing named after the person
 # (Kennedy Airport, Lenin Avenue, Trump Tower: MENTIONS.md, these do not count).

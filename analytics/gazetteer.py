@@ -244,11 +244,16 @@ def build_gazetteer(
     digest = hashlib.sha256(ENGINE_VERSION.encode())
     for frame in (countries, leaders, terms, rules, names):
         digest.update(frame.write_csv().encode())
+    # Rules hold for the alias in capitals too ("GEORGIA" needs the Caucasus as well).
+    guards = rules.filter(pl.col("rule") != "exclude")
+    guards = pl.concat(
+        [guards, guards.with_columns(alias=pl.col("alias").str.to_uppercase())]
+    ).unique(["alias", "rule", "entity_id"], keep="first", maintain_order=True)
     return Gazetteer(
         aliases=aliases,
         entities=entities,
         terms=terms,
-        rules=rules.filter(pl.col("rule") != "exclude"),
+        rules=guards,
         names=names,
         surnames=_surname_table(aliases, names),
         patterns=pl.Series("pattern", spellings, pl.String),
