@@ -147,20 +147,22 @@ def resolve_leaders(
             country_word=pl.col("span").is_in(country_spans["span"].implode()),
         )
     )
-    # Without a title, a common surname or a country word can only be a leader named
-    # elsewhere in the article (in full or by title): drop the others before the costlier
-    # checks ("May" the month, "Young", "Montenegro" the country).
+    # Without a title, a common surname can only be a leader named elsewhere in the
+    # article (in full or by title), and a country word never is: drop the others before
+    # the costlier checks ("May" the month, "Young", "Montenegro" the country).
     possible = pl.concat(
         [
             named.select("doc", "entity_id"),
             surnames.filter(pl.col("title").is_not_null()).select("doc", "entity_id"),
         ]
     ).unique()
-    hopeless = pl.col("title").is_null() & (pl.col("common") | pl.col("country_word"))
+    untitled = pl.col("title").is_null()
     surnames = pl.concat(
         [
-            surnames.filter(~hopeless),
-            surnames.filter(hopeless).join(possible, on=["doc", "entity_id"], how="semi"),
+            surnames.filter(~(untitled & (pl.col("common") | pl.col("country_word")))),
+            surnames.filter(untitled & pl.col("common") & ~pl.col("country_word")).join(
+                possible, on=["doc", "entity_id"], how="semi"
+            ),
         ]
     ).with_columns(
         office=office_of_title(pl.col("title")),
@@ -235,7 +237,12 @@ def resolve_leaders(
         .with_columns(pl.col("named_in_article").fill_null(False))
         .join(namesake_docs.with_columns(namesake=pl.lit(True)), on=["doc", "key"], how="left")
     )
-    first = _cascade(bare, [(pl.col("named_in_article"), "surname+named-in-article")])
+    # A surname that is also a country word ("Montenegro") is the leader only after a
+    # title: without one, "the president of Montenegro" is the country even in an
+    # article about Luís Montenegro.
+    first = _cascade(
+        bare, [(pl.col("named_in_article") & ~pl.col("country_word"), "surname+named-in-article")]
+    )
     open_rows = bare.join(first.select("span"), on="span", how="anti").filter(
         pl.col("namesake").is_null() & ~pl.col("common") & ~pl.col("country_word")
     )

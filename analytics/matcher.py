@@ -30,8 +30,8 @@ def _plain_spaces(texts: pl.LazyFrame) -> pl.LazyFrame:
     odd = pl.any_horizontal(value.str.contains(c, literal=True) for c in _ODD_SPACE_COMMON)
     return pl.concat(
         [
-            texts.filter(~odd),
-            texts.filter(odd).with_columns(value.str.replace_all(_ODD_SPACE, " ")),
+            texts.filter(~odd).with_columns(original=pl.lit(None, pl.String)),
+            texts.filter(odd).with_columns(value.str.replace_all(_ODD_SPACE, " "), original=value),
         ]
     )
 
@@ -47,6 +47,23 @@ CANDIDATE_SCHEMA = {
     "gap_before": pl.Int64,
     "gap_after": pl.Int64,
 }
+
+
+def _context(direction: int) -> pl.Expr:
+    """Up to CONTEXT_CHARS characters before (-1) or after (1) each piece, taken from the
+    next three pieces of the same text on that side."""
+    parts = []
+    for step in (1, 2, 3):
+        shift = -direction * step
+        piece = pl.col("piece").shift(shift)
+        cut = (
+            piece.str.slice(-CONTEXT_CHARS) if direction < 0 else piece.str.slice(0, CONTEXT_CHARS)
+        )
+        same_text = pl.col("row").shift(shift) == pl.col("row")
+        parts.append(pl.when(same_text).then(cut).otherwise(pl.lit("")))
+    if direction < 0:
+        return pl.concat_str(parts[::-1]).str.slice(-CONTEXT_CHARS)
+    return pl.concat_str(parts).str.slice(0, CONTEXT_CHARS)
 
 
 def candidate_spans(
@@ -77,6 +94,7 @@ def candidate_spans(
             "row",
             "doc",
             "field",
+            "original",
             piece=pl.col("value")
             .str.replace_many(
                 pl.lit(patterns).implode(), pl.lit(replacements).implode(), leftmost=True
@@ -95,20 +113,11 @@ def candidate_spans(
             index=pl.col("number") - pl.when(pl.col("first")).then(pl.col("number")).forward_fill(),
             gap_before=pl.col("length").shift(1),
             gap_after=pl.col("length").shift(-1),
-            # The context runs on through a neighbouring match, so "RO" + "US" found
-            # inside "ROUSE" still see the letters around them.
-            before=pl.concat_str(
-                pl.when(pl.col("row").shift(2) == pl.col("row"))
-                .then(pl.col("piece").shift(2).str.slice(-CONTEXT_CHARS))
-                .otherwise(pl.lit("")),
-                pl.col("piece").shift(1).str.slice(-CONTEXT_CHARS),
-            ).str.slice(-CONTEXT_CHARS),
-            after=pl.concat_str(
-                pl.col("piece").shift(-1).str.slice(0, CONTEXT_CHARS),
-                pl.when(pl.col("row").shift(-2) == pl.col("row"))
-                .then(pl.col("piece").shift(-2).str.slice(0, CONTEXT_CHARS))
-                .otherwise(pl.lit("")),
-            ).str.slice(0, CONTEXT_CHARS),
+            # The context runs on through the neighbouring match and the gap beyond it,
+            # so "RO" + "US" found inside "ROUSE" still see the letters around them and
+            # "Biden" sees the "Administration" after "-Harris".
+            before=_context(-1),
+            after=_context(1),
         )
         .filter(pl.col("index") % 2 == 1)
         .select(
@@ -116,7 +125,10 @@ def candidate_spans(
             "field",
             "start",
             end=pl.col("start") + pl.col("length"),
-            surface="piece",
+            # A text whose odd spaces were made plain gives its surfaces as written.
+            surface=pl.when(pl.col("original").is_null())
+            .then(pl.col("piece"))
+            .otherwise(pl.col("original").str.slice(pl.col("start"), pl.col("length"))),
             before=pl.col("before").fill_null(""),
             after=pl.col("after").fill_null(""),
             gap_before="gap_before",
