@@ -273,6 +273,41 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         FROM mentions m JOIN entities e USING (entity_id);
         """,
     ),
+    (
+        "0003_gazetteer_strings",
+        """
+        CREATE TABLE gazetteer_strings (
+            gazetteer_version VARCHAR NOT NULL,
+            string            VARCHAR NOT NULL,
+            fingerprint       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE gazetteer_strings IS
+            'Per version of seeds/: every string looked for and a fingerprint of what it means. Articles holding none of the strings that changed between two versions keep their mentions.';
+
+        CREATE TABLE pending_mentions (
+            gazetteer_version VARCHAR NOT NULL,
+            article_id VARCHAR NOT NULL,
+            entity_id  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            field      VARCHAR NOT NULL,
+            start_pos  INTEGER NOT NULL,
+            end_pos    INTEGER NOT NULL,
+            surface    VARCHAR NOT NULL,
+            form       VARCHAR NOT NULL,
+            rule       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE pending_mentions IS
+            'Mentions of a re-extraction in progress; swapped into mentions in one transaction when it completes.';
+
+        CREATE TABLE pending_articles (
+            gazetteer_version VARCHAR NOT NULL,
+            article_id  VARCHAR NOT NULL,
+            reextracted BOOLEAN NOT NULL
+        );
+        COMMENT ON TABLE pending_articles IS
+            'Articles a re-extraction in progress has done: re-extracted (new mentions pending) or only re-stamped (no string of theirs changed meaning).';
+        """,
+    ),
 )
 
 MIGRATIONS_TABLE_SQL = """

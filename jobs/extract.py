@@ -15,15 +15,13 @@ import polars as pl
 
 from analytics.mentions import extract_mentions
 from jobs.db import connect, ensure_schema
-from jobs.ingest import mention_rows
+from jobs.reextract import reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings
 from jobs.sources import BadInput, parse_timestamp
-from jobs.store import count_stale_articles, replace_mentions, stale_articles
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 # Input batches of `mentions extract` close at this many characters of text (or
 # INPUT_BATCH_ROWS lines): the candidate automaton is built once per batch (about
 # 0.1 s for the full gazetteer), so batches must be large for speed, and bounded so
@@ -138,35 +136,15 @@ def extract_jsonl(
 def run_extract(
     settings: Settings, *, on_progress: Callable[[int, int], None] | None = None
 ) -> ExtractResult:
-    """Re-extract every stored article whose mentions are from another gazetteer version.
+    """Bring every stored article's mentions to the current version of ``seeds/``.
 
-    Works batch by batch, opening the file for each read and each write, so a
-    reader can get in between.
+    Only articles holding a string whose meaning changed are re-extracted; the rest are
+    re-stamped; the new mentions replace the old in one transaction (``jobs.reextract``).
+    Returns the number of articles re-extracted and their mentions.
     """
     gazetteer = load_gazetteer(settings.seeds_dir)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
         load_seeds(con, gazetteer)
-        total = count_stale_articles(con, gazetteer.version)
-    result = ExtractResult()
-    while True:
-        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            batch = stale_articles(con, gazetteer.version, BATCH_SIZE)
-        if batch.is_empty():
-            break
-        mentions = mention_rows(batch, gazetteer)
-        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            result.mentions += replace_mentions(
-                con, batch["article_id"], mentions, gazetteer.version
-            )
-        result.articles += batch.height
-        if on_progress is not None:
-            on_progress(result.articles, total)
-    if result.articles:
-        log.info(
-            "re-extracted %d articles (%d mentions) with gazetteer %s",
-            result.articles,
-            result.mentions,
-            gazetteer.version,
-        )
-    return result
+    done = reextract_stale(settings, gazetteer, on_progress=on_progress)
+    return ExtractResult(articles=done.reextracted, mentions=done.mentions)

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from analytics.fingerprints import string_fingerprints
 from analytics.gazetteer import Gazetteer, build_gazetteer
 from jobs.db import transaction
+from jobs.store import store_fingerprints
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> bool:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
             con.unregister("seed_rows")
         con.execute(SET_SEED_VERSION_SQL, [gazetteer.version])
+        store_fingerprints(con, gazetteer.version, string_fingerprints(gazetteer))
     log.info(
         "loaded gazetteer %s: %d entities, %d aliases",
         gazetteer.version,
