@@ -327,6 +327,11 @@ _NOT_NAMES = (
 _NAME_BEFORE = r"[^\n.!?:;\"“(\[\s]\s+(\p{Lu}[\p{L}]*)\s$"
 
 
+def word_before(before: pl.Expr) -> pl.Expr:
+    """The capitalised word right before the match, unless it starts a sentence."""
+    return before.str.extract(_NAME_BEFORE, 1)
+
+
 def name_before(before: pl.Expr) -> pl.Expr:
     """True when a capitalised word that is part of a person's name stands right before
     the match ("Kamala Harris", "Rob Barrow", "Viet Cong"); not a sentence's first word,

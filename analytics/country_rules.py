@@ -27,6 +27,7 @@ from analytics.context import (
     prev_word,
     thing_name,
     title_text,
+    word_before,
 )
 from analytics.gazetteer import Gazetteer
 
@@ -82,6 +83,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     # After a title a name is a person's: "State Senator London Lamar", "Mr. Jordan".
     inside_person = (
         title_text(before).is_not_null()
+        | word_before(before).is_in(given_all.implode()).fill_null(False)
         | prev_word(before).is_in(given.implode()).fill_null(False)
         | prev_is_initial(before)
         | (

@@ -120,9 +120,16 @@ def test_palestinian_authority_is_palestine(gazetteer: Gazetteer) -> None:
 def test_jordan_and_chad_as_first_names_and_surnames(gazetteer: Gazetteer) -> None:
     text = (
         "Michael Jordan and Chad Wolf attended; Jordan Peterson spoke later. "
-        "Jordan and Chad signed the accord."
+        "Jordan and Chad signed the accord with Iraq and Niger."
     )
-    assert _ids(gazetteer, text) == ["JOR", "TCD"]
+    assert _ids(gazetteer, text) == ["JOR", "TCD", "IRQ", "NER"]
+    # Without the country's region in the article, Jordan and Chad are people.
+    assert _ids(gazetteer, "Chad and Jordan thanked the President.") == []
+
+
+def test_people_named_like_country_words(gazetteer: Gazetteer) -> None:
+    text = "Deputy Secretary David Turk met Kathy Ireland and Jimmy Wales in Ankara."
+    assert _found(gazetteer, text) == [("Ankara", "TUR", "capital")]
 
 
 def test_turkey_the_bird(gazetteer: Gazetteer) -> None:
