@@ -107,6 +107,14 @@ def test_capital_inside_a_name_does_not_count(gazetteer: Gazetteer) -> None:
     assert _found(gazetteer, text) == [("Washington", "USA", "capital")]
 
 
+def test_washington_the_state_is_not_the_capital(gazetteer: Gazetteer) -> None:
+    text = (
+        "The President will sign the order in Seattle, Washington, then fly back to "
+        "Washington, D.C.; Washington state officials and the University of Washington came."
+    )
+    assert _found(gazetteer, text) == [("Washington, D.C.", "USA", "capital")]
+
+
 def test_palestinian_authority_is_palestine(gazetteer: Gazetteer) -> None:
     assert _found(gazetteer, "The Palestinian Authority met in Ramallah.") == [
         ("Palestinian Authority", "PSE", "adjective"),
