@@ -297,6 +297,28 @@ def _title_core(title: pl.Expr) -> pl.Expr:
     )
 
 
+# Roles of leader_terms.csv that name the same office as a title in the text.
+_ROLE_OFFICE = {
+    "Taoiseach": "Prime Minister",
+    "Chairman of the Council of Ministers": "Prime Minister",
+    "President of the Council of Ministers": "Prime Minister",
+    "Chairman of the Cabinet of Ministers": "Prime Minister",
+    "Head of Government": "Prime Minister",
+    "Head of State": "President",
+    "President of the Presidency": "President",
+    "First Secretary": "General Secretary",
+}
+
+
+def office_of_role(role: pl.Expr) -> pl.Expr:
+    """The office a term's role is, as titles name it: an acting, interim or co- president
+    is a president; a Taoiseach is a prime minister."""
+    core = role.str.replace(
+        r"^(?:Acting |Interim |Provisional |Transitional Council |Co-|State )", ""
+    )
+    return core.replace(_ROLE_OFFICE)
+
+
 def title_kind(title: pl.Expr) -> pl.Expr:
     """'office', 'honorific', 'other-office', 'spouse', or null without a title."""
     kinds = {t.upper(): "office" for t in OFFICE_TITLES}

@@ -94,7 +94,7 @@ def changed_strings(old: pl.DataFrame, new: pl.DataFrame) -> list[str]:
         | pl.col("fingerprint_new").is_null()
         | (pl.col("fingerprint") != pl.col("fingerprint_new"))
     )["string"]
-    return sorted({v for s in changed.to_list() for v in typographic_variants(s)})
+    return sorted({v for s in changed.to_list() for v in typographic_variants(s, hyphens=True)})
 
 
 def holds_any(text: pl.Expr, strings: list[str]) -> pl.Expr:

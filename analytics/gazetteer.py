@@ -38,7 +38,13 @@ LEADER_FORMS = {
 RULE_KINDS = ("exclude", "requires_context", "not_person")
 NAME_KINDS = ("given", "surname", "word", "uncommon")
 
-ALIAS_SCHEMA = {"alias": pl.String, "entity_id": pl.String, "kind": pl.String, "form": pl.String}
+ALIAS_SCHEMA = {
+    "alias": pl.String,
+    "entity_id": pl.String,
+    "kind": pl.String,
+    "form": pl.String,
+    "written": pl.Boolean,
+}
 
 
 class GazetteerError(ValueError):
@@ -83,13 +89,16 @@ def _alias_rows(frame: pl.DataFrame, forms: dict[str, str], kind: str) -> list[d
     for record in frame.iter_rows(named=True):
         for column, form in forms.items():
             for alias in _split(record.get(column)):
-                for spelling in alias_spellings(alias, full_name=form == "full"):
+                for spelling in alias_spellings(
+                    alias, full_name=form == "full", article=form == "surname"
+                ):
                     rows.append(
                         {
                             "alias": spelling,
                             "entity_id": record["entity_id"],
                             "kind": kind,
                             "form": form,
+                            "written": spelling == " ".join(alias.split()),
                         }
                     )
         if kind == "leader":
@@ -101,6 +110,7 @@ def _alias_rows(frame: pl.DataFrame, forms: dict[str, str], kind: str) -> list[d
                             "entity_id": record["entity_id"],
                             "kind": "none",
                             "form": "namesake",
+                            "written": False,
                         }
                     )
     return rows
@@ -190,7 +200,15 @@ def build_gazetteer(
     rows += _alias_rows(leaders, LEADER_FORMS, "leader")
     for record in rules.filter(pl.col("rule") == "exclude").iter_rows(named=True):
         for spelling in alias_spellings(record["alias"], full_name=False):
-            rows.append({"alias": spelling, "entity_id": "", "kind": "none", "form": "exclude"})
+            rows.append(
+                {
+                    "alias": spelling,
+                    "entity_id": "",
+                    "kind": "none",
+                    "form": "exclude",
+                    "written": True,
+                }
+            )
     base = (
         pl.DataFrame(rows, schema=ALIAS_SCHEMA)
         .with_columns(alias=normalise_surface(pl.col("alias")))
@@ -199,9 +217,12 @@ def build_gazetteer(
     # Upper-case spellings (headlines, speaker labels, signature blocks) resolve like
     # the alias itself. Long full names and namesakes are not looked for in capitals:
     # headlines use short forms, and every pattern costs matching time.
+    # Only spellings as written in the seeds are looked for in capitals (not the
+    # generated transliterations), and not long full names nor namesakes: headlines
+    # use short forms, and every pattern costs matching time.
     upper = (
         base.filter(
-            (pl.col("kind") != "none") | (pl.col("form") == "exclude"),
+            pl.col("written"),
             pl.col("alias").str.count_matches(" ") < 3,
         )
         .with_columns(upper=pl.col("alias").str.to_uppercase())
@@ -210,7 +231,7 @@ def build_gazetteer(
         .rename({"upper": "alias"})
     )
     aliases = (
-        pl.concat([base.with_columns(shouted=pl.lit(False)), upper])
+        pl.concat([base.drop("written").with_columns(shouted=pl.lit(False)), upper])
         .group_by("alias", "entity_id", "kind", "form")
         .agg(pl.col("shouted").min())
         .sort("alias", "entity_id", "form")

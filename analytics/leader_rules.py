@@ -40,6 +40,7 @@ from analytics.context import (
     name_before,
     name_goes_on,
     next_word,
+    office_of_role,
     office_of_title,
     possessive_after,
     prev_is_initial,
@@ -72,7 +73,9 @@ def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFra
 def _terms_flags(rows: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """Add per (span, leader): in_office / held_office (for the title's office or any
     office without one), in_office_any, first_start (first day in any office)."""
-    terms = gazetteer.terms.select("entity_id", "role", "start_on", "end_on")
+    terms = gazetteer.terms.select(
+        "entity_id", office_of_role(pl.col("role")).alias("role"), "start_on", "end_on"
+    )
     date = pl.col("published_on")
     on_date = (pl.col("start_on") <= date) & (
         pl.col("end_on").is_null() | (date <= pl.col("end_on"))

@@ -16,22 +16,27 @@ from analytics.frames import require_columns
 
 _MARK = "\x00"
 CONTEXT_CHARS = 80
-# Whitespace other than newlines becomes a plain space, one character for one, so
-# "Xi\u00a0Jinping" matches and offsets still point into the original text. A NUL in
-# untrusted text would shift every later offset (NULs mark the matches), so it becomes
-# a space too. Few texts hold any of these: a fast literal test picks those out and
-# only they pay for the regex.
+# Whitespace other than newlines becomes a plain space and Unicode hyphens an ASCII one,
+# one character for one, so "Xi\u00a0Jinping" and "al\u2011Sudani" match and offsets
+# still point into the original text (surfaces are then cut from the original). A NUL in
+# untrusted text would shift every later offset (NULs mark the matches), so it becomes a
+# space too. Few texts hold any of these: a fast literal test picks those out and only
+# they pay for the regex.
 _ODD_SPACE = "[\x00\t\r\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-_ODD_SPACE_COMMON = ("\x00", "\t", "\r", "\u00a0")
+_ODD_HYPHEN = "[\u2010\u2011]"
+_ODD_COMMON = ("\x00", "\t", "\r", "\u00a0", "\u2010", "\u2011")
 
 
 def _plain_spaces(texts: pl.LazyFrame) -> pl.LazyFrame:
     value = pl.col("value")
-    odd = pl.any_horizontal(value.str.contains(c, literal=True) for c in _ODD_SPACE_COMMON)
+    odd = pl.any_horizontal(value.str.contains(c, literal=True) for c in _ODD_COMMON)
     return pl.concat(
         [
             texts.filter(~odd).with_columns(original=pl.lit(None, pl.String)),
-            texts.filter(odd).with_columns(value.str.replace_all(_ODD_SPACE, " "), original=value),
+            texts.filter(odd).with_columns(
+                value.str.replace_all(_ODD_SPACE, " ").str.replace_all(_ODD_HYPHEN, "-"),
+                original=value,
+            ),
         ]
     )
 

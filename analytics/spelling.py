@@ -14,8 +14,9 @@ import polars as pl
 
 # One given name, many transliterations; news uses all of them for the same person.
 _MOHAMMED = ("Mohammed", "Mohammad", "Muhammad", "Mohamed", "Mohamad", "Muhammed")
-# The Arabic article before a family name: "al-Sudani", "Al-Sudani", "Al Sudani".
-_ARTICLES = ("al-", "Al-", "Al ")
+# The Arabic article before a family name, written every way news writes it:
+# "al-Sudani", "Al-Sudani", "Al Sudani", "el-Sisi", "El-Sisi", "El Sisi".
+_ARTICLES = ("al-", "Al-", "Al ", "el-", "El-", "El ")
 _APOSTROPHES = ("'", "’")
 _HYPHENS = ("-", "‐", "‑")
 
@@ -32,7 +33,7 @@ def normalise_surface(expr: pl.Expr) -> pl.Expr:
 
 def _article_variants(alias: str) -> set[str]:
     words = alias.split(" ")
-    slots = [i for i, w in enumerate(words) if w[:3] in ("al-", "Al-") and len(w) > 3]
+    slots = [i for i, w in enumerate(words) if w[:3] in ("al-", "Al-", "el-", "El-") and len(w) > 3]
     if not slots:
         return {alias}
     out = set()
@@ -44,13 +45,19 @@ def _article_variants(alias: str) -> set[str]:
     return out
 
 
-def alias_spellings(alias: str, *, full_name: bool) -> list[str]:
-    """The alias and, for full names of people, its regular transliteration variants."""
+def alias_spellings(alias: str, *, full_name: bool, article: bool = False) -> list[str]:
+    """The alias and its regular transliteration variants: for full names of people the
+    Arabic article (al-/el-), "bin"/"Bin" and Mohammed's spellings; for surnames
+    (``article``) the Arabic article only."""
     alias = " ".join(alias.split())
     if not full_name:
-        return [alias]
+        return sorted(_article_variants(alias)) if article else [alias]
+    if " bin " in alias or " Bin " in alias:
+        alias_forms = {alias.replace(" Bin ", " bin "), alias.replace(" bin ", " Bin ")}
+    else:
+        alias_forms = {alias}
     spellings = set()
-    for variant in _article_variants(alias):
+    for variant in {v for a in alias_forms for v in _article_variants(a)}:
         words = variant.split(" ")
         slots = [i for i, w in enumerate(words) if w in _MOHAMMED]
         if not slots:
@@ -61,9 +68,10 @@ def alias_spellings(alias: str, *, full_name: bool) -> list[str]:
     return sorted(spellings)
 
 
-def typographic_variants(alias: str) -> list[str]:
-    """Every way the (normalised) alias can be typed: straight or curly apostrophes,
-    ASCII or Unicode hyphens. Each variant has the alias's length, so offsets hold."""
+def typographic_variants(alias: str, *, hyphens: bool = False) -> list[str]:
+    """Every way the (normalised) alias can be typed: straight or curly apostrophes and,
+    with ``hyphens``, ASCII or Unicode hyphens (the matcher makes Unicode hyphens ASCII
+    in the text instead, so patterns need not). Each variant has the alias's length."""
     apostrophes = _APOSTROPHES if "'" in alias else ("'",)
-    hyphens = _HYPHENS if "-" in alias else ("-",)
-    return sorted({alias.replace("'", a).replace("-", h) for a, h in product(apostrophes, hyphens)})
+    dashes = _HYPHENS if hyphens and "-" in alias else ("-",)
+    return sorted({alias.replace("'", a).replace("-", h) for a, h in product(apostrophes, dashes)})

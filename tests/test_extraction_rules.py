@@ -204,6 +204,14 @@ def test_odd_whitespace_and_nul_keep_offsets(gazetteer: Gazetteer) -> None:
     ]
 
 
+def test_unicode_hyphens_match_like_ascii_ones(gazetteer: Gazetteer) -> None:
+    text = "Prime Minister Mohammed Shia\u2019 al\u2011Sudani met Guinea\u2010Bissau envoys."
+    assert _found(gazetteer, text, date(2023, 6, 1)) == [
+        ("Mohammed Shia\u2019 al\u2011Sudani", "Mohammed Shia al-Sudani", "full"),
+        ("Guinea\u2010Bissau", "GNB", "name"),
+    ]
+
+
 def test_letters_around_a_match_make_it_no_match(gazetteer: Gazetteer) -> None:
     # "CHAIR ROUSE" holds "RO" and "US" back to back; neither is a word of its own.
     assert _ids(gazetteer, "CHAIR ROUSE: Thank you. Kimberly and Omaha agreed.") == []
