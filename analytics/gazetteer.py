@@ -84,7 +84,9 @@ def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in cell.split("|") if part.strip()]
 
 
-def _alias_rows(frame: pl.DataFrame, forms: dict[str, str], kind: str) -> list[dict[str, str]]:
+def _alias_rows(
+    frame: pl.DataFrame, forms: dict[str, str], kind: str
+) -> list[dict[str, str | bool]]:
     rows = []
     for record in frame.iter_rows(named=True):
         for column, form in forms.items():
