@@ -54,20 +54,19 @@ CANDIDATE_SCHEMA = {
 }
 
 
-def _context(direction: int) -> pl.Expr:
-    """Up to CONTEXT_CHARS characters before (-1) or after (1) each piece, taken from the
-    next three pieces of the same text on that side."""
-    parts = []
-    for step in (1, 2, 3):
-        shift = -direction * step
-        piece = pl.col("piece").shift(shift)
-        cut = (
-            piece.str.slice(-CONTEXT_CHARS) if direction < 0 else piece.str.slice(0, CONTEXT_CHARS)
-        )
-        same_text = pl.col("row").shift(shift) == pl.col("row")
-        parts.append(pl.when(same_text).then(cut).otherwise(pl.lit("")))
-    if direction < 0:
-        return pl.concat_str(parts[::-1]).str.slice(-CONTEXT_CHARS)
+def _context(side: str) -> pl.Expr:
+    """Up to CONTEXT_CHARS characters before ('before') or after ('after') a match, over
+    a frame of matches only: the gap on that side, then the neighbouring match and the
+    gap beyond it when they belong to the same text."""
+    gap = pl.col(f"gap_{side}_text")
+    step = 1 if side == "before" else -1
+    same = pl.col("row").shift(step) == pl.col("row")
+    neighbour = pl.when(same).then(pl.col("piece").shift(step)).otherwise(pl.lit(""))
+    beyond = pl.when(same).then(gap.shift(step)).otherwise(pl.lit(""))
+    if side == "before":
+        parts = [beyond.str.slice(-CONTEXT_CHARS), neighbour, gap.str.slice(-CONTEXT_CHARS)]
+        return pl.concat_str(parts).str.slice(-CONTEXT_CHARS)
+    parts = [gap.str.slice(0, CONTEXT_CHARS), neighbour, beyond.str.slice(0, CONTEXT_CHARS)]
     return pl.concat_str(parts).str.slice(0, CONTEXT_CHARS)
 
 
@@ -118,13 +117,14 @@ def candidate_spans(
             index=pl.col("number") - pl.when(pl.col("first")).then(pl.col("number")).forward_fill(),
             gap_before=pl.col("length").shift(1),
             gap_after=pl.col("length").shift(-1),
-            # The context runs on through the neighbouring match and the gap beyond it,
-            # so "RO" + "US" found inside "ROUSE" still see the letters around them and
-            # "Biden" sees the "Administration" after "-Harris".
-            before=_context(-1),
-            after=_context(1),
+            gap_before_text=pl.col("piece").shift(1),
+            gap_after_text=pl.col("piece").shift(-1),
         )
         .filter(pl.col("index") % 2 == 1)
+        # The context runs on through the neighbouring match and the gap beyond it, so
+        # "RO" + "US" found inside "ROUSE" still see the letters around them and "Biden"
+        # sees the "Administration" after "-Harris".
+        .with_columns(before=_context("before"), after=_context("after"))
         .select(
             pl.col("doc").cast(pl.UInt32),
             "field",
