@@ -58,6 +58,13 @@ from analytics.gazetteer import Gazetteer
 _GOVERNMENT_WORDS = ("Administration", "Regime", "Government", "Era", "ADMINISTRATION", "REGIME")
 
 
+# The G20 members: world news names their leaders in office by surname alone ("Trump's
+# tariffs", "Modi said") without naming the country, so an "uncommon" surname of such
+# a leader in office counts on the date alone; elsewhere ("Risch", "Barrow", "Talon")
+# the article must mention the leader's country.
+G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF".split()
+
+
 def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFrame:
     """For each span, the first step whose flag holds for exactly one of its leaders."""
     chosen = []
@@ -261,7 +268,11 @@ def resolve_leaders(
             (
                 pl.col("in_office")
                 & (pl.col("title_kind").fill_null("") != "other-office")
-                & (~pl.col("uncommon").fill_null(False) | pl.col("country_in_article")),
+                & (
+                    ~pl.col("uncommon").fill_null(False)
+                    | pl.col("country_in_article")
+                    | pl.col("leader_country").is_in(G20)
+                ),
                 "surname+in-office",
             ),
             (about, "surname+country-in-article"),

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # INPUT_BATCH_ROWS lines): the candidate automaton is built once per batch (about
 # 0.1 s for the full gazetteer), so batches must be large for speed, and bounded so
 # memory stays flat on any input size.
-INPUT_BATCH_CHARS = 32_000_000
+INPUT_BATCH_CHARS = 32000000
 INPUT_BATCH_ROWS = 20_000
 INPUT_SCHEMA = {
     "article_id": pl.String,

@@ -306,6 +306,26 @@ def test_distinctive_surname_out_of_office_needs_its_country(gazetteer: Gazettee
     assert _ids(gazetteer, "The plant is located in Mesa, Arizona.", date(2025, 3, 1)) == []
 
 
+def test_surname_in_office_alone(gazetteer: Gazetteer) -> None:
+    # "Trump" is a rarer English surname, but a G20 leader in office is named so alone.
+    text = "Trump's tariffs on Canada angered Ottawa, and Argentina's Milei praised Trump."
+    assert _ids(gazetteer, text, date(2025, 11, 1)) == [
+        "Donald Trump",
+        "CAN",
+        "CAN",
+        "ARG",
+        "Javier Milei",
+        "Donald Trump",
+    ]
+    # A rarer surname of a smaller country's leader needs the country in the article.
+    text = "Talon Metals will supply nickel; Talon said the mine opens in 2026."
+    assert _ids(gazetteer, text, date(2022, 2, 22)) == []
+    assert _ids(gazetteer, "Benin's president Talon met investors.", date(2022, 2, 22)) == [
+        "BEN",
+        "Patrice Talon",
+    ]
+
+
 def test_president_elect_counts_for_the_future_leader(gazetteer: Gazetteer) -> None:
     text = (
         "President Biden called Brazil's President-elect Lula da Silva; "
