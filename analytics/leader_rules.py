@@ -58,10 +58,10 @@ from analytics.gazetteer import Gazetteer
 _GOVERNMENT_WORDS = ("Administration", "Regime", "Government", "Era", "ADMINISTRATION", "REGIME")
 
 
-# The G20 members: world news names their leaders in office by surname alone ("Trump's
-# tariffs", "Modi said") without naming the country, so an "uncommon" surname of such
-# a leader in office counts on the date alone; elsewhere ("Risch", "Barrow", "Talon")
-# the article must mention the leader's country.
+# The G20 members: world news names their leaders by surname alone ("Trump's tariffs",
+# "Modi said", "Obama-era", "President Kennedy") without naming the country, so such a
+# leader's surname counts without the country in the article (an "uncommon" one only in
+# office); elsewhere ("Risch", "Barrow", "Talon") the article must mention the country.
 G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF".split()
 
 
@@ -230,6 +230,10 @@ def resolve_leaders(
             (pl.col("named_in_article"), "title+named-in-article"),
             (held & pl.col("country_in_article"), "title+country-in-article"),
             (
+                held & ~pl.col("common") & pl.col("leader_country").is_in(G20),
+                "title+only-holder",
+            ),
+            (
                 ~pl.col("common") & _latest(held & pl.col("country_in_article")),
                 "title+latest-holder",
             ),
@@ -276,6 +280,12 @@ def resolve_leaders(
                 "surname+in-office",
             ),
             (about, "surname+country-in-article"),
+            (
+                pl.col("title").is_null()
+                & ~pl.col("uncommon").fill_null(False)
+                & pl.col("leader_country").is_in(G20),
+                "surname+only-leader-of-that-name",
+            ),
             (_latest(about), "surname+latest-holder"),
         ],
     )
