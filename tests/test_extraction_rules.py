@@ -326,6 +326,16 @@ def test_surname_in_office_alone(gazetteer: Gazetteer) -> None:
     ]
 
 
+def test_former_g20_leader_by_title_or_surname(gazetteer: Gazetteer) -> None:
+    text = "President Obama's health law and Sarkozy's reforms were debated."
+    assert _found(gazetteer, text, date(2023, 6, 1)) == [
+        ("President Obama", "Barack Obama", "possessive"),
+        ("Sarkozy", "Nicolas Sarkozy", "possessive"),
+    ]
+    # A common surname after a title, out of office, needs the country in the article.
+    assert _ids(gazetteer, "PRIME MINISTER BROWN: Thank you.", date(2023, 6, 1)) == []
+
+
 def test_president_elect_counts_for_the_future_leader(gazetteer: Gazetteer) -> None:
     text = (
         "President Biden called Brazil's President-elect Lula da Silva; "
