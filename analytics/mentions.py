@@ -44,7 +44,7 @@ def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFra
             docs.select("doc", field=pl.lit("text"), value="text"),
         ]
     )
-    candidates = candidate_spans(fields, gazetteer.pattern)
+    candidates = candidate_spans(fields, gazetteer.patterns, gazetteer.replacements)
     context = docs.select(
         "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
     )

@@ -29,8 +29,6 @@ from jobs.ingest import run_ingest
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.job_status import job_statuses
-from jobs.pipeline import run_main
-from jobs.report import NoDataError, run_report
 from jobs.runs import recorded_run, utc_now
 from jobs.schedule import run_scheduler
 from jobs.seeds import SeedError
@@ -76,11 +74,18 @@ def friendly_errors(func: F) -> F:
             SettingsError,
             SeedError,
             SourceError,
-            NoDataError,
             UnknownJobError,
             ValueError,
         ) as exc:
             raise click.ClickException(str(exc)) from exc
+        except LookupError as exc:
+            # jobs.report (and matplotlib with it) is imported only by the commands that
+            # draw: importing it here would add a second to every command's start.
+            from jobs.report import NoDataError
+
+            if isinstance(exc, NoDataError):
+                raise click.ClickException(str(exc)) from exc
+            raise
         except duckdb.Error as exc:
             raise click.ClickException(_friendly_duckdb_error(exc)) from exc
 
@@ -152,6 +157,8 @@ def run(ctx: click.Context) -> None:
     """
     settings = _settings(ctx)
     with _progress("ingesting") as advance:
+        from jobs.pipeline import run_main  # imports matplotlib: only when needed
+
         result = run_main(settings, on_progress=advance)
     ingest = result.ingest
     click.echo(
@@ -431,6 +438,8 @@ def report(
     day: date | None = at.date() if at is not None else None
     counted = parse_forms(forms) if forms is not None else None
     with recorded_run(settings, "report") as record:
+        from jobs.report import run_report  # imports matplotlib: only when needed
+
         result = run_report(settings, period, day, latest=latest, forms=counted)
         record.counts = {"articles_seen": result.articles}
         record.message = str(result.path)

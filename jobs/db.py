@@ -274,12 +274,38 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
-        "0006_report_details",
+        "0003_gazetteer_strings",
         """
-        ALTER TABLE reports ADD COLUMN forms VARCHAR;
-        ALTER TABLE reports ADD COLUMN articles BIGINT;
-        COMMENT ON COLUMN reports.forms IS 'The counting policy of the report: the forms counted for a country (see mentions report --forms).';
-        COMMENT ON COLUMN reports.articles IS 'Articles published in the period.';
+        CREATE TABLE gazetteer_strings (
+            gazetteer_version VARCHAR NOT NULL,
+            string            VARCHAR NOT NULL,
+            fingerprint       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE gazetteer_strings IS
+            'Per version of seeds/: every string looked for and a fingerprint of what it means. Articles holding none of the strings that changed between two versions keep their mentions.';
+
+        CREATE TABLE pending_mentions (
+            gazetteer_version VARCHAR NOT NULL,
+            article_id VARCHAR NOT NULL,
+            entity_id  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            field      VARCHAR NOT NULL,
+            start_pos  INTEGER NOT NULL,
+            end_pos    INTEGER NOT NULL,
+            surface    VARCHAR NOT NULL,
+            form       VARCHAR NOT NULL,
+            rule       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE pending_mentions IS
+            'Mentions of a re-extraction in progress; swapped into mentions in one transaction when it completes.';
+
+        CREATE TABLE pending_articles (
+            gazetteer_version VARCHAR NOT NULL,
+            article_id  VARCHAR NOT NULL,
+            reextracted BOOLEAN NOT NULL
+        );
+        COMMENT ON TABLE pending_articles IS
+            'Articles a re-extraction in progress has done: re-extracted (new mentions pending) or only re-stamped (no string of theirs changed meaning).';
         """,
     ),
     (
@@ -287,6 +313,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """
         ALTER TABLE articles ADD COLUMN site_name VARCHAR;
         COMMENT ON COLUMN articles.site_name IS 'The outlet as the source names it (feed title, page site name, dump source field); NULL if unknown.';
+        """,
+    ),
+    (
+        "0004_source_files",
+        """
+        CREATE TABLE source_files (
+            source_id VARCHAR NOT NULL,
+            path      VARCHAR NOT NULL,
+            size      BIGINT NOT NULL,
+            mtime_ns  BIGINT NOT NULL,
+            sha256    VARCHAR NOT NULL,
+            read_at   TIMESTAMP NOT NULL,
+            PRIMARY KEY (source_id, path)
+        );
+        COMMENT ON TABLE source_files IS 'Files of folder and dump sources read to the end: an unchanged file (same size and mtime, or same hash) is skipped next time.';
         """,
     ),
     (
@@ -308,21 +349,6 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
-        "0004_source_files",
-        """
-        CREATE TABLE source_files (
-            source_id VARCHAR NOT NULL,
-            path      VARCHAR NOT NULL,
-            size      BIGINT NOT NULL,
-            mtime_ns  BIGINT NOT NULL,
-            sha256    VARCHAR NOT NULL,
-            read_at   TIMESTAMP NOT NULL,
-            PRIMARY KEY (source_id, path)
-        );
-        COMMENT ON TABLE source_files IS 'Files of folder and dump sources read to the end: an unchanged file (same size and mtime, or same hash) is skipped next time.';
-        """,
-    ),
-    (
         "0005_job_runs_pid",
         """
         ALTER TABLE job_runs ADD COLUMN pid INTEGER;
@@ -336,6 +362,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         SELECT * FROM job_runs
         QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC, run_id DESC) = 1;
         COMMENT ON VIEW latest_job_runs IS 'The newest run of every job: did last night''s ingest work?';
+        """,
+    ),
+    (
+        "0006_report_details",
+        """
+        ALTER TABLE reports ADD COLUMN forms VARCHAR;
+        ALTER TABLE reports ADD COLUMN articles BIGINT;
+        COMMENT ON COLUMN reports.forms IS 'The counting policy of the report: the forms counted for a country (see mentions report --forms).';
+        COMMENT ON COLUMN reports.articles IS 'Articles published in the period.';
         """,
     ),
 )

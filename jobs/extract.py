@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -16,15 +15,19 @@ import polars as pl
 
 from analytics.mentions import extract_mentions
 from jobs.db import connect, ensure_schema
-from jobs.ingest import mention_rows
+from jobs.reextract import reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings
 from jobs.sources import BadInput, parse_timestamp
-from jobs.store import count_stale_articles, replace_mentions, stale_articles
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
+# Input batches of `mentions extract` close at this many characters of text (or
+# INPUT_BATCH_ROWS lines): the candidate automaton is built once per batch (about
+# 0.1 s for the full gazetteer), so batches must be large for speed, and bounded so
+# memory stays flat on any input size.
+INPUT_BATCH_CHARS = 32000000
+INPUT_BATCH_ROWS = 20_000
 INPUT_SCHEMA = {
     "article_id": pl.String,
     "title": pl.String,
@@ -45,21 +48,28 @@ class ExtractResult:
 def _input_batches(
     lines: IO[str], name: str, on_error: Callable[[BadInput], None]
 ) -> Iterator[pl.DataFrame]:
-    numbered = enumerate(lines, 1)
-    while chunk := list(islice(numbered, BATCH_SIZE)):
-        rows = []
-        for line_no, line in chunk:
-            if not line.strip():
-                continue
-            row = _input_row(line, f"{name}:{line_no}", on_error)
-            if row is not None:
-                rows.append(row)
-        yield pl.DataFrame(rows, schema=INPUT_SCHEMA)
+    columns: list[list[object]] = [[] for _ in INPUT_SCHEMA]
+    chars = 0
+    for line_no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        row = _input_row(line, f"{name}:{line_no}", on_error)
+        if row is None:
+            continue
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+        chars += len(line)
+        if chars >= INPUT_BATCH_CHARS or len(columns[0]) >= INPUT_BATCH_ROWS:
+            yield pl.DataFrame(dict(zip(INPUT_SCHEMA, columns, strict=True)), schema=INPUT_SCHEMA)
+            columns, chars = [[] for _ in INPUT_SCHEMA], 0
+    if columns[0]:
+        yield pl.DataFrame(dict(zip(INPUT_SCHEMA, columns, strict=True)), schema=INPUT_SCHEMA)
 
 
 def _input_row(
     line: str, where: str, on_error: Callable[[BadInput], None]
-) -> dict[str, object] | None:
+) -> tuple[str, str, str, date | None] | None:
+    """(article_id, title, text, published date) of one input line, or None if bad."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -79,7 +89,7 @@ def _input_row(
             published = parse_timestamp(str(raw)).date()
         except ValueError:
             on_error(BadInput(where, f"bad published date {str(raw)[:40]!r}; ignored"))
-    return {"article_id": str(obj["id"]), "title": title, "text": text, "published_at": published}
+    return str(obj["id"]), title, text, published
 
 
 def extract_jsonl(
@@ -126,35 +136,15 @@ def extract_jsonl(
 def run_extract(
     settings: Settings, *, on_progress: Callable[[int, int], None] | None = None
 ) -> ExtractResult:
-    """Re-extract every stored article whose mentions are from another gazetteer version.
+    """Bring every stored article's mentions to the current version of ``seeds/``.
 
-    Works batch by batch, opening the file for each read and each write, so a
-    reader can get in between.
+    Only articles holding a string whose meaning changed are re-extracted; the rest are
+    re-stamped; the new mentions replace the old in one transaction (``jobs.reextract``).
+    Returns the number of articles re-extracted and their mentions.
     """
     gazetteer = load_gazetteer(settings.seeds_dir)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
         load_seeds(con, gazetteer)
-        total = count_stale_articles(con, gazetteer.version)
-    result = ExtractResult()
-    while True:
-        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            batch = stale_articles(con, gazetteer.version, BATCH_SIZE)
-        if batch.is_empty():
-            break
-        mentions = mention_rows(batch, gazetteer)
-        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            result.mentions += replace_mentions(
-                con, batch["article_id"], mentions, gazetteer.version
-            )
-        result.articles += batch.height
-        if on_progress is not None:
-            on_progress(result.articles, total)
-    if result.articles:
-        log.info(
-            "re-extracted %d articles (%d mentions) with gazetteer %s",
-            result.articles,
-            result.mentions,
-            gazetteer.version,
-        )
-    return result
+    done = reextract_stale(settings, gazetteer, on_progress=on_progress)
+    return ExtractResult(articles=done.reextracted, mentions=done.mentions)

@@ -24,6 +24,7 @@ from analytics.mentions import extract_mentions
 from jobs.db import connect, ensure_schema, transaction
 from jobs.fetch import FetchLimits
 from jobs.records import FileDone, ReadContext, SourceState
+from jobs.reextract import reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
 from jobs.sources import BadInput, Record, read_items, source_kind
@@ -176,6 +177,9 @@ def run_ingest(
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
         load_seeds(con, gazetteer)
+    # Stored articles first catch up with the seeds, so new and old mentions never come
+    # from two versions of the gazetteer (a no-op when nothing is stale).
+    reextract_stale(settings, gazetteer)
     result = IngestResult()
     for source in sources if sources is not None else settings.default_sources:
         _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from analytics.fingerprints import string_fingerprints
 from analytics.gazetteer import Gazetteer, build_gazetteer
 from jobs.db import transaction
+from jobs.store import store_fingerprints
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,7 @@ SEED_FILES = {
     "leaders": "leaders.csv",
     "terms": "leader_terms.csv",
     "rules": "alias_rules.csv",
+    "names": "common_names.csv",
 }
 
 
@@ -52,7 +55,11 @@ def _load_gazetteer(seeds_dir: Path, stamp: tuple[tuple[int, int], ...]) -> Gaze
     frames = {name: read_seed(seeds_dir, name) for name in SEED_FILES}
     try:
         return build_gazetteer(
-            frames["countries"], frames["leaders"], frames["terms"], frames["rules"]
+            frames["countries"],
+            frames["leaders"],
+            frames["terms"],
+            frames["rules"],
+            frames["names"],
         )
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise SeedError(f"seed files in {seeds_dir} are inconsistent: {exc}") from exc
@@ -85,6 +92,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> bool:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed_rows")
             con.unregister("seed_rows")
         con.execute(SET_SEED_VERSION_SQL, [gazetteer.version])
+        store_fingerprints(con, gazetteer.version, string_fingerprints(gazetteer))
     log.info(
         "loaded gazetteer %s: %d entities, %d aliases",
         gazetteer.version,

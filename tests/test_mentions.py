@@ -69,7 +69,7 @@ def test_title_and_administration_forms(gazetteer: Gazetteer) -> None:
     )
     assert found["surface"].to_list() == ["President Biden", "Biden"]
     assert found["form"].to_list() == ["title", "administration"]
-    assert found["rule"].to_list() == ["surname+in-office", "surname+in-office"]
+    assert found["rule"].to_list() == ["title+in-office", "surname+named-in-article"]
 
 
 def test_namesakes_are_not_the_leader(gazetteer: Gazetteer) -> None:

@@ -1,0 +1,77 @@
+"""Spellings: how one alias is written in news text, and the key a match is looked up by.
+
+The seed files list each name once; the spellings that only differ by typography
+(curly apostrophes, Unicode hyphens) or by a regular transliteration choice
+(Mohammed / Muhammad / Mohamed, al- / Al-) are generated here, so a user adding a
+leader does not have to list them.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import polars as pl
+
+# One given name, many transliterations; news uses all of them for the same person.
+_MOHAMMED = ("Mohammed", "Mohammad", "Muhammad", "Mohamed", "Mohamad", "Muhammed")
+# The Arabic article before a family name, written every way news writes it:
+# "al-Sudani", "Al-Sudani", "Al Sudani", "el-Sisi", "El-Sisi", "El Sisi".
+_ARTICLES = ("al-", "Al-", "Al ", "el-", "El-", "El ")
+_APOSTROPHES = ("'", "’")
+_HYPHENS = ("-", "‐", "‑")
+
+
+def normalise_surface(expr: pl.Expr) -> pl.Expr:
+    """The key under which a matched surface is looked up: one space, straight quotes,
+    ASCII hyphens."""
+    return (
+        expr.str.replace_all(r"\s+", " ")
+        .str.replace_all("[’‘`]", "'")
+        .str.replace_all("[‐‑–]", "-")
+    )
+
+
+def _article_variants(alias: str) -> set[str]:
+    words = alias.split(" ")
+    slots = [i for i, w in enumerate(words) if w[:3] in ("al-", "Al-", "el-", "El-") and len(w) > 3]
+    if not slots:
+        return {alias}
+    out = set()
+    for article in _ARTICLES:
+        new = list(words)
+        for i in slots:
+            new[i] = article + words[i][3:]
+        out.add(" ".join(new))
+    return out
+
+
+def alias_spellings(alias: str, *, full_name: bool, article: bool = False) -> list[str]:
+    """The alias and its regular transliteration variants: for full names of people the
+    Arabic article (al-/el-), "bin"/"Bin" and Mohammed's spellings; for surnames
+    (``article``) the Arabic article only."""
+    alias = " ".join(alias.split())
+    if not full_name:
+        return sorted(_article_variants(alias)) if article else [alias]
+    if " bin " in alias or " Bin " in alias:
+        alias_forms = {alias.replace(" Bin ", " bin "), alias.replace(" bin ", " Bin ")}
+    else:
+        alias_forms = {alias}
+    spellings = set()
+    for variant in {v for a in alias_forms for v in _article_variants(a)}:
+        words = variant.split(" ")
+        slots = [i for i, w in enumerate(words) if w in _MOHAMMED]
+        if not slots:
+            spellings.add(variant)
+            continue
+        for name in _MOHAMMED:
+            spellings.add(" ".join(name if i in slots else w for i, w in enumerate(words)))
+    return sorted(spellings)
+
+
+def typographic_variants(alias: str, *, hyphens: bool = False) -> list[str]:
+    """Every way the (normalised) alias can be typed: straight or curly apostrophes and,
+    with ``hyphens``, ASCII or Unicode hyphens (the matcher makes Unicode hyphens ASCII
+    in the text instead, so patterns need not). Each variant has the alias's length."""
+    apostrophes = _APOSTROPHES if "'" in alias else ("'",)
+    dashes = _HYPHENS if hyphens and "-" in alias else ("-",)
+    return sorted({alias.replace("'", a).replace("-", h) for a, h in product(apostrophes, dashes)})
