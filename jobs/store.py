@@ -257,59 +257,6 @@ def remember_files(
         con.unregister("batch_files")
 
 
-STALE_ARTICLES_SQL = """
-SELECT article_id, title, text, published_at FROM articles
-WHERE gazetteer_version IS DISTINCT FROM ?
-ORDER BY article_id
-LIMIT ?
-"""
-
-
-def stale_articles(
-    con: duckdb.DuckDBPyConnection, gazetteer_version: str, limit: int
-) -> pl.DataFrame:
-    """Up to ``limit`` articles whose mentions were made by another gazetteer version."""
-    return con.sql(STALE_ARTICLES_SQL, params=[gazetteer_version, limit]).pl()
-
-
-COUNT_STALE_SQL = "SELECT count(*) FROM articles WHERE gazetteer_version IS DISTINCT FROM ?"
-
-
-def count_stale_articles(con: duckdb.DuckDBPyConnection, gazetteer_version: str) -> int:
-    """How many articles wait for (re-)extraction."""
-    return int(con.execute(COUNT_STALE_SQL, [gazetteer_version]).fetchall()[0][0])
-
-
-DELETE_MENTIONS_SQL = "DELETE FROM mentions WHERE article_id IN (SELECT article_id FROM done_ids)"
-INSERT_REPLACED_MENTIONS_SQL = "INSERT INTO mentions BY NAME SELECT * FROM batch_mentions"
-MARK_EXTRACTED_SQL = """
-UPDATE articles SET gazetteer_version = ?
-WHERE article_id IN (SELECT article_id FROM done_ids)
-"""
-
-
-def replace_mentions(
-    con: duckdb.DuckDBPyConnection,
-    article_ids: pl.Series,
-    mentions: pl.DataFrame,
-    gazetteer_version: str,
-) -> int:
-    """Swap the stored mentions of ``article_ids`` for ``mentions`` in one transaction."""
-    done_ids = pl.DataFrame({"article_id": article_ids})
-    batch_mentions = mentions.select(MENTION_COLUMNS)
-    con.register("done_ids", done_ids)
-    con.register("batch_mentions", batch_mentions)
-    try:
-        with transaction(con):
-            con.execute(DELETE_MENTIONS_SQL)
-            con.execute(INSERT_REPLACED_MENTIONS_SQL)
-            con.execute(MARK_EXTRACTED_SQL, [gazetteer_version])
-    finally:
-        con.unregister("done_ids")
-        con.unregister("batch_mentions")
-    return batch_mentions.height
-
-
 INSERT_INGEST_ERROR_SQL = "INSERT INTO ingest_errors VALUES (?, ?, ?, ?)"
 SET_SOURCE_ERROR_SQL = "UPDATE sources SET last_error = ? WHERE source_id = ?"
 
