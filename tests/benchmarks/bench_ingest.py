@@ -35,6 +35,11 @@ def _rss_mib() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
+def _peak_mib() -> float:
+    """The highest resident set size of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(dump: Path, db: Path) -> None:
     """Ingest ``dump`` into ``db`` in this process; print one JSON line of results."""
     sys.path.insert(0, str(ROOT))
@@ -43,9 +48,11 @@ def child(dump: Path, db: Path) -> None:
 
     settings = load_settings(None, environ={}, db_path=db)
     samples: list[float] = []
+    peaks: list[float] = []
 
     def sample_rss(_batch: int) -> None:
         samples.append(_rss_mib())
+        peaks.append(_peak_mib())
 
     started = time.perf_counter()
     result = run_ingest(
@@ -67,6 +74,11 @@ def child(dump: Path, db: Path) -> None:
                 # RSS after the batches ending each quarter of the run: flat or growing?
                 "rss_by_quarter_mib": [
                     round(max(samples[len(samples) * q // 4 : len(samples) * (q + 1) // 4] or [0]))
+                    for q in range(4)
+                ],
+                # The peak so far at the end of each quarter: where the peak was reached.
+                "peak_by_quarter_mib": [
+                    round(peaks[min(len(peaks) - 1, len(peaks) * (q + 1) // 4 - 1)]) if peaks else 0
                     for q in range(4)
                 ],
             }
@@ -128,13 +140,13 @@ def main() -> None:
         rows.append((f"corpus x{args.times}", many))
     _say(
         f"{'input':28} {'docs':>7} {'stored':>7} {'mentions':>9} {'s':>7} {'docs/s':>8} "
-        f"{'peak RSS MiB':>13} {'db MiB':>7}  RSS MiB by quarter of the run"
+        f"{'peak RSS MiB':>13} {'db MiB':>7}  RSS after batches / peak so far, by quarter"
     )
     for name, r in rows:
         _say(
             f"{name:28} {r['documents']:>7} {r['stored']:>7} {r['mentions']:>9} "
             f"{r['seconds']:>7} {r['docs_per_s']:>8} {r['peak_rss_mib']:>13} {r['db_mib']:>7}  "
-            f"{r['rss_by_quarter_mib']}"
+            f"{r['rss_by_quarter_mib']} / {r['peak_by_quarter_mib']}"
         )
     ratio = many["peak_rss_mib"] / once["peak_rss_mib"]
     _say(f"peak RSS x{args.times} / x1 = {ratio:.2f} (input {args.times}x larger)")
