@@ -128,14 +128,22 @@ def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         return signatures, sizes
     token_doc, tokens = _tokens(texts)
     lengths = np.bincount(token_doc, minlength=n).astype(np.int64)
+    # Any run of tokens hashes in O(1) from prefix sums of token * P**i (see _tokens).
+    with np.errstate(over="ignore"):
+        inverse = pow(int(_POLY), -1, 1 << 64)
+        forward = np.cumprod(np.full(tokens.size, _POLY, dtype=np.uint64)) * np.uint64(inverse)
+        backward = np.cumprod(np.full(tokens.size, inverse, dtype=np.uint64)) * _POLY
+        prefix = np.concatenate((_ZERO, np.cumsum(tokens * forward)))
     for part, words in enumerate((SHINGLE_WORDS, LONG_SHINGLE_WORDS)):
-        sketch, count = _sketch(tokens, lengths, words)
+        sketch, count = _sketch(prefix, backward, lengths, words)
         signatures[:, part * NUM_PERM : (part + 1) * NUM_PERM] = sketch
         sizes[:, part] = count
     return signatures, sizes
 
 
-def _sketch(tokens: np.ndarray, lengths: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
+def _sketch(
+    prefix: np.ndarray, backward: np.ndarray, lengths: np.ndarray, words: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One-permutation MinHash of ``words``-word shingles: each shingle is hashed once;
     the top bits pick one of NUM_PERM bins and the low 32 bits compete for that bin's
     minimum. Bins a short text leaves empty borrow from the next filled bin to the
@@ -152,10 +160,7 @@ def _sketch(tokens: np.ndarray, lengths: np.ndarray, words: int) -> tuple[np.nda
         np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     )
     with np.errstate(over="ignore"):
-        shingles = np.zeros(first.size, dtype=np.uint64)
-        for j in range(words):
-            shingles = shingles * _MIX + tokens[first + j]
-    hashed = _mix64(shingles)
+        hashed = _mix64((prefix[first + words] - prefix[first]) * backward[first])
     distinct = (
         pl.DataFrame({"doc": doc_of, "shingle": hashed})
         .group_by("doc")

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from jobs.dates import coerce_timestamp, filename_date, parse_timestamp
-from jobs.ingest import run_ingest
+from jobs.ingest import content_hash_for, run_ingest
 from jobs.settings import Settings, SourceConfig
 from jobs.urls import canonical_url
 
@@ -103,3 +103,10 @@ def test_future_and_missing_dates_in_the_store(tmp_path: Path, settings: Setting
     assert [b.reason for b in result.bad_inputs] == [
         "published date 2999-01-01 00:00 is in the future; using ingestion time"
     ]
+
+
+def test_content_hash_ignores_case_and_any_unicode_whitespace() -> None:
+    plain = content_hash_for("T", "Kyiv talks resume in Belarus")
+    assert content_hash_for("T", " kyiv\u00a0TALKS\u2003resume\n\tin \u3000Belarus ") == plain
+    assert content_hash_for("T", "Kyiv talks resume in Minsk") != plain
+    assert content_hash_for("Only a title", "  ") == content_hash_for("x", "only a  TITLE")

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpora" / "wh-briefings" / "articles.jsonl.gz"
@@ -27,6 +28,18 @@ def _say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
+def _rss_mib() -> float:
+    """The resident set size of this process now."""
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def _peak_mib() -> float:
+    """The highest resident set size of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(dump: Path, db: Path) -> None:
     """Ingest ``dump`` into ``db`` in this process; print one JSON line of results."""
     sys.path.insert(0, str(ROOT))
@@ -34,8 +47,17 @@ def child(dump: Path, db: Path) -> None:
     from jobs.settings import SourceConfig, load_settings
 
     settings = load_settings(None, environ={}, db_path=db)
+    samples: list[float] = []
+    peaks: list[float] = []
+
+    def sample_rss(_batch: int) -> None:
+        samples.append(_rss_mib())
+        peaks.append(_peak_mib())
+
     started = time.perf_counter()
-    result = run_ingest(settings, [SourceConfig(name="bench", location=str(dump))])
+    result = run_ingest(
+        settings, [SourceConfig(name="bench", location=str(dump))], on_progress=sample_rss
+    )
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     _say(
@@ -49,6 +71,16 @@ def child(dump: Path, db: Path) -> None:
                 "docs_per_s": round(result.articles_seen / seconds, 1),
                 "peak_rss_mib": round(peak_kib / 1024, 1),
                 "db_mib": round(db.stat().st_size / 2**20, 1),
+                # RSS after the batches ending each quarter of the run: flat or growing?
+                "rss_by_quarter_mib": [
+                    round(max(samples[len(samples) * q // 4 : len(samples) * (q + 1) // 4] or [0]))
+                    for q in range(4)
+                ],
+                # The peak so far at the end of each quarter: where the peak was reached.
+                "peak_by_quarter_mib": [
+                    round(peaks[min(len(peaks) - 1, len(peaks) * (q + 1) // 4 - 1)]) if peaks else 0
+                    for q in range(4)
+                ],
             }
         )
     )
@@ -74,7 +106,7 @@ def enlarged(corpus: Path, times: int, out: Path) -> Path:
     return out
 
 
-def run(dump: Path, db: Path) -> dict[str, float]:
+def run(dump: Path, db: Path) -> dict[str, Any]:
     """One ingest in a fresh process."""
     output = subprocess.run(
         [sys.executable, __file__, "--child", str(dump), str(db)],
@@ -108,12 +140,13 @@ def main() -> None:
         rows.append((f"corpus x{args.times}", many))
     _say(
         f"{'input':28} {'docs':>7} {'stored':>7} {'mentions':>9} {'s':>7} {'docs/s':>8} "
-        f"{'peak RSS MiB':>13} {'db MiB':>7}"
+        f"{'peak RSS MiB':>13} {'db MiB':>7}  RSS after batches / peak so far, by quarter"
     )
     for name, r in rows:
         _say(
             f"{name:28} {r['documents']:>7} {r['stored']:>7} {r['mentions']:>9} "
-            f"{r['seconds']:>7} {r['docs_per_s']:>8} {r['peak_rss_mib']:>13} {r['db_mib']:>7}"
+            f"{r['seconds']:>7} {r['docs_per_s']:>8} {r['peak_rss_mib']:>13} {r['db_mib']:>7}  "
+            f"{r['rss_by_quarter_mib']} / {r['peak_by_quarter_mib']}"
         )
     ratio = many["peak_rss_mib"] / once["peak_rss_mib"]
     _say(f"peak RSS x{args.times} / x1 = {ratio:.2f} (input {args.times}x larger)")
