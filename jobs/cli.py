@@ -267,7 +267,7 @@ def extract(ctx: click.Context, input_path: str, output_path: str) -> None:
     def report_bad(bad: BadInput) -> None:
         click.echo(f"skipped {bad.location}: {bad.reason}", err=True)
 
-    source = click.open_file(input_path, "r", encoding="utf-8")
+    source = click.open_file(input_path, "rb")
     sink = click.open_file(output_path, "w", encoding="utf-8", atomic=output_path != "-")
     try:
         with source, sink:

@@ -1,0 +1,100 @@
+"""`mentions extract` input handling: the fast batch reader and the careful one agree."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from jobs.extract import extract_jsonl
+from jobs.sources import BadInput
+from tests.conftest import SEEDS_DIR
+
+# "President Bush" resolves by the article's date: 1990 is George H. W. Bush,
+# 2005 George W. Bush; no date, nobody.
+LINES = [
+    {"id": 1, "title": "", "text": "President Bush spoke.", "published": "1990-08-02"},
+    {
+        "id": "b",
+        "title": "",
+        "text": "President Bush spoke.",
+        "published_time": "2005-01-20T23:30:00-05:00",
+    },  # 2005-01-21 in UTC
+    {"id": "c", "title": "", "text": "President Bush spoke.", "published": "2005-01-20T12:00:00Z"},
+    {"id": "d", "title": "", "text": "President Bush spoke.", "published": "someday"},
+    {"id": "e", "title": None, "text": "Russia."},
+]
+
+
+def _extract(lines: list[str]) -> tuple[list[dict[str, object]], list[BadInput]]:
+    out = io.StringIO()
+    errors: list[BadInput] = []
+    extract_jsonl(
+        io.BytesIO("".join(lines).encode("utf-8")),
+        out,
+        SEEDS_DIR,
+        name="in.jsonl",
+        on_error=errors.append,
+    )
+    return [json.loads(line) for line in out.getvalue().splitlines()], errors
+
+
+def _who(rows: list[dict[str, object]]) -> dict[str, object]:
+    return {str(r["article_id"]): r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_clean_and_broken_batches_give_the_same_mentions(broken: bool) -> None:
+    lines = [json.dumps(obj) + "\n" for obj in LINES]
+    if broken:  # one bad line sends the batch through the line-by-line reader
+        lines.insert(2, "{not json\n")
+    rows, errors = _extract(lines)
+    assert _who(rows) == {
+        "1": "George H. W. Bush",
+        "b": "George W. Bush",
+        "c": "George W. Bush",
+        "e": "RUS",
+    }
+    reasons = [(e.location, e.reason.split(" (")[0]) for e in errors]
+    expected = [("in.jsonl:5" if broken else "in.jsonl:4", "bad published date 'someday'; ignored")]
+    if broken:
+        expected.insert(0, ("in.jsonl:3", "not JSON"))
+    assert sorted(reasons) == sorted(expected)
+
+
+def test_a_title_that_is_not_text_is_named(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "x", "title": ["a list"], "text": "Russia."}) + "\n",
+        json.dumps({"id": "y", "title": "", "text": "Ukraine."}) + "\n",
+    ]
+    rows, errors = _extract(lines)
+    assert _who(rows) == {"y": "UKR"}
+    assert [(e.location, e.reason) for e in errors] == [
+        ("in.jsonl:1", "title and text must be strings")
+    ]
+
+
+def test_line_numbers_hold_across_batches_blank_lines_and_bad_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", 120)
+    good = [json.dumps({"id": i, "title": "", "text": "Kyiv and Moscow."}) for i in range(6)]
+    data = (
+        "\n".join(good[:3]).encode()
+        + b"\n\n"  # a blank line 4
+        + b'{"id": "bad", "text": "caf\xe9"}\n'  # line 5: not UTF-8
+        + "\n".join(good[3:]).encode()
+        + b'\n{"id": "late", "text": "x", "published": "never"}'  # line 9, no final newline
+    )
+    out = io.StringIO()
+    errors: list[BadInput] = []
+    result = extract_jsonl(io.BytesIO(data), out, SEEDS_DIR, name="in", on_error=errors.append)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert sorted({r["article_id"] for r in rows}) == [str(i) for i in range(6)]
+    assert [(e.location, e.reason) for e in errors] == [
+        ("in:5", "not UTF-8 text (byte 26)"),
+        ("in:9", "bad published date 'never'; ignored"),
+    ]
+    assert (result.articles, result.errors) == (7, 2)
