@@ -19,11 +19,10 @@ import numpy as np
 import polars as pl
 
 from analytics.gazetteer import Gazetteer
-from analytics.mentions import extract_mentions
 from jobs.db import connect, ensure_schema, transaction
 from jobs.fetch import FetchLimits
 from jobs.records import FileDone, ReadContext, SourceState
-from jobs.reextract import reextract_stale
+from jobs.reextract import mention_rows, reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
 from jobs.sources import BadInput, Record, read_items, source_kind
@@ -122,21 +121,6 @@ def articles_frame(records: Iterable[Record], source_id: str, now: datetime) -> 
     frame = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
     return frame.unique("article_id", keep="first", maintain_order=True).unique(
         "content_hash", keep="first", maintain_order=True
-    )
-
-
-def mention_rows(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
-    """Mentions of a batch of article rows, with the column names of ``mentions``."""
-    return extract_mentions(articles, gazetteer).select(
-        "article_id",
-        "entity_id",
-        "kind",
-        "field",
-        start_pos="start",
-        end_pos="end",
-        surface="surface",
-        form="form",
-        rule="rule",
     )
 
 

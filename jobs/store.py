@@ -328,26 +328,6 @@ def insert_job_run(
     con.execute(INSERT_JOB_RUN_SQL, [job, started_at, finished_at, status, message])
 
 
-ARTICLE_ENTITIES_SQL = """
-SELECT m.article_id, m.entity_id, e.kind, e.name, e.country, a.published_at, a.story_id,
-       count(*) AS mentions
-FROM mentions m
-JOIN articles a USING (article_id)
-JOIN entities e USING (entity_id)
-WHERE a.published_at >= ? AND a.published_at < ?
-  AND (? OR a.date_source <> 'ingested')
-GROUP BY ALL
-"""
-
-
-def read_article_entities(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, include_undated: bool = True
-) -> pl.DataFrame:
-    """One row per (article, entity) published in [start, end): the mention count and
-    the article's time and story."""
-    return con.sql(ARTICLE_ENTITIES_SQL, params=[start, end, include_undated]).pl()
-
-
 ARTICLES_IN_RANGE_SQL = """
 SELECT article_id, published_at, story_id, date_source FROM articles
 WHERE published_at >= ? AND published_at < ? AND (? OR date_source <> 'ingested')
@@ -402,17 +382,6 @@ ORDER BY period, start_on
 def list_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every report rendered so far."""
     return con.sql(LIST_REPORTS_SQL).pl()
-
-
-STORE_COUNTS_SQL = """
-SELECT (SELECT count(*) FROM articles) AS articles, (SELECT count(*) FROM mentions) AS mentions
-"""
-
-
-def store_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """(articles, mentions) stored."""
-    articles, mentions = con.execute(STORE_COUNTS_SQL).fetchall()[0]
-    return int(articles), int(mentions)
 
 
 ENTITY_FORMS_SQL = """
