@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from jobs.dates import coerce_timestamp
-from jobs.records import BadInput, ErrorSink, ReadContext, Record, SourceError
+from jobs.records import BadInput, ErrorSink, ReadContext, Record, SourceError, json_line
 from jobs.urls import canonical_url, is_url
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
@@ -140,13 +139,8 @@ def read_jsonl(path: Path, ctx: ReadContext) -> Iterator[Record]:
                 if not line.strip():
                     continue
                 where = f"{path}:{line_no}"
-                try:
-                    obj = json.loads(line)
-                except (json.JSONDecodeError, RecursionError) as exc:
-                    reason = (
-                        exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-                    )
-                    ctx.on_error(BadInput(where, f"not JSON ({reason})"))
+                decoded, obj = json_line(line, where, ctx.on_error)
+                if not decoded:
                     continue
                 record = dump_record(obj, path, where, columns, ctx.on_error)
                 if record is not None:

@@ -4,7 +4,6 @@ stored articles whose mentions were made from an older version of ``seeds/``."""
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ import polars as pl
 
 from analytics.mentions import extract_mentions
 from jobs.db import connect, ensure_schema
+from jobs.records import json_line
 from jobs.reextract import reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings
@@ -169,10 +169,8 @@ def _input_row(
     line: str, where: str, on_error: Callable[[BadInput], None]
 ) -> tuple[str, str, str, date | None] | None:
     """(article_id, title, text, published date) of one input line, or None if bad."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        on_error(BadInput(where, f"not JSON ({exc.msg})"))
+    decoded, obj = json_line(line, where, on_error)
+    if not decoded:
         return None
     if not isinstance(obj, dict) or obj.get("id") is None:
         on_error(BadInput(where, "not an object with an id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,20 @@ class BadInput:
 
 
 ErrorSink = Callable[[BadInput], None]
+
+
+def json_line(line: str, where: str, on_error: ErrorSink) -> tuple[bool, Any]:
+    """(True, value) for one line of a JSON-lines input, or (False, None), reported,
+    when it is not JSON (a line may well hold a JSON null).
+    Untrusted input can nest deeper than Python's recursion limit: that is a bad line
+    too, not a crash."""
+    try:
+        return True, json.loads(line)
+    except json.JSONDecodeError as exc:
+        on_error(BadInput(where, f"not JSON ({exc.msg})"))
+    except RecursionError:
+        on_error(BadInput(where, "not JSON (nested too deeply)"))
+    return False, None
 
 
 class SourceError(ValueError):

@@ -98,3 +98,17 @@ def test_line_numbers_hold_across_batches_blank_lines_and_bad_bytes(
         ("in:9", "bad published date 'never'; ignored"),
     ]
     assert (result.articles, result.errors) == (7, 2)
+
+
+def test_json_nested_too_deeply_is_one_bad_line() -> None:
+    lines = [
+        "null\n",
+        "[" * 100_000 + "]" * 100_000 + "\n",
+        json.dumps({"id": "ok", "title": "", "text": "Russia."}) + "\n",
+    ]
+    rows, errors = _extract(lines)
+    assert _who(rows) == {"ok": "RUS"}
+    assert [(e.location, e.reason) for e in errors] == [
+        ("in.jsonl:1", "not an object with an id"),
+        ("in.jsonl:2", "not JSON (nested too deeply)"),
+    ]
