@@ -422,15 +422,22 @@ ORDER BY m.article_id, m.field, m.start_pos
 """
 
 
-def read_mentions_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
-    """Every mention (no text) of the given articles, with the entity's kind and country."""
+def _for_articles(
+    con: duckdb.DuckDBPyConnection, query: str, article_ids: list[str]
+) -> pl.DataFrame:
+    """Run ``query`` with the given ids registered as ``wanted_articles``."""
     con.register(
         "wanted_articles", pl.DataFrame({"article_id": article_ids}, {"article_id": pl.String})
     )
     try:
-        return con.sql(MENTIONS_OF_ARTICLES_SQL).pl()
+        return con.sql(query).pl()
     finally:
         con.unregister("wanted_articles")
+
+
+def read_mentions_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
+    """Every mention (no text) of the given articles, with the entity's kind and country."""
+    return _for_articles(con, MENTIONS_OF_ARTICLES_SQL, article_ids)
 
 
 MENTION_WINDOWS_SQL = """
@@ -470,13 +477,7 @@ FROM articles a SEMI JOIN wanted_articles w USING (article_id)
 
 def read_article_cards(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
     """Title, URL, time and source of the given articles (what a reader clicks)."""
-    con.register(
-        "wanted_articles", pl.DataFrame({"article_id": article_ids}, {"article_id": pl.String})
-    )
-    try:
-        return con.sql(ARTICLE_CARDS_SQL).pl()
-    finally:
-        con.unregister("wanted_articles")
+    return _for_articles(con, ARTICLE_CARDS_SQL, article_ids)
 
 
 # The scheduler's queries: watermarks for catch-up, and the last outcome of each job.
