@@ -66,10 +66,13 @@ def build_scheduler(
     for spec in runner.specs.values():
         if spec.note:
             log.warning("%s", spec.note)
-        options = {}
+        # Every first run time comes from ``start``, never from the wall clock when the
+        # scheduler starts: a scheduler built for a given ``now`` behaves the same on any day.
         if spec.run_on_start or spec.name in run_now:
-            options["next_run_time"] = start + immediate * _START_SPACING
+            first = start + immediate * _START_SPACING
             immediate += 1
+        else:
+            first = spec.trigger.get_next_fire_time(None, start)
         scheduler.add_job(
             runner.run,
             trigger=spec.trigger,
@@ -80,7 +83,7 @@ def build_scheduler(
             coalesce=True,
             max_instances=1,
             replace_existing=True,
-            **options,
+            next_run_time=first,
         )
     scheduler.add_listener(runner.on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler

@@ -96,16 +96,18 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
     process = subprocess.Popen(
         command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
     )
-    assert process.stderr is not None
-    batches = 0
-    deadline = time.monotonic() + 120
-    for line in process.stderr:
-        if "batch of 100 stored" in line:
-            batches += 1
-        if batches == 4 or time.monotonic() > deadline:
-            break
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    try:
+        assert process.stderr is not None
+        batches = 0
+        deadline = time.monotonic() + 120
+        for line in process.stderr:
+            if "batch of 100 stored" in line:
+                batches += 1
+            if batches == 4 or time.monotonic() > deadline:
+                break
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the ingest was still running when killed"
     partial = _state(killed)["articles"]
     assert 400 <= len(partial) < 1500

@@ -33,11 +33,14 @@ from jobs.triggers import ScheduleError
 NOW = datetime(2026, 11, 25, 12, 0)  # a Wednesday, naive UTC like the store
 
 
+# Holds the file read-only until its stdin closes (or the time given runs out).
 HOLD_READ_ONLY = """
-import sys, time, duckdb
+import sys, threading, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
 print("ready", flush=True)
-time.sleep(float(sys.argv[2]))
+released = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), released.set()), daemon=True).start()
+released.wait(float(sys.argv[2]))
 con.close()
 """
 
@@ -259,7 +262,8 @@ def test_reader_holding_the_file_makes_a_skipped_run(settings: Settings) -> None
     runner = JobRunner(replace(settings, lock_timeout=0.3))
     assert runner.run("ingest").status == "ok"
     reader = subprocess.Popen(
-        [sys.executable, "-c", HOLD_READ_ONLY, str(settings.db_path), "1.0"],
+        [sys.executable, "-c", HOLD_READ_ONLY, str(settings.db_path), "60"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -269,9 +273,17 @@ def test_reader_holding_the_file_makes_a_skipped_run(settings: Settings) -> None
         outcome = runner.run("ingest")
         assert outcome.status == "skipped"
         assert "is in use by PID" in outcome.summary
-        assert time.monotonic() - started < 1.5  # retried for lock_timeout, then gave up
+        # Retried for lock_timeout (0.3 s), then gave up long before the reader let go.
+        assert time.monotonic() - started < 20
     finally:
-        reader.wait(10)
+        assert reader.stdin is not None
+        reader.stdin.close()
+        try:
+            reader.wait(10)
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+                reader.wait()
     # The skip could not be written while the reader held the file; the next run writes it.
     assert runner.run("ingest").status == "ok"
     rows = _rows(settings.db_path, "select status, message from job_runs order by run_id")

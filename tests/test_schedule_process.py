@@ -11,13 +11,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from jobs.job_runner import JobRunner
 from jobs.schedule import missed_reports
@@ -74,6 +75,30 @@ class SchedulerProcess:
     def index(self, text: str) -> int:
         return next(i for i, line in enumerate(self.lines) if text in line)
 
+    def kill(self) -> None:
+        """SIGKILL if still running: the teardown of every test, whatever happened."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+        self._reader.join(5)
+
+
+@pytest.fixture
+def start_scheduler() -> Iterator[Callable[[Path, Path], SchedulerProcess]]:
+    """Starts ``mentions schedule`` processes and kills any still running at teardown,
+    so a failing test never leaves a scheduler behind."""
+    started: list[SchedulerProcess] = []
+
+    def start(cwd: Path, config: Path) -> SchedulerProcess:
+        started.append(SchedulerProcess(cwd, config))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.kill()
+
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
     with duckdb.connect(str(path), read_only=True) as con:
@@ -114,8 +139,10 @@ def _archive_config(tmp_path: Path, files: int = 3000) -> Path:
     )
 
 
-def test_sigterm_lets_the_running_ingest_commit_then_exits_0(tmp_path: Path) -> None:
-    scheduler = SchedulerProcess(tmp_path, _archive_config(tmp_path))
+def test_sigterm_lets_the_running_ingest_commit_then_exits_0(
+    tmp_path: Path, start_scheduler: Callable[[Path, Path], SchedulerProcess]
+) -> None:
+    scheduler = start_scheduler(tmp_path, _archive_config(tmp_path))
     scheduler.wait_for("scheduler started")
     time.sleep(0.3)  # the ingest of 3000 files started at once and takes over a second
     assert scheduler.stop() == 0, "\n".join(scheduler.lines)
@@ -131,9 +158,11 @@ def test_sigterm_lets_the_running_ingest_commit_then_exits_0(tmp_path: Path) -> 
     assert "job ingest ok in" in log_file and "3000 new articles" in log_file
 
 
-def test_a_second_signal_exits_at_once_and_the_restart_resumes(tmp_path: Path) -> None:
+def test_a_second_signal_exits_at_once_and_the_restart_resumes(
+    tmp_path: Path, start_scheduler: Callable[[Path, Path], SchedulerProcess]
+) -> None:
     config = _archive_config(tmp_path)
-    scheduler = SchedulerProcess(tmp_path, config)
+    scheduler = start_scheduler(tmp_path, config)
     scheduler.wait_for("scheduler started")
     time.sleep(0.3)
     scheduler.process.send_signal(signal.SIGTERM)
@@ -145,7 +174,7 @@ def test_a_second_signal_exits_at_once_and_the_restart_resumes(tmp_path: Path) -
     assert stored in (0, 1000, 2000), "\n".join(scheduler.lines)
     assert _rows(db, "select status from job_runs") == [("running",)]
     # The restart marks the cut run and ingests exactly what is missing.
-    again = SchedulerProcess(tmp_path, config)
+    again = start_scheduler(tmp_path, config)
     again.wait_for("was cut short; marked interrupted")
     line = again.wait_for("job ingest ok")
     assert again.stop() == 0
@@ -154,7 +183,9 @@ def test_a_second_signal_exits_at_once_and_the_restart_resumes(tmp_path: Path) -
     assert _rows(db, "select status from job_runs order by run_id") == [("interrupted",), ("ok",)]
 
 
-def test_reports_missed_while_stopped_are_made_on_restart(tmp_path: Path) -> None:
+def test_reports_missed_while_stopped_are_made_on_restart(
+    tmp_path: Path, start_scheduler: Callable[[Path, Path], SchedulerProcess]
+) -> None:
     today = datetime.now(UTC).date()
     dump = tmp_path / "dump.jsonl"
     dump.write_text(
@@ -192,7 +223,7 @@ def test_reports_missed_while_stopped_are_made_on_restart(tmp_path: Path) -> Non
         )
 
     # ... so the first start makes the missed report of yesterday.
-    second = SchedulerProcess(tmp_path, config)
+    second = start_scheduler(tmp_path, config)
     second.wait_for("job daily-report: 1 period(s) missed while stopped")
     second.wait_for("job daily-report ok")
     assert second.stop() == 0
@@ -205,7 +236,7 @@ def test_reports_missed_while_stopped_are_made_on_restart(tmp_path: Path) -> Non
             "update reports set start_on = start_on - 3, end_on = end_on - 3, "
             "created_at = created_at - interval 3 day"
         )
-    third = SchedulerProcess(tmp_path, config)
+    third = start_scheduler(tmp_path, config)
     third.wait_for("job daily-report: 3 period(s) missed while stopped; catching up now")
     line = third.wait_for("job daily-report ok")
     assert third.stop() == 0
@@ -308,7 +339,9 @@ class GrowingFeed:
 
 
 def test_schedule_ingests_a_growing_feed_while_sql_queries_run(
-    tmp_path: Path, http_server: LoopbackServer
+    tmp_path: Path,
+    http_server: LoopbackServer,
+    start_scheduler: Callable[[Path, Path], SchedulerProcess],
 ) -> None:
     feed = GrowingFeed(every=0.3)
     url = http_server.route("/wire.xml", feed)
@@ -320,7 +353,7 @@ def test_schedule_ingests_a_growing_feed_while_sql_queries_run(
         "run_on_start = true\n",
     )
     db = tmp_path / "m.duckdb"
-    scheduler = SchedulerProcess(tmp_path, config)
+    scheduler = start_scheduler(tmp_path, config)
     try:
         scheduler.wait_for("job maintenance ok")  # the first snapshot exists
         out = tmp_path / "queries.json"
