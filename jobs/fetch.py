@@ -13,6 +13,8 @@ from email.message import Message
 
 import httpx
 
+from jobs.transport import BoundedTransport, Budget
+
 log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "mentions/0.1 (news monitor; feedparser, trafilatura)"
@@ -29,12 +31,21 @@ class FetchError(RuntimeError):
 
 @dataclass(frozen=True)
 class FetchLimits:
-    """How patient and how trusting a download is."""
+    """How patient and how trusting a download is.
+
+    ``timeout`` bounds each wait (to connect, for the next bytes); a whole
+    download, redirects and headers included, ends within ``deadline`` seconds
+    (3 x ``timeout``) however slowly its bytes come.
+    """
 
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
+
+    @property
+    def deadline(self) -> float:
+        return self.timeout * 3
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,9 @@ class Fetcher:
     def __init__(self, limits: FetchLimits | None = None) -> None:
         self.limits = limits or FetchLimits()
         timeout = httpx.Timeout(self.limits.timeout, connect=min(self.limits.timeout, 10.0))
+        self._budget = Budget()
         self._client = httpx.Client(
+            transport=BoundedTransport(self._budget),
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": self.limits.user_agent},
@@ -105,7 +118,8 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        deadline = time.monotonic() + self.limits.timeout * 3
+        deadline = time.monotonic() + self.limits.deadline
+        self._budget.deadline = deadline
         seen = [url]
         current = url
         for _ in range(self.limits.max_redirects + 1):
@@ -118,8 +132,8 @@ class Fetcher:
             try:
                 response = self._client.send(request, stream=True)
             except httpx.TimeoutException as exc:
-                raise FetchError(
-                    url, f"no answer within {self.limits.timeout:g} s ({type(exc).__name__})"
+                raise self._too_slow(
+                    url, deadline, f"no answer within {self.limits.timeout:g} s", exc
                 ) from exc
             except httpx.HTTPError as exc:
                 raise FetchError(url, f"cannot connect ({_short(exc)})") from exc
@@ -166,13 +180,11 @@ class Fetcher:
                         url, f"response is over the {limit:,}-byte limit; download stopped"
                     )
                 if time.monotonic() > deadline:
-                    raise FetchError(
-                        url, f"download took over {self.limits.timeout * 3:g} s; stopped"
-                    )
+                    raise self._too_slow(url, deadline, "", None)
                 chunks.append(chunk)
         except httpx.TimeoutException as exc:
-            raise FetchError(
-                url, f"no data for {self.limits.timeout:g} s mid-download ({type(exc).__name__})"
+            raise self._too_slow(
+                url, deadline, f"no data for {self.limits.timeout:g} s mid-download", exc
             ) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"download failed ({_short(exc)})") from exc
@@ -185,6 +197,14 @@ class Fetcher:
             etag,
             last_modified,
         )
+
+    def _too_slow(
+        self, url: str, deadline: float, waited: str, exc: httpx.TimeoutException | None
+    ) -> FetchError:
+        """The error for a timeout: the whole download's deadline, or one wait's."""
+        if exc is None or time.monotonic() >= deadline:
+            return FetchError(url, f"download took over {self.limits.deadline:g} s; stopped")
+        return FetchError(url, f"{waited} ({type(exc).__name__})")
 
 
 def _short(exc: BaseException) -> str:

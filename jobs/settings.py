@@ -72,7 +72,11 @@ class Settings:
         default=2000, metadata={"help": "articles per ingest transaction"}
     )
     fetch_timeout: float = field(
-        default=20.0, metadata={"help": "seconds to wait for a feed or page server"}
+        default=20.0,
+        metadata={
+            "help": "seconds to wait for a feed or page server to connect or send more bytes; "
+            "a whole download, redirects and headers included, is cut at 3 x this"
+        },
     )
     max_download_bytes: int = field(
         default=10_000_000, metadata={"help": "larger feeds and pages are refused"}

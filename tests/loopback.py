@@ -94,6 +94,24 @@ class LoopbackServer:
 
         return self.route(path, silent)
 
+    def trickle(self, path: str, slow: bytes, head: bytes = b"", every: float = 1.0) -> str:
+        """A route that writes its raw answer itself: ``head`` at once, then ``slow`` one
+        byte every ``every`` seconds (until done, the client leaves or the server stops)."""
+
+        def drip(handler: BaseHTTPRequestHandler) -> None:
+            handler.close_connection = True
+            try:
+                handler.wfile.write(head)
+                for i in range(len(slow)):
+                    if self.stopping.wait(every):
+                        return None
+                    handler.wfile.write(slow[i : i + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
+
+        return self.route(path, drip)
+
     def start(self) -> LoopbackServer:
         self.thread.start()
         return self
