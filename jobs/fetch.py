@@ -13,6 +13,7 @@ from email.message import Message
 
 import httpx
 
+from jobs.addresses import AddressError, Classify, HostAddresses, address_class, host_addresses
 from jobs.transport import BoundedTransport, Budget
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class FetchLimits:
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
+    allow_private_redirects: bool = False
     user_agent: str = DEFAULT_USER_AGENT
 
     @property
@@ -76,10 +78,17 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
 
 
 class Fetcher:
-    """One HTTP client for a run; use as a context manager."""
+    """One HTTP client for a run (and a thread); use as a context manager.
 
-    def __init__(self, limits: FetchLimits | None = None) -> None:
+    ``address_class`` says what kind of address an IP is (jobs/addresses.py);
+    tests pass one that counts 127.0.0.1 as public.
+    """
+
+    def __init__(
+        self, limits: FetchLimits | None = None, *, address_class: Classify = address_class
+    ) -> None:
         self.limits = limits or FetchLimits()
+        self._classify = address_class
         timeout = httpx.Timeout(self.limits.timeout, connect=min(self.limits.timeout, 10.0))
         self._budget = Budget()
         self._client = httpx.Client(
@@ -108,10 +117,12 @@ class Fetcher:
     ) -> Response:
         """Download ``url``; a 304 comes back as a Response with ``not_modified``.
 
-        Raises FetchError for a bad URL, a timeout, a refused connection, a
-        redirect loop or too many redirects, an HTTP error status, or a body
-        over ``max_bytes`` (refused from Content-Length before downloading when
-        the server says it; otherwise the download stops at the limit).
+        Raises FetchError for a bad URL, a host that does not resolve, a timeout,
+        a refused connection, a redirect loop or too many redirects, a redirect
+        to a non-public address the source is not on (jobs/addresses.py), an
+        HTTP error status, or a body over ``max_bytes`` (refused from
+        Content-Length before downloading when the server says it; otherwise the
+        download stops at the limit).
         """
         headers = {"Accept": accept}
         if etag:
@@ -122,6 +133,7 @@ class Fetcher:
         self._budget.deadline = deadline
         seen = [url]
         current = url
+        source: HostAddresses | None = None
         for _ in range(self.limits.max_redirects + 1):
             try:
                 request = self._client.build_request("GET", current, headers=headers)
@@ -129,6 +141,16 @@ class Fetcher:
                 raise FetchError(url, f"not a valid http(s) URL ({exc})") from exc
             if request.url.scheme not in ("http", "https"):
                 raise FetchError(url, f"not an http(s) URL (scheme {request.url.scheme!r})")
+            hop = self._addresses(url, request.url, deadline)
+            source = source or hop
+            why = None if self.limits.allow_private_redirects else source.refusal(hop)
+            if why:
+                raise FetchError(
+                    url,
+                    f"redirect to {current} refused: {why} and the source is not on one "
+                    "([ingest] allow_private_redirects = true allows it)",
+                )
+            self._budget.addresses[hop.host] = [str(a) for a in hop.kinds]
             try:
                 response = self._client.send(request, stream=True)
             except httpx.TimeoutException as exc:
@@ -150,6 +172,16 @@ class Fetcher:
             finally:
                 response.close()
         raise FetchError(url, f"more than {self.limits.max_redirects} redirects")
+
+    def _addresses(self, url: str, target: httpx.URL, deadline: float) -> HostAddresses:
+        port = target.port or (443 if target.scheme == "https" else 80)
+        within = min(self.limits.timeout, deadline - time.monotonic())
+        try:
+            return host_addresses(
+                target.raw_host.decode("ascii"), port, within=within, classify=self._classify
+            )
+        except AddressError as exc:
+            raise FetchError(url, str(exc)) from exc
 
     def _finish(self, url: str, response: httpx.Response, deadline: float) -> Response:
         content_type, charset = _content_type(response.headers.get("content-type"))

@@ -1,11 +1,13 @@
 """The connection layer under httpx: every socket operation of a download is bounded
-by the download's deadline.
+by the download's deadline, and a host is reached at the addresses its Fetcher checked.
 
 httpx's timeouts apply to one socket operation each, so a server that sends one
 byte a second (of its headers or of its body) never trips them. Here each
 connect, TLS handshake, read and write gets at most the time left before the
 deadline, and none starts once it has passed: a download ends by its deadline
-however the bytes trickle in.
+however the bytes trickle in. Connecting to the addresses the Fetcher resolved
+and checked (jobs/addresses.py), not to a second lookup's, leaves a name no
+chance to resolve somewhere else in between.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
@@ -22,9 +24,11 @@ import httpx
 
 @dataclass
 class Budget:
-    """The deadline (``time.monotonic()``) of the download under way, set by its Fetcher."""
+    """The deadline (``time.monotonic()``) of the download under way and the checked
+    addresses of each host, both set by the Fetcher before each request."""
 
     deadline: float = math.inf
+    addresses: dict[str, list[str]] = field(default_factory=dict)
 
     def bound(self, timeout: float | None, error: type[httpcore.TimeoutException]) -> float:
         """``timeout`` cut to the time left; raises ``error`` when none is left."""
@@ -76,9 +80,19 @@ class _BoundedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        bounded = self._budget.bound(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, bounded, local_address, socket_options)
-        return _BoundedStream(stream, self._budget)
+        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for address in self._budget.addresses.get(host, [host]):
+            bounded = self._budget.bound(timeout, httpcore.ConnectTimeout)
+            try:
+                stream = self._inner.connect_tcp(
+                    address, port, bounded, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+                continue
+            return _BoundedStream(stream, self._budget)
+        assert failure is not None  # the list of addresses is never empty
+        raise failure
 
     def connect_unix_socket(
         self,
