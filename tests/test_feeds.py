@@ -263,7 +263,8 @@ def test_server_that_never_answers_times_out(
     started = time.monotonic()
     [bad], stored = _one_bad_source(replace(settings, fetch_timeout=0.5), http_server, url)
     assert bad.reason.startswith("no answer within 0.5 s")
-    assert time.monotonic() - started < 5
+    # Two whole ingests, on a busy machine; the default timeout would take 20 s.
+    assert time.monotonic() - started < 10
     assert stored == 2
 
 
