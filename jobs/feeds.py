@@ -2,12 +2,14 @@
 
 feedparser reads every dialect; before it sees a byte, documents that declare
 XML entities are refused (an entity bomb expands a few hundred bytes into
-gigabytes; no real feed needs an internal DTD). Items are read oldest first so
+gigabytes; no real feed needs an internal DTD), in whichever encoding a parser
+could read them: a UTF-16 bomb has no ASCII "<!ENTITY" to find. Items are read oldest first so
 the first article of a story is the earliest one.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from collections.abc import Iterator
@@ -30,8 +32,12 @@ FEED_ACCEPT = (
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
 )
 FEED_SUFFIXES = (".rss", ".atom", ".xml", ".rdf")
-_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
+_XML_ENCODING = re.compile(r"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+# UTF-8 stands for every ASCII-compatible charset: "<!ENTITY" is the same bytes in all.
+_READINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_EBCDIC_DECLARATION = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC (XML 1.0, appendix F)
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 
 
@@ -54,11 +60,34 @@ def looks_like_feed(content: bytes, content_type: str = "") -> bool:
     return bool(_FEED_ROOT.search(content[:4096]))
 
 
-def refuse_entity_declarations(content: bytes) -> None:
-    """Raise FeedError for a document whose DTD declares entities (billion laughs, XXE)."""
+def refuse_entity_declarations(content: bytes, charset: str | None = None) -> None:
+    """Raise FeedError for a document whose DTD declares entities (billion laughs, XXE),
+    read in every encoding a parser might use: UTF-8 (and so any ASCII-compatible
+    charset), UTF-16 and UTF-32 either way round, EBCDIC when the document starts
+    like it, the encoding its XML declaration names and ``charset`` (HTTP)."""
     head = content[:65536]
-    if _DOCTYPE_SUBSET.search(head) and _ENTITY_DECL.search(content):
-        raise FeedError("XML declares entities in its DTD (possible entity bomb); refused")
+    readings = list(_READINGS)
+    if head.startswith(_EBCDIC_DECLARATION):
+        readings.append("cp037")
+    names = [charset] if charset else []
+    for reading in readings:  # grows with the encodings the document names
+        try:
+            text = head.decode(reading, errors="replace")
+            if _DOCTYPE_SUBSET.search(text) and _ENTITY_DECL.search(
+                content.decode(reading, errors="replace")
+            ):
+                raise FeedError("XML declares entities in its DTD (possible entity bomb); refused")
+        except (LookupError, UnicodeError):  # a name that is no text encoding (rot13)
+            continue
+        names += _XML_ENCODING.findall(text[:1024])
+        for name in names:
+            try:
+                named = codecs.lookup(name).name
+            except LookupError:
+                continue
+            if named not in readings:
+                readings.append(named)
+        names = []
 
 
 def parse_feed(content: bytes, location: str, ctx: ReadContext, charset: str | None = None) -> Feed:
@@ -71,7 +100,7 @@ def parse_feed(content: bytes, location: str, ctx: ReadContext, charset: str | N
         raise FeedError("empty document")
     if b"\x00" in content[:8192] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FeedError("binary content, not a feed")
-    refuse_entity_declarations(content)
+    refuse_entity_declarations(content, charset)
     headers = {"content-type": f"application/xml; charset={charset}"} if charset else None
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True)
     problem = _bozo_reason(parsed)

@@ -13,6 +13,9 @@ from email.message import Message
 
 import httpx
 
+from jobs.addresses import AddressError, Classify, HostAddresses, address_class, host_addresses
+from jobs.transport import BoundedTransport, Budget
+
 log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "mentions/0.1 (news monitor; feedparser, trafilatura)"
@@ -29,12 +32,22 @@ class FetchError(RuntimeError):
 
 @dataclass(frozen=True)
 class FetchLimits:
-    """How patient and how trusting a download is."""
+    """How patient and how trusting a download is.
+
+    ``timeout`` bounds each wait (to connect, for the next bytes); a whole
+    download, redirects and headers included, ends within ``deadline`` seconds
+    (3 x ``timeout``) however slowly its bytes come.
+    """
 
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
+    allow_private_redirects: bool = False
     user_agent: str = DEFAULT_USER_AGENT
+
+    @property
+    def deadline(self) -> float:
+        return self.timeout * 3
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,21 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
 
 
 class Fetcher:
-    """One HTTP client for a run; use as a context manager."""
+    """One HTTP client for a run (and a thread); use as a context manager.
 
-    def __init__(self, limits: FetchLimits | None = None) -> None:
+    ``address_class`` says what kind of address an IP is (jobs/addresses.py);
+    tests pass one that counts 127.0.0.1 as public.
+    """
+
+    def __init__(
+        self, limits: FetchLimits | None = None, *, address_class: Classify = address_class
+    ) -> None:
         self.limits = limits or FetchLimits()
+        self._classify = address_class
         timeout = httpx.Timeout(self.limits.timeout, connect=min(self.limits.timeout, 10.0))
+        self._budget = Budget()
         self._client = httpx.Client(
+            transport=BoundedTransport(self._budget),
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": self.limits.user_agent},
@@ -95,19 +117,23 @@ class Fetcher:
     ) -> Response:
         """Download ``url``; a 304 comes back as a Response with ``not_modified``.
 
-        Raises FetchError for a bad URL, a timeout, a refused connection, a
-        redirect loop or too many redirects, an HTTP error status, or a body
-        over ``max_bytes`` (refused from Content-Length before downloading when
-        the server says it; otherwise the download stops at the limit).
+        Raises FetchError for a bad URL, a host that does not resolve, a timeout,
+        a refused connection, a redirect loop or too many redirects, a redirect
+        to a non-public address the source is not on (jobs/addresses.py), an
+        HTTP error status, or a body over ``max_bytes`` (refused from
+        Content-Length before downloading when the server says it; otherwise the
+        download stops at the limit).
         """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        deadline = time.monotonic() + self.limits.timeout * 3
+        deadline = time.monotonic() + self.limits.deadline
+        self._budget.deadline = deadline
         seen = [url]
         current = url
+        source: HostAddresses | None = None
         for _ in range(self.limits.max_redirects + 1):
             try:
                 request = self._client.build_request("GET", current, headers=headers)
@@ -115,11 +141,21 @@ class Fetcher:
                 raise FetchError(url, f"not a valid http(s) URL ({exc})") from exc
             if request.url.scheme not in ("http", "https"):
                 raise FetchError(url, f"not an http(s) URL (scheme {request.url.scheme!r})")
+            hop = self._addresses(url, request.url, deadline)
+            source = source or hop
+            why = None if self.limits.allow_private_redirects else source.refusal(hop)
+            if why:
+                raise FetchError(
+                    url,
+                    f"redirect to {current} refused: {why} and the source is not on one "
+                    "([ingest] allow_private_redirects = true allows it)",
+                )
+            self._budget.addresses[hop.host] = [str(a) for a in hop.kinds]
             try:
                 response = self._client.send(request, stream=True)
             except httpx.TimeoutException as exc:
-                raise FetchError(
-                    url, f"no answer within {self.limits.timeout:g} s ({type(exc).__name__})"
+                raise self._too_slow(
+                    url, deadline, f"no answer within {self.limits.timeout:g} s", exc
                 ) from exc
             except httpx.HTTPError as exc:
                 raise FetchError(url, f"cannot connect ({_short(exc)})") from exc
@@ -136,6 +172,16 @@ class Fetcher:
             finally:
                 response.close()
         raise FetchError(url, f"more than {self.limits.max_redirects} redirects")
+
+    def _addresses(self, url: str, target: httpx.URL, deadline: float) -> HostAddresses:
+        port = target.port or (443 if target.scheme == "https" else 80)
+        within = min(self.limits.timeout, deadline - time.monotonic())
+        try:
+            return host_addresses(
+                target.raw_host.decode("ascii"), port, within=within, classify=self._classify
+            )
+        except AddressError as exc:
+            raise FetchError(url, str(exc)) from exc
 
     def _finish(self, url: str, response: httpx.Response, deadline: float) -> Response:
         content_type, charset = _content_type(response.headers.get("content-type"))
@@ -166,13 +212,11 @@ class Fetcher:
                         url, f"response is over the {limit:,}-byte limit; download stopped"
                     )
                 if time.monotonic() > deadline:
-                    raise FetchError(
-                        url, f"download took over {self.limits.timeout * 3:g} s; stopped"
-                    )
+                    raise self._too_slow(url, deadline, "", None)
                 chunks.append(chunk)
         except httpx.TimeoutException as exc:
-            raise FetchError(
-                url, f"no data for {self.limits.timeout:g} s mid-download ({type(exc).__name__})"
+            raise self._too_slow(
+                url, deadline, f"no data for {self.limits.timeout:g} s mid-download", exc
             ) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"download failed ({_short(exc)})") from exc
@@ -185,6 +229,14 @@ class Fetcher:
             etag,
             last_modified,
         )
+
+    def _too_slow(
+        self, url: str, deadline: float, waited: str, exc: httpx.TimeoutException | None
+    ) -> FetchError:
+        """The error for a timeout: the whole download's deadline, or one wait's."""
+        if exc is None or time.monotonic() >= deadline:
+            return FetchError(url, f"download took over {self.limits.deadline:g} s; stopped")
+        return FetchError(url, f"{waited} ({type(exc).__name__})")
 
 
 def _short(exc: BaseException) -> str:

@@ -182,6 +182,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         timeout=settings.fetch_timeout,
         max_bytes=settings.max_download_bytes,
         max_redirects=settings.max_redirects,
+        allow_private_redirects=settings.allow_private_redirects,
     )
 
 

@@ -3,9 +3,11 @@
 trafilatura finds the main text and drops navigation, "Related Posts" lists,
 footers and the like. The bytes are decoded here, honestly: a BOM, then the
 declared charset (HTTP header, then <meta>), and only when that does not fit
-the bytes a guess, which is reported. The publication time comes from the
-page's metadata with its offset (article:published_time, JSON-LD
-datePublished, <time>), else trafilatura's date (a day), else none.
+the bytes a guess, which is reported. UTF-8 with a few bad bytes stays UTF-8
+(U+FFFD for each bad sequence, reported): a guess would garble all the rest.
+The publication time comes from the page's metadata with its offset
+(article:published_time, JSON-LD datePublished, <time>), else trafilatura's
+date (a day), else none.
 """
 
 from __future__ import annotations
@@ -94,6 +96,11 @@ def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str |
         try:
             return content.decode(codec), None
         except UnicodeDecodeError as exc:
+            kept = (
+                _utf8_with_strays(content, f"declared in the {where}") if codec == "utf-8" else None
+            )
+            if kept:
+                return kept
             wrong = (
                 wrong or f"charset {codec} declared in the {where} does not fit byte {exc.start}"
             )
@@ -101,13 +108,29 @@ def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str |
         try:
             return content.decode("utf-8"), None
         except UnicodeDecodeError:
-            pass
+            kept = _utf8_with_strays(content, "no charset declared")
+            if kept:
+                return kept
     best = charset_normalizer.from_bytes(content[:200_000]).best()
     if best is None or best.encoding is None:
         raise PageError(wrong or "no charset declared and none fits the bytes")
     guessed = _codec(best.encoding) or best.encoding
     reason = wrong or "no charset declared and not UTF-8"
     return content.decode(guessed, errors="replace"), f"{reason}; decoded as {guessed} (a guess)"
+
+
+def _utf8_with_strays(content: bytes, declared: str) -> tuple[str, str] | None:
+    """(text, note) for UTF-8 with a few bad bytes, each bad sequence replaced by U+FFFD;
+    None when bad sequences are as many as good non-ASCII characters: then the bytes
+    are in another charset (a cp1252 page has no valid multi-byte sequence at all)."""
+    text = content.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    bad = replaced - content.count("\ufffd".encode())
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - replaced
+    if good <= bad:
+        return None
+    plural = "s" if bad != 1 else ""
+    return text, f"{bad} byte sequence{plural} that are not utf-8 ({declared}) replaced by U+FFFD"
 
 
 def fragment_text(html: str) -> str:

@@ -72,12 +72,24 @@ class Settings:
         default=2000, metadata={"help": "articles per ingest transaction"}
     )
     fetch_timeout: float = field(
-        default=20.0, metadata={"help": "seconds to wait for a feed or page server"}
+        default=20.0,
+        metadata={
+            "help": "seconds to wait for a feed or page server to connect or send more bytes; "
+            "a whole download, redirects and headers included, is cut at 3 x this"
+        },
     )
     max_download_bytes: int = field(
         default=10_000_000, metadata={"help": "larger feeds and pages are refused"}
     )
     max_redirects: int = field(default=5, metadata={"help": "redirects followed per download"})
+    allow_private_redirects: bool = field(
+        default=False,
+        metadata={
+            "help": "follow a redirect to a loopback, private, link-local or other non-public "
+            "address even when the source is not on such an address (refused by default: "
+            "server-side request forgery)"
+        },
+    )
     sources: tuple[SourceConfig, ...] = field(
         default=(), metadata={"help": "configured sources; empty means seeds/articles/"}
     )
@@ -124,6 +136,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "timeout": "fetch_timeout",
         "max_bytes": "max_download_bytes",
         "max_redirects": "max_redirects",
+        "allow_private_redirects": "allow_private_redirects",
     },
 }
 _ENV = {
@@ -230,6 +243,11 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
             values["fetch_timeout"] = float(values["fetch_timeout"])
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad number in settings: {exc}") from exc
+    if not isinstance(values.get("allow_private_redirects", False), bool):
+        raise SettingsError(
+            "[ingest] allow_private_redirects must be true or false, not "
+            f"{values['allow_private_redirects']!r}"
+        )
     if "forms" in values:
         try:
             values["forms"] = parse_forms(values["forms"])

@@ -31,7 +31,7 @@ class Seen:
 class LoopbackServer:
     """Routes are set per test: ``server.route("/feed.xml", Reply(...))`` or a callable."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self.stopping = threading.Event()
@@ -68,7 +68,7 @@ class LoopbackServer:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -93,6 +93,24 @@ class LoopbackServer:
             return None
 
         return self.route(path, silent)
+
+    def trickle(self, path: str, slow: bytes, head: bytes = b"", every: float = 1.0) -> str:
+        """A route that writes its raw answer itself: ``head`` at once, then ``slow`` one
+        byte every ``every`` seconds (until done, the client leaves or the server stops)."""
+
+        def drip(handler: BaseHTTPRequestHandler) -> None:
+            handler.close_connection = True
+            try:
+                handler.wfile.write(head)
+                for i in range(len(slow)):
+                    if self.stopping.wait(every):
+                        return None
+                    handler.wfile.write(slow[i : i + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
+
+        return self.route(path, drip)
 
     def start(self) -> LoopbackServer:
         self.thread.start()

@@ -3,6 +3,7 @@ served by a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import codecs
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -192,22 +193,68 @@ def test_malformed_xml(http_server: LoopbackServer, settings: Settings) -> None:
     assert stored == 2
 
 
+def _entity_bomb(declaration: str = '<?xml version="1.0"?>') -> str:
+    """Billion laughs: lol9 expands to 10**9 copies of "lol"."""
+    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    return (
+        f'{declaration}<!DOCTYPE rss [<!ENTITY lol0 "lol">{lol}]>'
+        '<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
+        "<description>x</description></item></channel></rss>"
+    )
+
+
+REFUSED_BOMB = "XML declares entities in its DTD (possible entity bomb); refused"
+
+
 def test_entity_bomb_is_refused_before_parsing(
     http_server: LoopbackServer, settings: Settings
 ) -> None:
-    # Billion laughs: lol9 expands to 10**9 copies of "lol".
-    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
-    bomb = (
-        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">{lol}]>'
-        '<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
-        "<description>x</description></item></channel></rss>"
-    ).encode()
+    bomb = _entity_bomb().encode()
     url = http_server.route("/bomb.xml", Reply(bomb, headers={"Content-Type": RSS}))
     started = time.monotonic()
     [bad], stored = _one_bad_source(settings, http_server, url)
-    assert bad.reason == "XML declares entities in its DTD (possible entity bomb); refused"
+    assert bad.reason == REFUSED_BOMB
     assert stored == 2
     assert time.monotonic() - started < 10
+
+
+UTF16 = [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)]
+UTF16_DECLARATION = '<?xml version="1.0" encoding="UTF-16"?>'
+
+
+@pytest.mark.parametrize(("codec", "bom"), UTF16)
+def test_utf16_entity_bomb_is_refused(tmp_path: Path, codec: str, bom: bytes) -> None:
+    path = tmp_path / "bomb.xml"
+    path.write_bytes(bom + _entity_bomb(UTF16_DECLARATION).encode(codec))
+    started = time.monotonic()
+    records, errors = _read(path)
+    assert (records, [e.reason for e in errors]) == ([], [REFUSED_BOMB])
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(("codec", "bom"), UTF16)
+def test_utf16_entity_bomb_by_url_is_refused(
+    http_server: LoopbackServer, codec: str, bom: bytes
+) -> None:
+    bomb = bom + _entity_bomb(UTF16_DECLARATION).encode(codec)
+    url = http_server.route(
+        "/bomb16.xml", Reply(bomb, headers={"Content-Type": "application/rss+xml; charset=utf-16"})
+    )
+    records, errors = _read(url)
+    assert (records, [e.reason for e in errors]) == ([], [REFUSED_BOMB])
+
+
+@pytest.mark.parametrize(("codec", "bom"), UTF16)
+def test_utf16_feed_is_read(http_server: LoopbackServer, codec: str, bom: bytes) -> None:
+    items = [("c1", "https://w.example/cafe", "Café talks in Paris")]
+    document = _feed(items).decode().replace('<?xml version="1.0"?>', UTF16_DECLARATION)
+    url = http_server.route(
+        "/wire16.xml",
+        Reply(bom + document.encode(codec), headers={"Content-Type": "application/rss+xml"}),
+    )
+    records, errors = _read(url)
+    assert errors == []
+    assert [(r.title, r.url) for r in records] == [items[0][2:0:-1]]
 
 
 def test_server_that_never_answers_times_out(

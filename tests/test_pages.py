@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from jobs.ingest import run_ingest
 from jobs.records import BadInput, Record
@@ -114,6 +115,27 @@ def test_meta_charset_is_honoured_without_a_report(
     url = http_server.route("/meta", Reply(page, headers={"Content-Type": "text/html"}))
     [(_, _, text, *_rest)], errors = _ingest_one(settings, url)
     assert "café near the Élysée" in text and errors == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "head", "where"),
+    [
+        ("text/html; charset=utf-8", "", "HTTP header"),
+        ("text/html", '<meta charset="utf-8">', "<meta>"),
+    ],
+)
+def test_utf8_page_with_a_few_bad_bytes_keeps_its_utf8_text(
+    http_server: LoopbackServer, settings: Settings, content_type: str, head: str, where: str
+) -> None:
+    # Two stray bytes (a truncated sequence, a lone 0xff) in an otherwise UTF-8 page.
+    page = _page(head=head).encode("utf-8").replace(b"Wednesday", b"Wednes\xe2\x80day\xff")
+    url = http_server.route("/stray", Reply(page, headers={"Content-Type": content_type}))
+    [(_, _, text, *_rest)], errors = _ingest_one(settings, url)
+    assert "café near the Élysée" in text and "cafÃ©" not in text
+    assert "Wednes\ufffdday\ufffd" in text
+    assert errors == [
+        (url, f"2 byte sequences that are not utf-8 (declared in the {where}) replaced by U+FFFD")
+    ]
 
 
 def test_empty_article_page(http_server: LoopbackServer, settings: Settings) -> None:
