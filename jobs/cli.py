@@ -25,7 +25,7 @@ import duckdb
 from analytics.forms import parse_forms
 from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
-from jobs.ingest import run_ingest
+from jobs.ingest import InputsFailedError, raise_for_failed_inputs, run_ingest
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.job_status import job_statuses
@@ -75,6 +75,7 @@ def friendly_errors(func: F) -> F:
             SeedError,
             SourceError,
             UnknownJobError,
+            InputsFailedError,
             ValueError,
         ) as exc:
             raise click.ClickException(str(exc)) from exc
@@ -205,7 +206,11 @@ def ingest(
 ) -> None:
     """Ingest articles from feeds and pages (URLs), folders, text and HTML files, and
     JSONL/CSV/Parquet dumps (default: the configured sources). Unchanged files are
-    skipped; each bad input is one line on stderr and a row in ingest_errors.
+    skipped; each bad input is one line on stderr and a row in ingest_errors, and the
+    rest goes on.
+
+    Exit status: 0 when every input was read, 1 when any input could not be read
+    (missing, unfetchable, unreadable); the others are still ingested.
 
     \b
     Example:
@@ -228,11 +233,14 @@ def ingest(
     with recorded_run(settings, "ingest") as record, _progress("ingesting") as advance:
         result = run_ingest(settings, configs, on_progress=advance, on_error=_report_bad)
         record.counts = result.as_counts()
-    skipped = f", {result.files_skipped} unchanged files skipped" if result.files_skipped else ""
-    click.echo(
-        f"ingested {result.articles_new} new of {result.articles_seen} articles "
-        f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into {settings.db_path}"
-    )
+        unchanged = result.files_skipped
+        skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
+        click.echo(
+            f"ingested {result.articles_new} new of {result.articles_seen} articles "
+            f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into "
+            f"{settings.db_path}"
+        )
+        raise_for_failed_inputs(result)  # exit 1, after the summary, recorded as failed
 
 
 @cli.command()

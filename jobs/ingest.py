@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -25,7 +26,7 @@ from jobs.records import FileDone, ReadContext, SourceState
 from jobs.reextract import mention_rows, reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import BadInput, Record, read_items, source_kind
+from jobs.sources import BadInput, Record, SourceError, read_items, source_kind
 from jobs.store import (
     insert_new_articles,
     known_articles,
@@ -44,6 +45,7 @@ from jobs.urls import is_url
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+DUMP_KINDS = ("jsonl", "csv", "parquet")
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
 
@@ -75,6 +77,9 @@ class IngestResult:
     errors: int = 0
     files_skipped: int = 0
     bad_inputs: list[BadInput] = field(default_factory=list)
+    sources: int = 0
+    # Inputs that could not be read at all (missing, unfetchable, unreadable).
+    failed: list[BadInput] = field(default_factory=list)
 
     def as_counts(self) -> dict[str, int]:
         return {
@@ -83,6 +88,23 @@ class IngestResult:
             "mentions_new": self.mentions_new,
             "errors": self.errors,
         }
+
+
+class InputsFailedError(RuntimeError):
+    """Some inputs of an ingest could not be read at all; the others were ingested."""
+
+    def __init__(self, result: IngestResult) -> None:
+        self.failed = list(result.failed)
+        super().__init__(
+            f"{len(self.failed)} of {result.sources} inputs could not be read: "
+            + ", ".join(f"{bad.location} ({bad.reason})" for bad in self.failed)
+        )
+
+
+def raise_for_failed_inputs(result: IngestResult) -> None:
+    """Raise InputsFailedError if any input of ``result`` could not be read."""
+    if result.failed:
+        raise InputsFailedError(result)
 
 
 def article_id_for(url: str) -> str:
@@ -165,7 +187,11 @@ def run_ingest(
     reextract_stale(settings, gazetteer)
     result = IngestResult()
     for source in sources if sources is not None else settings.default_sources:
-        _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)
+        result.sources += 1
+        try:
+            _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)
+        except SourceError as exc:
+            _unreadable_source(settings, source, str(exc), now, result, on_error)
     log.info(
         "ingest: %d seen, %d new articles, %d new mentions, %d errors",
         result.articles_seen,
@@ -174,6 +200,35 @@ def run_ingest(
         result.errors,
     )
     return result
+
+
+def _unreadable_source(
+    settings: Settings,
+    source: SourceConfig,
+    message: str,
+    now: datetime,
+    result: IngestResult,
+    report: Callable[[BadInput], None] | None,
+) -> None:
+    """A source that cannot be read at all (a missing path, an unknown kind) is one bad
+    input, recorded like the others; the next sources are still ingested."""
+    reason = message
+    for prefix in (f"{source.location}: ", f"{source.location} "):
+        if message.startswith(prefix):
+            reason = message[len(prefix) :]
+            break
+    bad = BadInput(source.location, reason)
+    if report is None:
+        log.warning("%s: %s", bad.location, bad.reason)
+    else:
+        report(bad)
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        _flush_errors(con, source.name, [bad], now, result)
+    result.failed.append(bad)
+
+
+def _same_place(location: str, other: str) -> bool:
+    return location == other or (not is_url(location) and Path(location) == Path(other))
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -220,9 +275,15 @@ def _ingest_source(
         files = source_files(con, source.name) if tracked else {}
     errors: list[BadInput] = []
     failed = 0
+    seen = 0
+    # An error about the source itself (not one of its items or files) with nothing
+    # read from it: the input could not be read at all.
+    unreadable: BadInput | None = None
 
     def on_error(bad: BadInput) -> None:
-        nonlocal failed
+        nonlocal failed, unreadable
+        if unreadable is None and _same_place(bad.location, source.location):
+            unreadable = bad
         if report is None:
             log.warning("%s: %s", bad.location, bad.reason)
         else:
@@ -256,6 +317,7 @@ def _ingest_source(
                 result,
             )
             result.articles_seen += len(records)
+            seen += len(records)
             result.articles_new += new
             result.mentions_new += new_mentions
             log.debug("%s: batch of %d stored (%d new)", source.name, len(records), new)
@@ -265,6 +327,10 @@ def _ingest_source(
         ctx.close()
     state = ctx.state
     result.files_skipped += state.files_skipped
+    if seen == 0 and unreadable is not None:
+        result.failed.append(unreadable)
+    elif seen == 0 and failed == 0 and kind in DUMP_KINDS and not state.files_skipped:
+        on_error(BadInput(source.location, "empty, no articles"))
     validators = (state.new_etag, state.new_last_modified) if state.refreshed else None
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         _flush_errors(con, source.name, errors, now, result)

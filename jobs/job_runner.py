@@ -23,7 +23,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from jobs.catch_up import run_due_reports
 from jobs.db import DatabaseBusyError, connect, ensure_schema, transaction
 from jobs.extract import run_extract
-from jobs.ingest import run_ingest
+from jobs.ingest import InputsFailedError, raise_for_failed_inputs, run_ingest
 from jobs.job_specs import JobSpec, job_specs
 from jobs.maintenance import checkpoint, write_snapshot
 from jobs.runs import RunRecord, recorded_run, utc_now
@@ -130,6 +130,11 @@ class JobRunner:
             record.counts = result.as_counts()
             if result.errors:
                 record.message = f"{result.errors} inputs refused; see ingest_errors"
+            try:
+                raise_for_failed_inputs(result)  # the others were ingested; the run failed
+            except InputsFailedError as exc:
+                record.message = str(exc)
+                raise
             return (
                 f"{result.articles_seen} seen, {result.articles_new} new articles, "
                 f"{result.mentions_new} new mentions, {result.errors} errors"
