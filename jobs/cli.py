@@ -13,8 +13,7 @@ import logging
 import logging.handlers
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from jobs.ingest import InputsFailedError, raise_for_failed_inputs, run_ingest
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.job_status import job_statuses
+from jobs.progress import ingest_progress
 from jobs.runs import recorded_run, utc_now
 from jobs.schedule import run_scheduler
 from jobs.seeds import SeedError
@@ -132,19 +132,6 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-@contextmanager
-def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
-
-
 @cli.command()
 @click.pass_context
 @friendly_errors
@@ -157,7 +144,7 @@ def run(ctx: click.Context) -> None:
         mentions run && xdg-open "$(mentions run)"
     """
     settings = _settings(ctx)
-    with _progress("ingesting") as advance:
+    with ingest_progress() as advance:
         from jobs.pipeline import run_main  # imports matplotlib: only when needed
 
         result = run_main(settings, on_progress=advance)
@@ -230,7 +217,7 @@ def ingest(
     configs = [
         SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
     ] or None
-    with recorded_run(settings, "ingest") as record, _progress("ingesting") as advance:
+    with recorded_run(settings, "ingest") as record, ingest_progress() as advance:
         result = run_ingest(settings, configs, on_progress=advance, on_error=_report_bad)
         record.counts = result.as_counts()
         unchanged = result.files_skipped

@@ -8,8 +8,10 @@ ingest again stores exactly what is missing (ids and content hashes dedupe).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -88,6 +90,33 @@ class IngestResult:
             "mentions_new": self.mentions_new,
             "errors": self.errors,
         }
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """How far an ingest has got, summed over its sources: articles read, bytes of their
+    title and text, and the size of the input files (None when a source is a URL)."""
+
+    articles: int
+    bytes: int
+    total_bytes: int | None
+
+
+def input_bytes(sources: Iterable[SourceConfig]) -> int | None:
+    """The size of the files behind ``sources``, or None when one is a URL."""
+    total = 0
+    for source in sources:
+        if is_url(source.location):
+            return None
+        path = Path(source.location)
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            for folder, _dirs, names in os.walk(path):
+                for name in names:
+                    with contextlib.suppress(OSError):
+                        total += (Path(folder) / name).stat().st_size
+    return total
 
 
 class InputsFailedError(RuntimeError):
@@ -170,7 +199,7 @@ def run_ingest(
     sources: Iterable[SourceConfig] | None = None,
     *,
     now: datetime | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[IngestProgress], None] | None = None,
     on_error: Callable[[BadInput], None] | None = None,
 ) -> IngestResult:
     """Ingest ``sources`` (default: the configured ones) into the database.
@@ -186,10 +215,14 @@ def run_ingest(
     # from two versions of the gazetteer (a no-op when nothing is stale).
     reextract_stale(settings, gazetteer)
     result = IngestResult()
-    for source in sources if sources is not None else settings.default_sources:
+    chosen = list(sources if sources is not None else settings.default_sources)
+    tick = None
+    if on_progress is not None:
+        tick = _Progress(on_progress, input_bytes(chosen))
+    for source in chosen:
         result.sources += 1
         try:
-            _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)
+            _ingest_source(settings, source, gazetteer, now, result, tick, on_error)
         except SourceError as exc:
             _unreadable_source(settings, source, str(exc), now, result, on_error)
     log.info(
@@ -200,6 +233,21 @@ def run_ingest(
         result.errors,
     )
     return result
+
+
+class _Progress:
+    """Sums batches into IngestProgress and hands it to the caller's callback."""
+
+    def __init__(self, callback: Callable[[IngestProgress], None], total: int | None) -> None:
+        self.callback = callback
+        self.total = total
+        self.articles = 0
+        self.bytes = 0
+
+    def batch(self, records: list[Record]) -> None:
+        self.articles += len(records)
+        self.bytes += sum(len(r.title.encode()) + len(r.text.encode()) for r in records)
+        self.callback(IngestProgress(self.articles, self.bytes, self.total))
 
 
 def _unreadable_source(
@@ -264,7 +312,7 @@ def _ingest_source(
     gazetteer: Gazetteer,
     now: datetime,
     result: IngestResult,
-    on_progress: Callable[[int], None] | None,
+    progress: _Progress | None,
     report: Callable[[BadInput], None] | None = None,
 ) -> None:
     kind = source_kind(source.location) if source.kind == "auto" else source.kind
@@ -321,8 +369,8 @@ def _ingest_source(
             result.articles_new += new
             result.mentions_new += new_mentions
             log.debug("%s: batch of %d stored (%d new)", source.name, len(records), new)
-            if on_progress is not None and records:
-                on_progress(len(records))
+            if progress is not None and records:
+                progress.batch(records)
     finally:
         ctx.close()
     state = ctx.state
