@@ -24,7 +24,7 @@ import duckdb
 from analytics.forms import parse_forms
 from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
-from jobs.ingest import InputsFailedError, raise_for_failed_inputs, run_ingest
+from jobs.ingest import IngestResult, InputsFailedError, raise_for_failed_inputs, run_ingest
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.job_status import job_statuses
@@ -218,8 +218,9 @@ def ingest(
         SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
     ] or None
     with recorded_run(settings, "ingest") as record, ingest_progress() as advance:
-        result = run_ingest(settings, configs, on_progress=advance, on_error=_report_bad)
-        record.counts = result.as_counts()
+        result = IngestResult()
+        record.counts_from = result.as_counts  # also when it fails midway
+        run_ingest(settings, configs, on_progress=advance, on_error=_report_bad, result=result)
         unchanged = result.files_skipped
         skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
         click.echo(

@@ -201,10 +201,13 @@ def run_ingest(
     now: datetime | None = None,
     on_progress: Callable[[IngestProgress], None] | None = None,
     on_error: Callable[[BadInput], None] | None = None,
+    result: IngestResult | None = None,
 ) -> IngestResult:
     """Ingest ``sources`` (default: the configured ones) into the database.
 
-    Each bad input is logged as a warning, or handed to ``on_error`` if given.
+    Each bad input is logged as a warning, or handed to ``on_error`` if given. The
+    counts are added to ``result`` (a new one if None) batch by batch as each commits,
+    so a caller holding it knows what was stored even if the run fails later.
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     gazetteer = load_gazetteer(settings.seeds_dir)
@@ -214,7 +217,7 @@ def run_ingest(
     # Stored articles first catch up with the seeds, so new and old mentions never come
     # from two versions of the gazetteer (a no-op when nothing is stale).
     reextract_stale(settings, gazetteer)
-    result = IngestResult()
+    result = result if result is not None else IngestResult()
     chosen = list(sources if sources is not None else settings.default_sources)
     tick = None
     if on_progress is not None:
