@@ -8,12 +8,10 @@ ingest again stores exactly what is missing (ids and content hashes dedupe).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import polars as pl
 from analytics.gazetteer import Gazetteer
 from jobs.db import connect, ensure_schema, transaction
 from jobs.fetch import FetchLimits
+from jobs.ingest_result import IngestProgress, IngestResult, ProgressCounter, input_bytes
 from jobs.records import FileDone, ReadContext, SourceState
 from jobs.reextract import mention_rows, reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
@@ -67,73 +66,6 @@ ARTICLE_SCHEMA: pl.Schema = pl.Schema(
         "site_name": pl.String(),
     }
 )
-
-
-@dataclass
-class IngestResult:
-    """What one ingest run did, summed over its sources."""
-
-    articles_seen: int = 0
-    articles_new: int = 0
-    mentions_new: int = 0
-    errors: int = 0
-    files_skipped: int = 0
-    bad_inputs: list[BadInput] = field(default_factory=list)
-    sources: int = 0
-    # Inputs that could not be read at all (missing, unfetchable, unreadable).
-    failed: list[BadInput] = field(default_factory=list)
-
-    def as_counts(self) -> dict[str, int]:
-        return {
-            "articles_seen": self.articles_seen,
-            "articles_new": self.articles_new,
-            "mentions_new": self.mentions_new,
-            "errors": self.errors,
-        }
-
-
-@dataclass(frozen=True)
-class IngestProgress:
-    """How far an ingest has got, summed over its sources: articles read, bytes of their
-    title and text, and the size of the input files (None when a source is a URL)."""
-
-    articles: int
-    bytes: int
-    total_bytes: int | None
-
-
-def input_bytes(sources: Iterable[SourceConfig]) -> int | None:
-    """The size of the files behind ``sources``, or None when one is a URL."""
-    total = 0
-    for source in sources:
-        if is_url(source.location):
-            return None
-        path = Path(source.location)
-        if path.is_file():
-            total += path.stat().st_size
-        elif path.is_dir():
-            for folder, _dirs, names in os.walk(path):
-                for name in names:
-                    with contextlib.suppress(OSError):
-                        total += (Path(folder) / name).stat().st_size
-    return total
-
-
-class InputsFailedError(RuntimeError):
-    """Some inputs of an ingest could not be read at all; the others were ingested."""
-
-    def __init__(self, result: IngestResult) -> None:
-        self.failed = list(result.failed)
-        super().__init__(
-            f"{len(self.failed)} of {result.sources} inputs could not be read: "
-            + ", ".join(f"{bad.location} ({bad.reason})" for bad in self.failed)
-        )
-
-
-def raise_for_failed_inputs(result: IngestResult) -> None:
-    """Raise InputsFailedError if any input of ``result`` could not be read."""
-    if result.failed:
-        raise InputsFailedError(result)
 
 
 def article_id_for(url: str) -> str:
@@ -221,7 +153,7 @@ def run_ingest(
     chosen = list(sources if sources is not None else settings.default_sources)
     tick = None
     if on_progress is not None:
-        tick = _Progress(on_progress, input_bytes(chosen))
+        tick = ProgressCounter(on_progress, input_bytes(chosen))
     for source in chosen:
         result.sources += 1
         try:
@@ -236,21 +168,6 @@ def run_ingest(
         result.errors,
     )
     return result
-
-
-class _Progress:
-    """Sums batches into IngestProgress and hands it to the caller's callback."""
-
-    def __init__(self, callback: Callable[[IngestProgress], None], total: int | None) -> None:
-        self.callback = callback
-        self.total = total
-        self.articles = 0
-        self.bytes = 0
-
-    def batch(self, records: list[Record]) -> None:
-        self.articles += len(records)
-        self.bytes += sum(len(r.title.encode()) + len(r.text.encode()) for r in records)
-        self.callback(IngestProgress(self.articles, self.bytes, self.total))
 
 
 def _unreadable_source(
@@ -315,7 +232,7 @@ def _ingest_source(
     gazetteer: Gazetteer,
     now: datetime,
     result: IngestResult,
-    progress: _Progress | None,
+    progress: ProgressCounter | None,
     report: Callable[[BadInput], None] | None = None,
 ) -> None:
     kind = source_kind(source.location) if source.kind == "auto" else source.kind

@@ -28,7 +28,8 @@ from apscheduler.events import (
 from jobs.catch_up import run_due_reports
 from jobs.db import DatabaseBusyError, connect, ensure_schema, transaction
 from jobs.extract import run_extract
-from jobs.ingest import IngestResult, InputsFailedError, raise_for_failed_inputs, run_ingest
+from jobs.ingest import run_ingest
+from jobs.ingest_result import IngestResult, InputsFailedError, raise_for_failed_inputs
 from jobs.job_specs import JobSpec, job_specs
 from jobs.maintenance import checkpoint, write_snapshot
 from jobs.runs import RunRecord, recorded_run, utc_now

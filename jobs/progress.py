@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from jobs.ingest import IngestProgress
+from jobs.ingest_result import IngestProgress
 
 
 def _ignore(progress: IngestProgress) -> None:
