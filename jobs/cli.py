@@ -13,8 +13,7 @@ import logging
 import logging.handlers
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,12 +22,15 @@ import click
 import duckdb
 
 from analytics.forms import parse_forms
+from jobs.check import DatabaseCorruptError, check_database
 from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
 from jobs.ingest import run_ingest
+from jobs.ingest_result import IngestResult, InputsFailedError, raise_for_failed_inputs
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.job_status import job_statuses
+from jobs.progress import ingest_progress
 from jobs.runs import recorded_run, utc_now
 from jobs.schedule import run_scheduler
 from jobs.seeds import SeedError
@@ -75,6 +77,8 @@ def friendly_errors(func: F) -> F:
             SeedError,
             SourceError,
             UnknownJobError,
+            InputsFailedError,
+            DatabaseCorruptError,
             ValueError,
         ) as exc:
             raise click.ClickException(str(exc)) from exc
@@ -131,19 +135,6 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-@contextmanager
-def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
-
-
 @cli.command()
 @click.pass_context
 @friendly_errors
@@ -156,7 +147,7 @@ def run(ctx: click.Context) -> None:
         mentions run && xdg-open "$(mentions run)"
     """
     settings = _settings(ctx)
-    with _progress("ingesting") as advance:
+    with ingest_progress() as advance:
         from jobs.pipeline import run_main  # imports matplotlib: only when needed
 
         result = run_main(settings, on_progress=advance)
@@ -205,7 +196,11 @@ def ingest(
 ) -> None:
     """Ingest articles from feeds and pages (URLs), folders, text and HTML files, and
     JSONL/CSV/Parquet dumps (default: the configured sources). Unchanged files are
-    skipped; each bad input is one line on stderr and a row in ingest_errors.
+    skipped; each bad input is one line on stderr and a row in ingest_errors, and the
+    rest goes on.
+
+    Exit status: 0 when every input was read, 1 when any input could not be read
+    (missing, unfetchable, unreadable); the others are still ingested.
 
     \b
     Example:
@@ -225,14 +220,18 @@ def ingest(
     configs = [
         SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
     ] or None
-    with recorded_run(settings, "ingest") as record, _progress("ingesting") as advance:
-        result = run_ingest(settings, configs, on_progress=advance, on_error=_report_bad)
-        record.counts = result.as_counts()
-    skipped = f", {result.files_skipped} unchanged files skipped" if result.files_skipped else ""
-    click.echo(
-        f"ingested {result.articles_new} new of {result.articles_seen} articles "
-        f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into {settings.db_path}"
-    )
+    with recorded_run(settings, "ingest") as record, ingest_progress() as advance:
+        result = IngestResult()
+        record.counts_from = result.as_counts  # also when it fails midway
+        run_ingest(settings, configs, on_progress=advance, on_error=_report_bad, result=result)
+        unchanged = result.files_skipped
+        skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
+        click.echo(
+            f"ingested {result.articles_new} new of {result.articles_seen} articles "
+            f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into "
+            f"{settings.db_path}"
+        )
+        raise_for_failed_inputs(result)  # exit 1, after the summary, recorded as failed
 
 
 @cli.command()
@@ -583,3 +582,29 @@ def run_job(ctx: click.Context, name: str) -> None:
     click.echo(f"{outcome.job} {outcome.status} in {outcome.seconds:.2f} s: {outcome.summary}")
     if outcome.status != "ok":
         ctx.exit(1)
+
+
+@cli.command()
+@click.pass_context
+@friendly_errors
+def check(ctx: click.Context) -> None:
+    """Verify the database file: every block read (DuckDB checks each block's checksum),
+    migrations complete, mentions of stored articles only, articles of known sources,
+    views that resolve. One line per check, then the verdict; on failure, the way to
+    recover from the maintenance job's snapshot. Exit status: 0 when sound, 1 when not.
+
+    \b
+    Example:
+        mentions check
+    """
+    settings = _settings(ctx)
+
+    def tell(message: str) -> None:
+        click.echo(f"{message} ...", err=True)
+
+    report = check_database(settings, on_wait=tell)
+    for line in report.checks:
+        click.echo(line.line)
+    if not report.ok:
+        raise click.ClickException(report.verdict)
+    click.echo(report.verdict)

@@ -373,6 +373,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         COMMENT ON COLUMN reports.articles IS 'Articles published in the period.';
         """,
     ),
+    (
+        "0007_job_runs_process",
+        """
+        ALTER TABLE job_runs ADD COLUMN host VARCHAR;
+        ALTER TABLE job_runs ADD COLUMN process_started VARCHAR;
+        COMMENT ON COLUMN job_runs.host IS 'Machine that ran the job (with pid and process_started: is the run still alive?).';
+        COMMENT ON COLUMN job_runs.process_started IS 'Start time of the process pid (clock ticks since boot), so a reused pid is not taken for the run''s process; NULL where unknown.';
+        """,
+    ),
 )
 
 MIGRATIONS_TABLE_SQL = """

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -21,11 +22,12 @@ import polars as pl
 from analytics.gazetteer import Gazetteer
 from jobs.db import connect, ensure_schema, transaction
 from jobs.fetch import FetchLimits
+from jobs.ingest_result import IngestProgress, IngestResult, ProgressCounter, input_bytes
 from jobs.records import FileDone, ReadContext, SourceState
 from jobs.reextract import mention_rows, reextract_stale
 from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import BadInput, Record, read_items, source_kind
+from jobs.sources import BadInput, Record, SourceError, read_items, source_kind
 from jobs.store import (
     insert_new_articles,
     known_articles,
@@ -44,6 +46,7 @@ from jobs.urls import is_url
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+DUMP_KINDS = ("jsonl", "csv", "parquet")
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
 
@@ -63,26 +66,6 @@ ARTICLE_SCHEMA: pl.Schema = pl.Schema(
         "site_name": pl.String(),
     }
 )
-
-
-@dataclass
-class IngestResult:
-    """What one ingest run did, summed over its sources."""
-
-    articles_seen: int = 0
-    articles_new: int = 0
-    mentions_new: int = 0
-    errors: int = 0
-    files_skipped: int = 0
-    bad_inputs: list[BadInput] = field(default_factory=list)
-
-    def as_counts(self) -> dict[str, int]:
-        return {
-            "articles_seen": self.articles_seen,
-            "articles_new": self.articles_new,
-            "mentions_new": self.mentions_new,
-            "errors": self.errors,
-        }
 
 
 def article_id_for(url: str) -> str:
@@ -148,12 +131,15 @@ def run_ingest(
     sources: Iterable[SourceConfig] | None = None,
     *,
     now: datetime | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[IngestProgress], None] | None = None,
     on_error: Callable[[BadInput], None] | None = None,
+    result: IngestResult | None = None,
 ) -> IngestResult:
     """Ingest ``sources`` (default: the configured ones) into the database.
 
-    Each bad input is logged as a warning, or handed to ``on_error`` if given.
+    Each bad input is logged as a warning, or handed to ``on_error`` if given. The
+    counts are added to ``result`` (a new one if None) batch by batch as each commits,
+    so a caller holding it knows what was stored even if the run fails later.
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     gazetteer = load_gazetteer(settings.seeds_dir)
@@ -163,9 +149,17 @@ def run_ingest(
     # Stored articles first catch up with the seeds, so new and old mentions never come
     # from two versions of the gazetteer (a no-op when nothing is stale).
     reextract_stale(settings, gazetteer)
-    result = IngestResult()
-    for source in sources if sources is not None else settings.default_sources:
-        _ingest_source(settings, source, gazetteer, now, result, on_progress, on_error)
+    result = result if result is not None else IngestResult()
+    chosen = list(sources if sources is not None else settings.default_sources)
+    tick = None
+    if on_progress is not None:
+        tick = ProgressCounter(on_progress, input_bytes(chosen))
+    for source in chosen:
+        result.sources += 1
+        try:
+            _ingest_source(settings, source, gazetteer, now, result, tick, on_error)
+        except SourceError as exc:
+            _unreadable_source(settings, source, str(exc), now, result, on_error)
     log.info(
         "ingest: %d seen, %d new articles, %d new mentions, %d errors",
         result.articles_seen,
@@ -174,6 +168,35 @@ def run_ingest(
         result.errors,
     )
     return result
+
+
+def _unreadable_source(
+    settings: Settings,
+    source: SourceConfig,
+    message: str,
+    now: datetime,
+    result: IngestResult,
+    report: Callable[[BadInput], None] | None,
+) -> None:
+    """A source that cannot be read at all (a missing path, an unknown kind) is one bad
+    input, recorded like the others; the next sources are still ingested."""
+    reason = message
+    for prefix in (f"{source.location}: ", f"{source.location} "):
+        if message.startswith(prefix):
+            reason = message[len(prefix) :]
+            break
+    bad = BadInput(source.location, reason)
+    if report is None:
+        log.warning("%s: %s", bad.location, bad.reason)
+    else:
+        report(bad)
+    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+        _flush_errors(con, source.name, [bad], now, result)
+    result.failed.append(bad)
+
+
+def _same_place(location: str, other: str) -> bool:
+    return location == other or (not is_url(location) and Path(location) == Path(other))
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -210,7 +233,7 @@ def _ingest_source(
     gazetteer: Gazetteer,
     now: datetime,
     result: IngestResult,
-    on_progress: Callable[[int], None] | None,
+    progress: ProgressCounter | None,
     report: Callable[[BadInput], None] | None = None,
 ) -> None:
     kind = source_kind(source.location) if source.kind == "auto" else source.kind
@@ -221,9 +244,15 @@ def _ingest_source(
         files = source_files(con, source.name) if tracked else {}
     errors: list[BadInput] = []
     failed = 0
+    seen = 0
+    # An error about the source itself (not one of its items or files) with nothing
+    # read from it: the input could not be read at all.
+    unreadable: BadInput | None = None
 
     def on_error(bad: BadInput) -> None:
-        nonlocal failed
+        nonlocal failed, unreadable
+        if unreadable is None and _same_place(bad.location, source.location):
+            unreadable = bad
         if report is None:
             log.warning("%s: %s", bad.location, bad.reason)
         else:
@@ -257,15 +286,20 @@ def _ingest_source(
                 result,
             )
             result.articles_seen += len(records)
+            seen += len(records)
             result.articles_new += new
             result.mentions_new += new_mentions
             log.debug("%s: batch of %d stored (%d new)", source.name, len(records), new)
-            if on_progress is not None and records:
-                on_progress(len(records))
+            if progress is not None and records:
+                progress.batch(records)
     finally:
         ctx.close()
     state = ctx.state
     result.files_skipped += state.files_skipped
+    if seen == 0 and unreadable is not None:
+        result.failed.append(unreadable)
+    elif seen == 0 and failed == 0 and kind in DUMP_KINDS and not state.files_skipped:
+        on_error(BadInput(source.location, "empty, no articles"))
     validators = (state.new_etag, state.new_last_modified) if state.refreshed else None
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         _flush_errors(con, source.name, errors, now, result)

@@ -15,15 +15,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 
 from jobs.catch_up import run_due_reports
 from jobs.db import DatabaseBusyError, connect, ensure_schema, transaction
 from jobs.extract import run_extract
 from jobs.ingest import run_ingest
+from jobs.ingest_result import IngestResult, InputsFailedError, raise_for_failed_inputs
 from jobs.job_specs import JobSpec, job_specs
 from jobs.maintenance import checkpoint, write_snapshot
 from jobs.runs import RunRecord, recorded_run, utc_now
@@ -65,6 +71,19 @@ class _Skip:
     reason: str
 
 
+@dataclass
+class _Blocked:
+    """Firings of one job while one run of another held the worker: one row, one line."""
+
+    skip: _Skip
+    holder: str
+    times: int = 1
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class JobRunner:
     """Runs declared jobs by name, one at a time, and records every run in ``job_runs``."""
 
@@ -83,6 +102,9 @@ class JobRunner:
         self._skips_lock = threading.Lock()
         self._unrecorded: deque[_Skip] = deque(maxlen=MAX_UNRECORDED)
         self.running: str | None = None  # the job running now, for the stop message
+        self._serial = 0  # counts runs, so firings are grouped by the run that blocked them
+        self._blocked: dict[tuple[str, int], _Blocked] = {}
+        self._waiting: dict[str, tuple[str, int]] = {}  # job queued -> (holder, serial)
 
     def spec(self, name: str) -> JobSpec:
         try:
@@ -98,6 +120,10 @@ class JobRunner:
             return RunOutcome(name, "not-started", 0.0, "the scheduler is stopping")
         with self._one_at_a_time:
             self.running = name
+            self._serial += 1
+            self._waiting.pop(name, None)
+            with self._skips_lock:
+                self._blocked = {k: v for k, v in self._blocked.items() if k[1] == self._serial}
             try:
                 return self._run(spec)
             finally:
@@ -126,10 +152,16 @@ class JobRunner:
         settings = self.settings
         if spec.kind == "ingest":
             sources = list(spec.sources) if spec.sources is not None else None
-            result = run_ingest(settings, sources, now=self.clock())
-            record.counts = result.as_counts()
+            result = IngestResult()
+            record.counts_from = result.as_counts
+            run_ingest(settings, sources, now=self.clock(), result=result)
             if result.errors:
                 record.message = f"{result.errors} inputs refused; see ingest_errors"
+            try:
+                raise_for_failed_inputs(result)  # the others were ingested; the run failed
+            except InputsFailedError as exc:
+                record.message = str(exc)
+                raise
             return (
                 f"{result.articles_seen} seen, {result.articles_new} new articles, "
                 f"{result.mentions_new} new mentions, {result.errors} errors"
@@ -185,10 +217,24 @@ class JobRunner:
         return RunOutcome(spec.name, status, seconds, summary)
 
     def on_event(self, event: JobEvent) -> None:
-        """APScheduler listener: a missed run is a skipped run; a still-running one is logged."""
+        """APScheduler listener. A run that fires while another job holds the (single)
+        worker waits in the queue; if it then misses its grace time, or fires again
+        meanwhile (max_instances), it is skipped: one warning and one 'skipped' row per
+        blocking run, naming the job that held the worker."""
+        holder = self.running
+        if event.code == EVENT_JOB_SUBMITTED:
+            if holder is not None and holder != event.job_id:
+                self._waiting[event.job_id] = (holder, self._serial)
+            return
+        times = getattr(event, "scheduled_run_times", None) or [
+            getattr(event, "scheduled_run_time", None)
+        ]
+        when = _naive(times[0]) if times[0] is not None else utc_now()
         if event.code == EVENT_JOB_MISSED:
-            scheduled = getattr(event, "scheduled_run_time", None)
-            when = scheduled.astimezone(UTC).replace(tzinfo=None) if scheduled else utc_now()
+            waited = self._waiting.pop(event.job_id, None)
+            if waited is not None:
+                self._blocked_firing(event.job_id, when, *waited)
+                return
             late = utc_now() - when
             reason = (
                 f"missed its run time {when:%Y-%m-%d %H:%M:%S} by {late.total_seconds():.0f} s "
@@ -197,7 +243,32 @@ class JobRunner:
             log.warning("job %s skipped: %s", event.job_id, reason)
             self._keep_skip(_Skip(event.job_id, when, utc_now(), reason))
         elif event.code == EVENT_JOB_MAX_INSTANCES:
-            log.warning("job %s not started: its previous run is still going", event.job_id)
+            holder_now, serial = self._waiting.get(event.job_id, (holder, self._serial))
+            self._blocked_firing(event.job_id, when, holder_now or event.job_id, serial)
+
+    def _blocked_firing(self, job: str, when: datetime, holder: str, serial: int) -> None:
+        what = "its previous run" if holder == job else holder
+        with self._skips_lock:
+            blocked = self._blocked.get((job, serial))
+            if blocked is None:
+                reason = f"fired while the worker was busy with {what} (one job at a time)"
+                self._blocked[(job, serial)] = _Blocked(_Skip(job, when, utc_now(), reason), what)
+                first = True
+            else:
+                blocked.times += 1
+                reason = (
+                    f"fired {blocked.times} times while the worker was busy with {what} "
+                    "(one job at a time)"
+                )
+                updated = replace(blocked.skip, finished_at=utc_now(), reason=reason)
+                for i, kept in enumerate(self._unrecorded):
+                    if kept is blocked.skip:
+                        self._unrecorded[i] = updated
+                blocked.skip = updated
+                first = False
+        if first:
+            log.warning("job %s skipped: %s", job, reason)
+            self._keep_skip(self._blocked[(job, serial)].skip)
 
     def _keep_skip(self, skip: _Skip) -> None:
         with self._skips_lock:

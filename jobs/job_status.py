@@ -12,6 +12,7 @@ import duckdb
 from jobs.catch_up import report_starts
 from jobs.db import DatabaseMissingError, connect
 from jobs.job_specs import PERIODS, JobSpec
+from jobs.run_processes import close_orphaned_runs_if_free
 from jobs.settings import Settings
 from jobs.store import last_complete_report, latest_job_runs
 
@@ -60,7 +61,9 @@ def job_statuses(
     *,
     on_wait: Callable[[str], None] | None = None,
 ) -> list[JobStatus]:
-    """Every job with its next run and its newest ``job_runs`` row (read-only)."""
+    """Every job with its next run and its newest ``job_runs`` row. Runs whose process
+    died are marked 'interrupted' first, when no job holds the file; the rest is read-only."""
+    close_orphaned_runs_if_free(settings, now)
     runs, watermarks = _history(settings, on_wait)
     statuses = []
     for spec in specs:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.check import Check, CheckReport, DatabaseCorruptError, recovery, verify
 from jobs.db import DatabaseMissingError, connect
 from jobs.settings import Settings
 
@@ -42,13 +43,20 @@ def checkpoint(settings: Settings) -> None:
 
 
 def write_snapshot(settings: Settings) -> SnapshotResult:
-    """Replace the snapshot file with a consistent copy of the database."""
+    """Replace the snapshot file with a consistent copy of the database, once it has
+    passed ``mentions check`` (else DatabaseCorruptError, and the old snapshot stays)."""
     source, target = settings.db_path, settings.snapshot_file
     checkpoint(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     # The read-only connection holds a shared lock: no process can write while we copy.
-    with connect(source, read_only=True, timeout=settings.lock_timeout):
+    with connect(source, read_only=True, timeout=settings.lock_timeout) as con:
+        checks = [Check("open", True, "the file opens read-only"), *verify(con)]
+        report = CheckReport(source, checks, recovery(settings))
+        if not report.ok:
+            raise DatabaseCorruptError(
+                report, " The file was not snapshotted: the last one is kept."
+            )
         started = time.monotonic()
         try:
             with source.open("rb") as src, temporary.open("wb") as dst:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobs.extract import ExtractResult, run_extract
-from jobs.ingest import IngestResult, run_ingest
+from jobs.ingest import IngestProgress, IngestResult, run_ingest
 from jobs.report import ReportResult, run_report
 from jobs.runs import recorded_run
 from jobs.settings import Settings
@@ -24,7 +24,9 @@ class RunResult:
     report: ReportResult
 
 
-def run_main(settings: Settings, *, on_progress: Callable[[int], None] | None = None) -> RunResult:
+def run_main(
+    settings: Settings, *, on_progress: Callable[[IngestProgress], None] | None = None
+) -> RunResult:
     """Ingest -> (re-)extract -> report of the period holding the newest article."""
     with recorded_run(settings, "run") as record:
         ingest = run_ingest(settings, on_progress=on_progress)

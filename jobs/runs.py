@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from jobs.db import DatabaseBusyError, connect, ensure_schema
+from jobs.run_processes import close_dead_runs, start_job_run
 from jobs.settings import Settings
-from jobs.store import finish_job_run, insert_job_run, start_job_run
+from jobs.store import finish_job_run, insert_job_run
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ class RunRecord:
     counts: dict[str, int] = field(default_factory=dict)
     message: str | None = None
     run_id: int | None = None
+    # Read when the run ends, however it ends: a failed ingest keeps the counts of the
+    # batches it committed.
+    counts_from: Callable[[], dict[str, int]] | None = None
 
 
 @contextmanager
@@ -42,7 +45,9 @@ def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
     record = RunRecord(job=job)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
-        record.run_id = start_job_run(con, job, utc_now(), os.getpid())
+        for run_id, dead in close_dead_runs(con, utc_now()):
+            log.warning("run %d of %s was cut short; marked interrupted", run_id, dead)
+        record.run_id = start_job_run(con, job, utc_now())
     try:
         yield record
     except BaseException as exc:
@@ -58,6 +63,8 @@ def recorded_run(settings: Settings, job: str) -> Iterator[RunRecord]:
 
 def _finish(settings: Settings, record: RunRecord, status: str, message: str | None) -> None:
     assert record.run_id is not None
+    if record.counts_from is not None:
+        record.counts = record.counts_from()
     try:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             finish_job_run(con, record.run_id, utc_now(), status, record.counts, message)

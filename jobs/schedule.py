@@ -24,7 +24,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -32,9 +32,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from jobs.catch_up import report_starts
 from jobs.db import DatabaseBusyError, connect, ensure_schema
 from jobs.job_runner import JobRunner
+from jobs.run_processes import close_orphaned_runs
 from jobs.runs import utc_now
 from jobs.settings import Settings
-from jobs.store import last_complete_report, mark_interrupted, running_job_runs
+from jobs.store import last_complete_report
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,9 @@ def build_scheduler(
             replace_existing=True,
             next_run_time=first,
         )
-    scheduler.add_listener(runner.on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+    scheduler.add_listener(
+        runner.on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
+    )
     return scheduler
 
 
@@ -109,31 +112,6 @@ def missed_reports(settings: Settings, runner: JobRunner, now: datetime) -> dict
                 if due:
                     missed[spec.name] = len(due)
     return missed
-
-
-def close_orphaned_runs(settings: Settings, now: datetime) -> list[tuple[int, str]]:
-    """Mark 'running' rows whose process is gone (killed mid-run) as 'interrupted';
-    returns their (run_id, job)."""
-    closed = []
-    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-        ensure_schema(con)
-        for run_id, job, pid in running_job_runs(con):
-            if pid is not None and _alive(pid):
-                continue
-            by = f"process {pid}" if pid is not None else "its process"
-            mark_interrupted(con, run_id, now, f"{by} ended before the run finished (killed?)")
-            closed.append((run_id, job))
-    return closed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

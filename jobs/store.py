@@ -269,22 +269,11 @@ def record_ingest_error(
     con.execute(SET_SOURCE_ERROR_SQL, [f"{location}: {reason}", source_id])
 
 
-START_RUN_SQL = """
-INSERT INTO job_runs (job, started_at, status, pid) VALUES (?, ?, 'running', ?) RETURNING run_id
-"""
 FINISH_RUN_SQL = """
 UPDATE job_runs SET finished_at = ?, status = ?, articles_seen = ?, articles_new = ?,
     mentions_new = ?, errors = ?, message = ?
 WHERE run_id = ?
 """
-
-
-def start_job_run(
-    con: duckdb.DuckDBPyConnection, job: str, at: datetime, pid: int | None = None
-) -> int:
-    """A new row in ``job_runs`` with status 'running' (run by process ``pid``);
-    returns its run_id."""
-    return int(con.execute(START_RUN_SQL, [job, at, pid]).fetchall()[0][0])
 
 
 def finish_job_run(
@@ -508,29 +497,6 @@ ORDER BY job
 def latest_job_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The newest row of ``job_runs`` for every job name."""
     return con.sql(LATEST_JOB_RUNS_SQL).pl()
-
-
-RUNNING_JOB_RUNS_SQL = (
-    "SELECT run_id, job, pid FROM job_runs WHERE status = 'running' ORDER BY run_id"
-)
-
-
-def running_job_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None]]:
-    """(run_id, job, pid) of every run still marked 'running'."""
-    return [(int(r[0]), str(r[1]), r[2]) for r in con.execute(RUNNING_JOB_RUNS_SQL).fetchall()]
-
-
-MARK_INTERRUPTED_SQL = """
-UPDATE job_runs SET status = 'interrupted', finished_at = ?, message = ?
-WHERE run_id = ? AND status = 'running'
-"""
-
-
-def mark_interrupted(
-    con: duckdb.DuckDBPyConnection, run_id: int, at: datetime, message: str
-) -> None:
-    """Close a 'running' row whose process ended without finishing it."""
-    con.execute(MARK_INTERRUPTED_SQL, [at, message, run_id])
 
 
 # --- re-extraction after seeds/ change (jobs.reextract) ---------------------------------

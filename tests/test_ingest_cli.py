@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -88,7 +89,10 @@ def test_ingest_a_csv_with_mapped_columns(tmp_path: Path, settings: Settings) ->
 def test_ingest_a_missing_path_is_one_line(settings: Settings, tmp_path: Path) -> None:
     result = _ingest(settings, str(tmp_path / "nope"))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == f"Error: {tmp_path / 'nope'} does not exist"
+    assert result.stderr.strip().splitlines() == [
+        f"skipped {tmp_path / 'nope'}: does not exist",
+        f"Error: 1 of 1 inputs could not be read: {tmp_path / 'nope'} (does not exist)",
+    ]
 
 
 def test_ingest_settings_section(tmp_path: Path) -> None:
@@ -110,3 +114,48 @@ def test_ingest_settings_section(tmp_path: Path) -> None:
     config.write_text("[ingest]\nretries = 3\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="unknown key \\[ingest\\] 'retries'"):
         load_settings(config, environ={})
+
+
+def _jsonl(path: Path, *titles: str) -> Path:
+    lines = [
+        json.dumps({"id": t, "title": t, "text": f"{t} met France.", "published": "2022-03-01"})
+        for t in titles
+    ]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_a_missing_input_is_one_skipped_line_and_the_rest_is_ingested(
+    settings: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.jsonl"
+    good = _jsonl(tmp_path / "good.jsonl", "Peru votes", "Chile votes")
+    result = _ingest(settings, str(missing), str(good))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("ingested 2 new of 2 articles (")
+    assert result.stderr.splitlines() == [
+        f"skipped {missing}: does not exist",
+        f"Error: 1 of 2 inputs could not be read: {missing} (does not exist)",
+    ]
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchall() == [(2,)]
+        assert con.execute("select location, reason from ingest_errors").fetchall() == [
+            (str(missing), "does not exist")
+        ]
+    assert _ingest(settings, str(good)).exit_code == 0
+
+
+def test_an_empty_jsonl_says_so_and_is_not_a_failure(settings: Settings, tmp_path: Path) -> None:
+    empty = tmp_path / "x.jsonl"
+    empty.write_bytes(b"")
+    result = _ingest(settings, str(empty))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"skipped {empty}: empty, no articles"]
+    assert result.stdout.startswith("ingested 0 new of 0 articles")
+
+
+def test_ingest_help_documents_the_exit_status() -> None:
+    result = CliRunner().invoke(cli, ["ingest", "--help"])
+    assert "Exit status: 0 when every input was read, 1 when any input could not be" in " ".join(
+        result.output.split()
+    )

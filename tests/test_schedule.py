@@ -247,10 +247,12 @@ def test_failed_run_is_recorded_and_not_raised(settings: Settings, tmp_path: Pat
     broken = replace(settings, sources=(SourceConfig("gone", str(tmp_path / "missing")),))
     outcome = JobRunner(broken).run("ingest")
     assert outcome.status == "failed"
-    assert "missing does not exist" in outcome.summary
+    missing = tmp_path / "missing"
+    assert outcome.summary.endswith(f"1 of 1 inputs could not be read: {missing} (does not exist)")
     rows = _rows(settings.db_path, "select job, status, message, finished_at from job_runs")
     assert len(rows) == 1 and rows[0][:2] == ("ingest", "failed")
-    assert "does not exist" in str(rows[0][2]) and rows[0][3] is not None
+    assert "could not be read" in str(rows[0][2]) and rows[0][3] is not None
+    assert _rows(settings.db_path, "select reason from ingest_errors") == [("does not exist",)]
 
 
 def test_unknown_job_name(settings: Settings) -> None:

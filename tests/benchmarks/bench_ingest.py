@@ -50,7 +50,7 @@ def child(dump: Path, db: Path) -> None:
     samples: list[float] = []
     peaks: list[float] = []
 
-    def sample_rss(_batch: int) -> None:
+    def sample_rss(_progress: object) -> None:
         samples.append(_rss_mib())
         peaks.append(_peak_mib())
 
