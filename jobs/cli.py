@@ -35,6 +35,7 @@ from jobs.seeds import SeedError
 from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
+from jobs.sql.statements import lock_down, parse_statements, refuse_writes
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -315,7 +316,13 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
 @click.argument("query")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
-@click.option("--write", is_flag=True, help="Open the file read-write (default: read-only).")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Open the file read-write and allow any statement. Without it only SELECT, "
+    "DESCRIBE/SHOW/SUMMARIZE, CALL, EXPLAIN and PIVOT run: COPY, EXPORT, ATTACH, "
+    "INSTALL/LOAD, SET and PRAGMA are refused.",
+)
 @click.option(
     "--snapshot",
     is_flag=True,
@@ -362,6 +369,8 @@ def sql(
         raise click.ClickException("--snapshot and --write cannot be used together.")
     if query == "-":
         query = sys.stdin.read()
+    if not write:
+        refuse_writes(parse_statements(query))
     settings = _settings(ctx)
     path = settings.snapshot_file if snapshot else settings.db_path
     if snapshot and not path.exists():
@@ -374,6 +383,8 @@ def sql(
         click.echo(f"{message} ...", err=True)
 
     with connect(path, read_only=not write, timeout=wait, on_wait=tell) as con:
+        if not write:
+            lock_down(con)
         result = con.execute(query, dict(params)) if params else con.execute(query)
         columns = [d[0] for d in result.description] if result.description else []
         rows = result.fetchall() if columns else []

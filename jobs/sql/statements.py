@@ -1,0 +1,119 @@
+"""`mentions sql`: the SQL split into statements by DuckDB's parser, checked, then run.
+
+Without ``--write`` the file is opened read-only, but a read-only connection still
+writes elsewhere: ``COPY ... TO`` and ``EXPORT DATABASE`` write files, ``ATTACH ...
+(READ_WRITE)`` opens (or creates) another database for writing, ``INSTALL`` downloads
+extensions. So every statement is checked before any of them runs.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# Read-only mode is a whitelist of statement types, not a blacklist: a statement type
+# DuckDB adds later is refused until someone decides it only reads.
+# - SELECT covers DESCRIBE, SHOW, SUMMARIZE, FROM-first and the table functions
+#   (read_csv, read_parquet, pragma_table_info ...), which read and never write.
+# - CALL only calls table functions, which SELECT can call anyway.
+# - EXPLAIN is allowed when the statement it explains is: EXPLAIN ANALYZE runs it.
+# - MULTI is what PIVOT without an IN list becomes (a temporary ENUM type, then a
+#   SELECT); it works on a read-only file.
+# - TRANSACTION (BEGIN, COMMIT, ROLLBACK) changes nothing by itself.
+# Refused: the writes (INSERT, UPDATE, DELETE, MERGE, CREATE, ALTER, DROP, COPY in
+# either direction: COPY FROM can only fill a table, and CREATE TEMP is refused too),
+# ATTACH and DETACH (an attached file may be read-write), EXPORT, INSTALL/LOAD,
+# PREPARE/EXECUTE (EXECUTE runs whatever was prepared), SET/RESET/USE and PRAGMA
+# (PRAGMA profiling_output writes a file; IMPORT DATABASE parses as PRAGMA; the
+# reading pragmas have SELECT forms: DESCRIBE, SHOW, pragma_version()), VACUUM/ANALYZE.
+_READ_ONLY_TYPES = frozenset(
+    {
+        duckdb.StatementType.SELECT,
+        duckdb.StatementType.CALL,
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.MULTI,
+        duckdb.StatementType.TRANSACTION,
+    }
+)
+
+# What the user wrote, for the statement types whose names are DuckDB's own words.
+_TYPE_NAMES = {
+    duckdb.StatementType.LOAD: "INSTALL or LOAD",
+    duckdb.StatementType.EXPORT: "EXPORT DATABASE",
+    duckdb.StatementType.COPY_DATABASE: "COPY FROM DATABASE",
+    duckdb.StatementType.SET: "SET, RESET or USE",
+    duckdb.StatementType.VACUUM: "VACUUM or ANALYZE",
+    duckdb.StatementType.MERGE_INTO: "MERGE INTO",
+}
+
+# Settings applied to a read-only connection, then locked (lock_configuration), so
+# that nothing the whitelist lets through can change them back. enable_external_access
+# stays on: it would also refuse read_csv() of local files, which must keep working.
+_READ_ONLY_SETTINGS = (
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET allow_community_extensions = false",
+    "SET allow_persistent_secrets = false",
+    "SET lock_configuration = true",
+)
+
+
+class WriteRefusedError(ValueError):
+    """A statement that may write, in SQL run without --write."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(
+            f"{what} is refused without --write (mentions sql opens the file read-only)."
+        )
+
+
+def parse_statements(sql: str) -> list[duckdb.Statement]:
+    """The statements of ``sql``, parsed (not run) by DuckDB on a throw-away connection."""
+    with duckdb.connect() as parser:
+        return parser.extract_statements(sql)
+
+
+def _type_name(kind: duckdb.StatementType) -> str:
+    return _TYPE_NAMES.get(kind, kind.name.replace("_", " "))
+
+
+def _explained(statement: duckdb.Statement) -> duckdb.Statement | None:
+    """The statement an EXPLAIN explains: the first suffix, token by token, that parses."""
+    text = statement.query
+    with duckdb.connect() as parser:
+        for position, _kind in duckdb.tokenize(text)[1:]:
+            try:
+                inner = parser.extract_statements(text[position:])
+            except duckdb.Error:
+                continue
+            if len(inner) == 1:
+                return inner[0]
+    return None
+
+
+def refused_statement(statement: duckdb.Statement) -> str | None:
+    """What in ``statement`` read-only mode refuses ("COPY", "EXPLAIN of COPY"), or None."""
+    kind = statement.type
+    if kind not in _READ_ONLY_TYPES:
+        return _type_name(kind)
+    if kind == duckdb.StatementType.EXPLAIN:
+        inner = _explained(statement)
+        if inner is None:
+            return "EXPLAIN"
+        refused = refused_statement(inner)
+        return f"EXPLAIN of {refused}" if refused else None
+    return None
+
+
+def refuse_writes(statements: list[duckdb.Statement]) -> None:
+    """Raise WriteRefusedError naming the first statement read-only mode refuses."""
+    for statement in statements:
+        refused = refused_statement(statement)
+        if refused is not None:
+            raise WriteRefusedError(refused)
+
+
+def lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """Make a read-only connection unable to fetch extensions or change its settings."""
+    for setting in _READ_ONLY_SETTINGS:
+        con.execute(setting)

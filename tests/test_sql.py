@@ -1,0 +1,123 @@
+"""`mentions sql`: read-only means read-only, statements one by one, JSON and CSV output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner, Result
+
+from jobs.cli import cli
+from jobs.db import connect, ensure_schema
+from jobs.settings import Settings
+
+
+def _sql(settings: Settings, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--db", str(settings.db_path), "sql", *args], input=input)
+
+
+@pytest.fixture
+def schema_db(settings: Settings) -> Path:
+    """The database with its tables and no rows (quicker than the seeded db_path)."""
+    with connect(settings.db_path) as con:
+        ensure_schema(con)
+    return settings.db_path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    """A folder with a CSV and a Parquet file to read, and a second DuckDB file."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "x.csv").write_text("a,b\n1,one\n2,two\n", encoding="utf-8")
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT 3 AS a) TO '{folder / 'x.parquet'}'")
+    with duckdb.connect(str(folder / "other.duckdb")) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS a")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("query", "refused"),
+    [
+        ("COPY (SELECT 1) TO '{f}/out.csv'", "COPY"),
+        ("copy entities to '{f}/out.csv'", "COPY"),
+        ("EXPORT DATABASE '{f}/out'", "EXPORT DATABASE"),
+        ("ATTACH '{f}/other.duckdb' AS o (READ_WRITE)", "ATTACH"),
+        ("ATTACH '{f}/other.duckdb' AS o", "ATTACH"),
+        ("ATTACH '{f}/out.duckdb' AS o (READ_WRITE); CREATE TABLE o.t (a INT)", "ATTACH"),
+        ("INSTALL httpfs", "INSTALL or LOAD"),
+        ("LOAD httpfs", "INSTALL or LOAD"),
+        ("EXPLAIN ANALYZE COPY (SELECT 1) TO '{f}/out.csv'", "EXPLAIN of COPY"),
+        ("SET profiling_output = '{f}/out.txt'", "SET, RESET or USE"),
+        ("PRAGMA enable_profiling", "PRAGMA"),
+        ("IMPORT DATABASE '{f}'", "PRAGMA"),
+        ("CREATE TEMP TABLE tt AS SELECT 1", "CREATE"),
+        ("select 1 as n; copy (select 1) to '{f}/out.csv'", "COPY"),
+        ("delete from mentions", "DELETE"),
+    ],
+)
+def test_read_only_refuses_what_writes_before_running_anything(
+    settings: Settings, files: Path, query: str, refused: str
+) -> None:
+    before = sorted(p.name for p in files.iterdir())
+    result = _sql(settings, query.format(f=files))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {refused} is refused without --write (mentions sql opens the file read-only).\n"
+    )
+    assert sorted(p.name for p in files.iterdir()) == before
+
+
+def test_write_allows_copy_to(settings: Settings, schema_db: Path, files: Path) -> None:
+    result = _sql(settings, "--write", f"COPY (SELECT 1 AS n) TO '{files / 'out.csv'}'")
+    assert result.exit_code == 0, result.output
+    assert (files / "out.csv").read_text(encoding="utf-8") == "n\n1\n"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("select sum(a) as n from read_csv('{f}/x.csv')", "n\n3\n"),
+        ("select a as n from read_parquet('{f}/x.parquet')", "n\n3\n"),
+        ("select a as n from '{f}/x.parquet'", "n\n3\n"),
+        ("select count(*) as n from (describe entities) where column_name = 'entity_id'", "n\n1\n"),
+        ("select count(*) > 0 as n from (show tables)", "n\nTrue\n"),
+        ("select count(*) > 0 as n from (summarize entities)", "n\nTrue\n"),
+        ("call pragma_version()", None),
+        ("explain select 1", None),
+        ("explain analyze select 1", None),
+        ("pivot (select 1 as a, 'x' as k) on k using sum(a)", "x\n1\n"),
+    ],
+)
+def test_read_only_still_reads_local_files_and_describes(
+    settings: Settings, schema_db: Path, files: Path, query: str, expected: str | None
+) -> None:
+    result = _sql(settings, "--csv", query.format(f=files))
+    assert result.exit_code == 0, result.output
+    if expected is not None:
+        assert result.output == expected
+
+
+def test_read_only_locks_the_configuration(settings: Settings, schema_db: Path) -> None:
+    names = (
+        "lock_configuration",
+        "autoinstall_known_extensions",
+        "autoload_known_extensions",
+        "allow_community_extensions",
+        "allow_persistent_secrets",
+    )
+    query = ", ".join(f"current_setting('{n}') as {n}" for n in names)
+    result = _sql(settings, "--json", f"select {query}")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        {
+            "lock_configuration": True,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            "allow_persistent_secrets": False,
+        }
+    ]
