@@ -35,7 +35,17 @@ from jobs.seeds import SeedError
 from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
-from jobs.sql.statements import lock_down, parse_statements, refuse_writes
+from jobs.sql.output import results_json
+from jobs.sql.statements import (
+    SqlUsageError,
+    TooManyStatementsError,
+    check_parameters,
+    lock_down,
+    parse_statements,
+    query_text,
+    refuse_writes,
+    run_statements,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -312,8 +322,10 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
-@cli.command()
-@click.argument("query")
+# ignore_unknown_options: SQL may start with a comment ("-- note\nselect 1"), which
+# click would take for an option; query_text() refuses the real unknown options.
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True, metavar="QUERY")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 @click.option(
@@ -348,7 +360,7 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
 @friendly_errors
 def sql(
     ctx: click.Context,
-    query: str,
+    query: tuple[str, ...],
     as_csv: bool,
     as_json: bool,
     write: bool,
@@ -357,6 +369,10 @@ def sql(
     wait: float,
 ) -> None:
     """Run SQL on the database (read-only unless --write); QUERY '-' reads stdin.
+
+    Several statements (separated by ";") run in turn and each result is shown after
+    its statement; --json then prints an array holding one array per statement, and
+    --csv refuses more than one.
 
     \b
     Example:
@@ -367,10 +383,15 @@ def sql(
         raise click.ClickException("--csv and --json cannot be used together.")
     if snapshot and write:
         raise click.ClickException("--snapshot and --write cannot be used together.")
-    if query == "-":
-        query = sys.stdin.read()
+    try:
+        statements = parse_statements(query_text(query, sys.stdin.read))
+    except SqlUsageError as exc:
+        raise click.UsageError(str(exc), ctx) from exc
+    if as_csv and len(statements) > 1:
+        raise TooManyStatementsError("--csv", len(statements))
+    check_parameters(statements, dict(params))
     if not write:
-        refuse_writes(parse_statements(query))
+        refuse_writes(statements)
     settings = _settings(ctx)
     path = settings.snapshot_file if snapshot else settings.db_path
     if snapshot and not path.exists():
@@ -385,26 +406,21 @@ def sql(
     with connect(path, read_only=not write, timeout=wait, on_wait=tell) as con:
         if not write:
             lock_down(con)
-        result = con.execute(query, dict(params)) if params else con.execute(query)
-        columns = [d[0] for d in result.description] if result.description else []
-        rows = result.fetchall() if columns else []
-    if not columns:
-        click.echo("ok")
-    elif as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif as_json:
-        click.echo(
-            json.dumps(
-                [dict(zip(columns, r, strict=True)) for r in rows],
-                default=str,
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
-    else:
-        _rows_as_table(columns, rows)
+        results = run_statements(con, statements, dict(params))
+        if as_json:
+            click.echo(results_json(list(results)))
+            return
+        for number, result in enumerate(results):
+            if len(statements) > 1:
+                click.echo(("\n" if number else "") + result.sql)
+            if not result.columns:
+                click.echo("ok")
+            elif as_csv:
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(result.columns)
+                writer.writerows(result.rows)
+            else:
+                _rows_as_table(result.columns, result.rows)
 
 
 @cli.command()

@@ -121,3 +121,59 @@ def test_read_only_locks_the_configuration(settings: Settings, schema_db: Path) 
             "allow_persistent_secrets": False,
         }
     ]
+
+
+@pytest.mark.parametrize("args", [[""], ["  ;\n ; "], ["-- just a note"], ["-"]])
+def test_no_sql_is_one_line(settings: Settings, schema_db: Path, args: list[str]) -> None:
+    result = _sql(settings, *args, input="")
+    assert result.exit_code == 1
+    assert result.output == "Error: no SQL given (the query is empty or only comments).\n"
+
+
+def test_sql_may_start_with_a_comment(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "-- note\nselect 1 as n", "--csv")
+    assert result.exit_code == 0, result.output
+    assert result.output == "n\n1\n"
+    result = _sql(settings, "--csv", "-- $x is a string\nselect $x as x", "-p", "x", "-- y")
+    assert result.exit_code == 0, result.output
+    assert result.output == "x\n-- y\n"
+
+
+def test_an_unknown_option_is_still_a_usage_error(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "--jsn", "select 1")
+    assert result.exit_code == 2
+    assert "Error: No such option '--jsn'" in result.output
+
+
+def test_each_statement_shows_its_result(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "select 1 as first_n; select 2 as second_n")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "select 1 as first_n;"
+    assert "select 2 as second_n" in lines
+    assert result.output.count("(1 row)") == 2
+    assert result.output.index("first_n ┃") < result.output.index("select 2 as second_n")
+    assert "second_n ┃" in result.output
+
+
+def test_json_gives_one_array_per_statement(settings: Settings, schema_db: Path) -> None:
+    result = _sql(
+        settings, "--json", "select $a as a; select $b as b", "-p", "a", "1", "-p", "b", "2"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [[{"a": "1"}], [{"b": "2"}]]
+
+
+def test_csv_takes_one_statement(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "--csv", "--write", "create table t (a int); select 1")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: --csv takes one statement; got 2. Run them one at a time, or use --json.\n"
+    )
+    assert _sql(settings, "--csv", "select count(*) as n from t").exit_code == 1
+
+
+def test_an_unused_parameter_is_named(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "select $a as a", "-p", "a", "1", "-p", "b", "2")
+    assert result.exit_code == 1
+    assert result.output == 'Error: -p b: the SQL has no "$b".\n'

@@ -8,6 +8,10 @@ extensions. So every statement is checked before any of them runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
 import duckdb
 
 # Read-only mode is a whitelist of statement types, not a blacklist: a statement type
@@ -67,10 +71,78 @@ class WriteRefusedError(ValueError):
         )
 
 
+class NoSqlError(ValueError):
+    """The SQL given is empty, or only comments and semicolons."""
+
+    def __init__(self) -> None:
+        super().__init__("no SQL given (the query is empty or only comments).")
+
+
+class SqlUsageError(ValueError):
+    """The command line around the SQL is wrong: an unknown option, two queries."""
+
+
+class TooManyStatementsError(ValueError):
+    """Several statements where the output holds one result (--csv)."""
+
+    def __init__(self, option: str, count: int) -> None:
+        super().__init__(
+            f"{option} takes one statement; got {count}. Run them one at a time, or use --json."
+        )
+
+
+class UnusedParameterError(ValueError):
+    """A -p NAME VALUE whose $NAME no statement uses."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f'-p {name}: the SQL has no "${name}".')
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """One statement and what it returned: no columns for a statement without a result."""
+
+    sql: str
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def query_text(arguments: tuple[str, ...], read_stdin: Callable[[], str]) -> str:
+    """The SQL from QUERY: the one argument, or stdin for "-".
+
+    The command lets click pass unknown options through as arguments, because SQL
+    that starts with a comment ("-- note\nselect 1") looks like an option to click.
+    An argument that starts with "-" and holds no whitespace cannot be SQL worth
+    running, so it is the unknown option it looks like.
+    """
+    for argument in arguments:
+        if argument.startswith("-") and argument != "-" and argument.split() == [argument]:
+            raise SqlUsageError(f"No such option '{argument}'.")
+    if len(arguments) != 1:
+        raise SqlUsageError(
+            f"give the SQL as one argument, in quotes; got {len(arguments)} arguments."
+        )
+    (query,) = arguments
+    return read_stdin() if query == "-" else query
+
+
 def parse_statements(sql: str) -> list[duckdb.Statement]:
     """The statements of ``sql``, parsed (not run) by DuckDB on a throw-away connection."""
     with duckdb.connect() as parser:
-        return parser.extract_statements(sql)
+        statements = parser.extract_statements(sql)
+    if not statements:
+        raise NoSqlError()
+    return statements
+
+
+def check_parameters(statements: list[duckdb.Statement], params: dict[str, str]) -> None:
+    """Raise UnusedParameterError for a parameter given that no statement uses."""
+    used = set().union(*(statement.named_parameters for statement in statements))
+    for name in params:
+        if name not in used:
+            raise UnusedParameterError(name)
 
 
 def _type_name(kind: duckdb.StatementType) -> str:
@@ -117,3 +189,21 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
     """Make a read-only connection unable to fetch extensions or change its settings."""
     for setting in _READ_ONLY_SETTINGS:
         con.execute(setting)
+
+
+def run_statements(
+    con: duckdb.DuckDBPyConnection,
+    statements: list[duckdb.Statement],
+    params: dict[str, str],
+) -> Iterator[StatementResult]:
+    """Run the statements in turn, each fetched in full before the next starts."""
+    for statement in statements:
+        used = {name: params[name] for name in statement.named_parameters if name in params}
+        result = con.execute(statement, used) if used else con.execute(statement)
+        description = result.description or []
+        yield StatementResult(
+            sql=statement.query.strip(),
+            columns=[d[0] for d in description],
+            types=[str(d[1]) for d in description],
+            rows=result.fetchall() if description else [],
+        )
