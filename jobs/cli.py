@@ -6,7 +6,6 @@ messages: one line saying what failed, on what, and what to do next.
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import logging
@@ -35,7 +34,7 @@ from jobs.seeds import SeedError
 from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
-from jobs.sql.output import results_json
+from jobs.sql.output import results_json, write_csv
 from jobs.sql.statements import (
     SqlUsageError,
     TooManyStatementsError,
@@ -327,6 +326,12 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True, metavar="QUERY")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option(
+    "--csv-safe",
+    is_flag=True,
+    help="CSV to open in a spreadsheet: text cells starting with = + - @, tab or CR get a "
+    "leading ' so they are not run as formulas; numbers are left as they are.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 @click.option(
     "--write",
@@ -362,6 +367,7 @@ def sql(
     ctx: click.Context,
     query: tuple[str, ...],
     as_csv: bool,
+    csv_safe: bool,
     as_json: bool,
     write: bool,
     snapshot: bool,
@@ -374,13 +380,22 @@ def sql(
     its statement; --json then prints an array holding one array per statement, and
     --csv refuses more than one.
 
+    --json keeps JSON's types: numbers as numbers (DECIMAL with its exact digits,
+    NaN and infinities as null), dates, times and timestamps in ISO 8601 (with their
+    offset), intervals as ISO 8601 durations ("P1DT2H"; DuckDB's Python client counts
+    a month as 30 days), blobs in base64, lists as arrays, structs and maps as objects.
+
     \b
     Example:
         mentions sql "select entity_id, count(*) from mentions group by 1 order by 2 desc"
         mentions sql --csv "select * from daily_mentions where entity_id = \\$e" -p e RUS
+        mentions sql --csv-safe "select title, url from articles" > articles.csv
     """
     if as_csv and as_json:
         raise click.ClickException("--csv and --json cannot be used together.")
+    if csv_safe and as_json:
+        raise click.ClickException("--csv-safe and --json cannot be used together.")
+    as_csv = as_csv or csv_safe
     if snapshot and write:
         raise click.ClickException("--snapshot and --write cannot be used together.")
     try:
@@ -416,9 +431,7 @@ def sql(
             if not result.columns:
                 click.echo("ok")
             elif as_csv:
-                writer = csv.writer(sys.stdout, lineterminator="\n")
-                writer.writerow(result.columns)
-                writer.writerows(result.rows)
+                write_csv(result, sys.stdout, safe=csv_safe)
             else:
                 _rows_as_table(result.columns, result.rows)
 

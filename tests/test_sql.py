@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -177,3 +180,86 @@ def test_an_unused_parameter_is_named(settings: Settings, schema_db: Path) -> No
     result = _sql(settings, "select $a as a", "-p", "a", "1", "-p", "b", "2")
     assert result.exit_code == 1
     assert result.output == 'Error: -p b: the SQL has no "$b".\n'
+
+
+JSON_TYPES_SQL = r"""
+select 170141183460469231731687303715884105727::hugeint as big, 12.50::decimal(10, 2) as dec,
+ 0.0000010::decimal(10, 7) as small, -1.5::double as dbl, 'nan'::double as nan,
+ '-inf'::double as inf, date '2024-01-02' as d, timestamp '2024-01-02 03:04:05.123' as ts,
+ timestamptz '2024-01-02 03:04:05+02' as tstz, time '10:11:12' as t,
+ '10:11:12+02'::timetz as ttz, interval 1 day + interval 2 hour as iv,
+ -interval 90 minute as neg_iv, interval 1 microsecond as micro, interval 0 second as zero,
+ '\x00\xFF'::blob as b, [1, null] as l, {'a': 1, 'b': [date '2024-01-01']} as s,
+ map {'k': 1} as m, map {1: 'x'} as m2, '{"x": [1]}'::json as j, null as nothing,
+ true as yes, 123456789012345678901234567890::bignum as bn,
+ '00000000-0000-0000-0000-000000000001'::uuid as u, [1, 2]::int[2] as arr,
+ [1.5::double, 'nan'::double] as floats
+"""
+
+
+def test_json_writes_json_types(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "--json", JSON_TYPES_SQL)
+    assert result.exit_code == 0, result.output
+    assert '"dec": 12.50' in result.output and '"small": 0.0000010' in result.output
+    assert json.loads(result.output, parse_float=Decimal) == [
+        {
+            "big": 170141183460469231731687303715884105727,
+            "dec": Decimal("12.50"),
+            "small": Decimal("0.0000010"),
+            "dbl": Decimal("-1.5"),
+            "nan": None,
+            "inf": None,
+            "d": "2024-01-02",
+            "ts": "2024-01-02T03:04:05.123000",
+            "tstz": "2024-01-02T01:04:05+00:00",
+            "t": "10:11:12",
+            "ttz": "10:11:12+02:00",
+            "iv": "P1DT2H",
+            "neg_iv": "-PT1H30M",
+            "micro": "PT0.000001S",
+            "zero": "PT0S",
+            "b": "AP8=",
+            "l": [1, None],
+            "s": {"a": 1, "b": ["2024-01-01"]},
+            "m": {"k": 1},
+            "m2": {"1": "x"},
+            "j": {"x": [1]},
+            "nothing": None,
+            "yes": True,
+            "bn": 123456789012345678901234567890,
+            "u": "00000000-0000-0000-0000-000000000001",
+            "arr": [1, 2],
+            "floats": [Decimal("1.5"), None],
+        }
+    ]
+
+
+def test_csv_safe_neutralises_formulas_but_not_numbers(settings: Settings, schema_db: Path) -> None:
+    query = (
+        "select '=1+1' as eq, '+x' as plus, '-cmd' as minus, '@sum' as at, chr(9) || 'x' as tab,"
+        " chr(13) || 'x' as cr, '-5' as text_neg, -5 as neg_int, -1.5 as neg_dec,"
+        " -2.5::double as neg_dbl, 'plain' as plain, null as nothing"
+    )
+    result = _sql(settings, "--csv-safe", query)
+    assert result.exit_code == 0, result.output
+    header, row = csv.reader(io.StringIO(result.output, newline=""))
+    assert dict(zip(header, row, strict=True)) == {
+        "eq": "'=1+1",
+        "plus": "'+x",
+        "minus": "'-cmd",
+        "at": "'@sum",
+        "tab": "'\tx",
+        "cr": "'\rx",
+        "text_neg": "'-5",
+        "neg_int": "-5",
+        "neg_dec": "-1.5",
+        "neg_dbl": "-2.5",
+        "plain": "plain",
+        "nothing": "",
+    }
+    plain = _sql(
+        settings, "--csv", "select '=1+1' as eq, 'a' || chr(13) || 'b' as cr, 'x,\"y' as q"
+    )
+    assert plain.output == 'eq,cr,q\n=1+1,"a\rb","x,""y"\n'
+    both = _sql(settings, "--csv-safe", "--json", "select 1")
+    assert both.output == "Error: --csv-safe and --json cannot be used together.\n"
