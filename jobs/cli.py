@@ -36,7 +36,9 @@ from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
 from jobs.sql.output import results_json, write_csv
 from jobs.sql.statements import (
+    READ_ONLY_CONFIG,
     SqlUsageError,
+    StatementResult,
     TooManyStatementsError,
     check_parameters,
     lock_down,
@@ -418,22 +420,35 @@ def sql(
     def tell(message: str) -> None:
         click.echo(f"{message} ...", err=True)
 
-    with connect(path, read_only=not write, timeout=wait, on_wait=tell) as con:
-        if not write:
-            lock_down(con)
-        results = run_statements(con, statements, dict(params))
-        if as_json:
-            click.echo(results_json(list(results)))
-            return
-        for number, result in enumerate(results):
-            if len(statements) > 1:
-                click.echo(("\n" if number else "") + result.sql)
-            if not result.columns:
-                click.echo("ok")
-            elif as_csv:
-                write_csv(result, sys.stdout, safe=csv_safe)
-            else:
-                _rows_as_table(result.columns, result.rows)
+    results: list[StatementResult] = []
+    try:
+        config = None if write else READ_ONLY_CONFIG
+        with connect(path, read_only=not write, timeout=wait, on_wait=tell, config=config) as con:
+            if not write:
+                lock_down(con)
+            for result in run_statements(con, statements, dict(params)):
+                results.append(result)
+    finally:
+        # Shown once the file is closed (drawing a wide table takes a while); the results
+        # before a failing statement are shown too, except as JSON.
+        if as_json and len(results) == len(statements):
+            click.echo(results_json(results))
+        elif not as_json:
+            _show_results(results, several=len(statements) > 1, csv_safe=csv_safe, as_csv=as_csv)
+
+
+def _show_results(
+    results: list[StatementResult], several: bool, csv_safe: bool, as_csv: bool
+) -> None:
+    for number, result in enumerate(results):
+        if several:
+            click.echo(("\n" if number else "") + result.sql)
+        if not result.columns:
+            click.echo("ok")
+        elif as_csv:
+            write_csv(result, sys.stdout, safe=csv_safe)
+        else:
+            _rows_as_table(result.columns, result.rows)
 
 
 @cli.command()

@@ -263,3 +263,12 @@ def test_csv_safe_neutralises_formulas_but_not_numbers(settings: Settings, schem
     assert plain.output == 'eq,cr,q\n=1+1,"a\rb","x,""y"\n'
     both = _sql(settings, "--csv-safe", "--json", "select 1")
     assert both.output == "Error: --csv-safe and --json cannot be used together.\n"
+
+
+def test_results_before_a_failing_statement_are_shown(settings: Settings, schema_db: Path) -> None:
+    result = _sql(settings, "select 41 + 1 as answer; select * from no_such_table")
+    assert result.exit_code == 1
+    assert "│ 42 " in result.output
+    assert result.output.splitlines()[-1].startswith("Error: ")
+    result = _sql(settings, "--json", "select 1 as n; select * from no_such_table")
+    assert result.output.startswith("Error: ")

@@ -49,16 +49,16 @@ _TYPE_NAMES = {
     duckdb.StatementType.MERGE_INTO: "MERGE INTO",
 }
 
-# Settings applied to a read-only connection, then locked (lock_configuration), so
-# that nothing the whitelist lets through can change them back. enable_external_access
-# stays on: it would also refuse read_csv() of local files, which must keep working.
-_READ_ONLY_SETTINGS = (
-    "SET autoinstall_known_extensions = false",
-    "SET autoload_known_extensions = false",
-    "SET allow_community_extensions = false",
-    "SET allow_persistent_secrets = false",
-    "SET lock_configuration = true",
-)
+# Settings for a read-only connection, given as it opens; lock_down() then locks the
+# configuration (lock_configuration) so that nothing the whitelist lets through can
+# change them back. enable_external_access stays on: it would also refuse read_csv()
+# of local files, which must keep working.
+READ_ONLY_CONFIG: dict[str, bool | int | str] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_persistent_secrets": False,
+}
 
 
 class WriteRefusedError(ValueError):
@@ -129,9 +129,9 @@ def query_text(arguments: tuple[str, ...], read_stdin: Callable[[], str]) -> str
 
 
 def parse_statements(sql: str) -> list[duckdb.Statement]:
-    """The statements of ``sql``, parsed (not run) by DuckDB on a throw-away connection."""
-    with duckdb.connect() as parser:
-        statements = parser.extract_statements(sql)
+    """The statements of ``sql``, parsed (not run) by DuckDB's default in-memory
+    connection (opening one of our own costs ~40 ms)."""
+    statements = duckdb.extract_statements(sql)
     if not statements:
         raise NoSqlError()
     return statements
@@ -152,14 +152,13 @@ def _type_name(kind: duckdb.StatementType) -> str:
 def _explained(statement: duckdb.Statement) -> duckdb.Statement | None:
     """The statement an EXPLAIN explains: the first suffix, token by token, that parses."""
     text = statement.query
-    with duckdb.connect() as parser:
-        for position, _kind in duckdb.tokenize(text)[1:]:
-            try:
-                inner = parser.extract_statements(text[position:])
-            except duckdb.Error:
-                continue
-            if len(inner) == 1:
-                return inner[0]
+    for position, _kind in duckdb.tokenize(text)[1:]:
+        try:
+            inner = duckdb.extract_statements(text[position:])
+        except duckdb.Error:
+            continue
+        if len(inner) == 1:
+            return inner[0]
     return None
 
 
@@ -186,9 +185,8 @@ def refuse_writes(statements: list[duckdb.Statement]) -> None:
 
 
 def lock_down(con: duckdb.DuckDBPyConnection) -> None:
-    """Make a read-only connection unable to fetch extensions or change its settings."""
-    for setting in _READ_ONLY_SETTINGS:
-        con.execute(setting)
+    """Lock the settings of a connection opened with READ_ONLY_CONFIG."""
+    con.execute("SET lock_configuration = true")
 
 
 def run_statements(
