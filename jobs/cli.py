@@ -6,7 +6,6 @@ messages: one line saying what failed, on what, and what to do next.
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import logging
@@ -37,6 +36,19 @@ from jobs.seeds import SeedError
 from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
+from jobs.sql.output import results_json, write_csv
+from jobs.sql.statements import (
+    READ_ONLY_CONFIG,
+    SqlUsageError,
+    StatementResult,
+    TooManyStatementsError,
+    check_parameters,
+    lock_down,
+    parse_statements,
+    query_text,
+    refuse_writes,
+    run_statements,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -310,11 +322,25 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
-@cli.command()
-@click.argument("query")
+# ignore_unknown_options: SQL may start with a comment ("-- note\nselect 1"), which
+# click would take for an option; query_text() refuses the real unknown options.
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True, metavar="QUERY")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option(
+    "--csv-safe",
+    is_flag=True,
+    help="CSV to open in a spreadsheet: text cells starting with = + - @, tab or CR get a "
+    "leading ' so they are not run as formulas; numbers are left as they are.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
-@click.option("--write", is_flag=True, help="Open the file read-write (default: read-only).")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Open the file read-write and allow any statement. Without it only SELECT, "
+    "DESCRIBE/SHOW/SUMMARIZE, CALL, EXPLAIN and PIVOT run: COPY, EXPORT, ATTACH, "
+    "INSTALL/LOAD, SET and PRAGMA are refused.",
+)
 @click.option(
     "--snapshot",
     is_flag=True,
@@ -340,8 +366,9 @@ def _rows_as_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
 @friendly_errors
 def sql(
     ctx: click.Context,
-    query: str,
+    query: tuple[str, ...],
     as_csv: bool,
+    csv_safe: bool,
     as_json: bool,
     write: bool,
     snapshot: bool,
@@ -350,17 +377,37 @@ def sql(
 ) -> None:
     """Run SQL on the database (read-only unless --write); QUERY '-' reads stdin.
 
+    Several statements (separated by ";") run in turn and each result is shown after
+    its statement; --json then prints an array holding one array per statement, and
+    --csv refuses more than one.
+
+    --json keeps JSON's types: numbers as numbers (DECIMAL with its exact digits,
+    NaN and infinities as null), dates, times and timestamps in ISO 8601 (with their
+    offset), intervals as ISO 8601 durations ("P1DT2H"; DuckDB's Python client counts
+    a month as 30 days), blobs in base64, lists as arrays, structs and maps as objects.
+
     \b
     Example:
         mentions sql "select entity_id, count(*) from mentions group by 1 order by 2 desc"
         mentions sql --csv "select * from daily_mentions where entity_id = \\$e" -p e RUS
+        mentions sql --csv-safe "select title, url from articles" > articles.csv
     """
     if as_csv and as_json:
         raise click.ClickException("--csv and --json cannot be used together.")
+    if csv_safe and as_json:
+        raise click.ClickException("--csv-safe and --json cannot be used together.")
+    as_csv = as_csv or csv_safe
     if snapshot and write:
         raise click.ClickException("--snapshot and --write cannot be used together.")
-    if query == "-":
-        query = sys.stdin.read()
+    try:
+        statements = parse_statements(query_text(query, sys.stdin.read))
+    except SqlUsageError as exc:
+        raise click.UsageError(str(exc), ctx) from exc
+    if as_csv and len(statements) > 1:
+        raise TooManyStatementsError("--csv", len(statements))
+    check_parameters(statements, dict(params))
+    if not write:
+        refuse_writes(statements)
     settings = _settings(ctx)
     path = settings.snapshot_file if snapshot else settings.db_path
     if snapshot and not path.exists():
@@ -372,27 +419,35 @@ def sql(
     def tell(message: str) -> None:
         click.echo(f"{message} ...", err=True)
 
-    with connect(path, read_only=not write, timeout=wait, on_wait=tell) as con:
-        result = con.execute(query, dict(params)) if params else con.execute(query)
-        columns = [d[0] for d in result.description] if result.description else []
-        rows = result.fetchall() if columns else []
-    if not columns:
-        click.echo("ok")
-    elif as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif as_json:
-        click.echo(
-            json.dumps(
-                [dict(zip(columns, r, strict=True)) for r in rows],
-                default=str,
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
-    else:
-        _rows_as_table(columns, rows)
+    results: list[StatementResult] = []
+    try:
+        config = None if write else READ_ONLY_CONFIG
+        with connect(path, read_only=not write, timeout=wait, on_wait=tell, config=config) as con:
+            if not write:
+                lock_down(con)
+            for result in run_statements(con, statements, dict(params)):
+                results.append(result)
+    finally:
+        # Shown once the file is closed (drawing a wide table takes a while); the results
+        # before a failing statement are shown too, except as JSON.
+        if as_json and len(results) == len(statements):
+            click.echo(results_json(results))
+        elif not as_json:
+            _show_results(results, several=len(statements) > 1, csv_safe=csv_safe, as_csv=as_csv)
+
+
+def _show_results(
+    results: list[StatementResult], several: bool, csv_safe: bool, as_csv: bool
+) -> None:
+    for number, result in enumerate(results):
+        if several:
+            click.echo(("\n" if number else "") + result.sql)
+        if not result.columns:
+            click.echo("ok")
+        elif as_csv:
+            write_csv(result, sys.stdout, safe=csv_safe)
+        else:
+            _rows_as_table(result.columns, result.rows)
 
 
 @cli.command()
