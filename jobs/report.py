@@ -18,7 +18,7 @@ import polars as pl
 from analytics.forms import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, period_bounds
 from analytics.period import WINDOWS, analyse_period
-from jobs.db import connect, ensure_schema
+from jobs.db import DatabaseMissingError, connect, ensure_schema
 from jobs.evidence import read_evidence
 from jobs.report_page import PDF_NAME, build_report, report_folder
 from jobs.settings import Settings
@@ -38,6 +38,35 @@ log = logging.getLogger(__name__)
 
 class NoDataError(LookupError):
     """There is nothing to report on: no articles stored yet."""
+
+
+class ReportsFolderTakenError(ValueError):
+    """The reports folder already holds another database's reports."""
+
+    def __init__(self, folder: Path, owner: str, db_path: Path) -> None:
+        super().__init__(
+            f"{folder} holds the reports of {owner}, not of {db_path}; set [reports] dir "
+            "(or MENTIONS_REPORTS_DIR) to another folder, or leave it unset for a folder "
+            "per database."
+        )
+
+
+OWNER_FILE = ".database"
+
+
+def claim_reports_folder(folder: Path, db_path: Path) -> None:
+    """Make ``folder`` the reports folder of ``db_path``, or raise
+    ``ReportsFolderTakenError`` if another database's reports live there: its pages
+    would be overwritten and its index rewritten without them."""
+    owner = str(db_path.resolve())
+    marker = folder / OWNER_FILE
+    if marker.is_file():
+        recorded = marker.read_text(encoding="utf-8").strip()
+        if recorded and recorded != owner:
+            raise ReportsFolderTakenError(folder, recorded, db_path)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(owner + "\n", encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -82,6 +111,8 @@ def run_report(
     every_for(period)  # validates the name
     forms = parse_forms(forms) if forms is not None else settings.forms
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    if not settings.db_path.exists():
+        raise DatabaseMissingError(settings.db_path)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
         if at is None and latest:
@@ -108,7 +139,9 @@ def run_report(
             top=settings.top,
         )
         evidence = read_evidence(con, analysis.evidence, entities, forms)
-    folder = report_folder(settings.reports_dir, period, start)
+    reports_dir = settings.reports_folder
+    claim_reports_folder(reports_dir, settings.db_path)
+    folder = report_folder(reports_dir, period, start)
     undated = articles.filter(
         (pl.col("published_at") >= as_datetime(start)) & (pl.col("date_source") == "ingested")
     ).height
@@ -135,8 +168,8 @@ def run_report(
             articles=analysis.articles,
         )
         reports = list_reports(con)
-    write_index(settings.reports_dir, reports, now)
-    refresh_navigation(settings.reports_dir, reports, period)
+    write_index(reports_dir, reports, now)
+    refresh_navigation(reports_dir, reports, period)
     log.info(
         "report %s %s (%s): %d articles -> %s",
         period,
