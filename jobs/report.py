@@ -69,6 +69,29 @@ def claim_reports_folder(folder: Path, db_path: Path) -> None:
     marker.write_text(owner + "\n", encoding="utf-8")
 
 
+class PeriodAfterDataError(NoDataError):
+    """The period starts after the newest stored article: a report would be empty, and
+    the newest entry of the index."""
+
+    def __init__(self, period: str, start: date, end: date, newest: date, db_path: Path) -> None:
+        super().__init__(
+            f"the {period} of {period_label(start, end)} starts after the newest article "
+            f"({newest.isoformat()}) in {db_path}; pick an earlier --at"
+        )
+
+
+def partial_note(period: str, start: date, end: date, newest: date) -> str | None:
+    """'partial: 4 of 7 days (articles up to 2026-11-26)' when the articles stop before
+    the period ends, else None."""
+    covered = min(end, newest + timedelta(days=1))
+    if covered >= end:
+        return None
+    return (
+        f"This {period} is partial: {(covered - start).days} of {(end - start).days} days "
+        f"(articles up to {newest.isoformat()})."
+    )
+
+
 @dataclass(frozen=True)
 class ReportResult:
     """Where a report was written and for which days."""
@@ -115,13 +138,15 @@ def run_report(
         raise DatabaseMissingError(settings.db_path)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
+        _, newest = published_range(con)
+        if newest is None:
+            raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
         if at is None and latest:
-            _, newest = published_range(con)
-            if newest is None:
-                raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
             at = newest.date()
         at = at or last_complete_period(period, now)
         start, end = period_bounds(period, at)
+        if start > newest.date():
+            raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
         trend_start = window_start(period, start)
         window = (as_datetime(trend_start), as_datetime(end))
         entity_forms = read_entity_forms(con, *window)
@@ -137,6 +162,8 @@ def run_report(
             end=end,
             trend_start=trend_start,
             top=settings.top,
+            min_articles=settings.min_articles,
+            data_end=newest.date() + timedelta(days=1),
         )
         evidence = read_evidence(con, analysis.evidence, entities, forms)
     reports_dir = settings.reports_folder
@@ -153,6 +180,7 @@ def run_report(
         undated=undated,
         generated_at=now,
         nav=Nav(period=period),
+        notes=[n for n in [partial_note(period, start, end, newest.date())] if n],
     )
     path = folder / "index.html"
     path.write_text(render_report(page), encoding="utf-8")

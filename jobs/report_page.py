@@ -25,7 +25,7 @@ from reports.charts import (
 from reports.heatmap import comention_heatmap
 from reports.html import Chart, Nav, ReportPage, Section, Table
 from reports.pdf import text_pages, write_pdf
-from reports.style import period_label
+from reports.style import period_label, points
 from reports.tilemap import world_tile_map
 
 KIND_TITLES = {"country": "Countries", "leader": "Leaders"}
@@ -48,11 +48,11 @@ class _Files:
 
 
 def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _points(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f} pts"
+    return points(value)
 
 
 def _z(value: float | None) -> str:
@@ -68,6 +68,7 @@ def build_report(
     undated: int,
     generated_at: datetime,
     nav: Nav,
+    notes: list[str] | None = None,
 ) -> ReportPage:
     """Write every chart, CSV and the PDF of ``analysis`` into ``folder``; return the
     page model (the caller renders and writes the HTML)."""
@@ -88,7 +89,8 @@ def build_report(
     summary = summary_lines(a)
     counting = describe_forms(forms)
     title = f"Countries and leaders in the news: {a.period} of {label}"
-    pages = text_pages(title, pdf_blocks(a, summary, counting, groups, head=True))
+    opening = pdf_blocks(a, [*(notes or []), *summary], counting, groups, head=True)
+    pages = text_pages(title, opening)
     pages += files.figures
     pages += text_pages(title, pdf_blocks(a, summary, counting, groups, head=False))
     write_pdf(folder / PDF_NAME, pages, title=title, created_at=generated_at)
@@ -106,6 +108,7 @@ def build_report(
         evidence=groups,
         nav=nav,
         pdf=PDF_NAME,
+        notes=notes or [],
     )
 
 
@@ -138,6 +141,7 @@ def _attention_section(files: _Files, a: PeriodAnalysis) -> Section:
             value=value,
             highlight=(a.start, a.end),
             rolling=a.rolling,
+            data_end=a.data_end,
         )
         charts.append(
             files.chart(
@@ -233,17 +237,23 @@ def _top_section(files: _Files, a: PeriodAnalysis) -> Section:
 
 def _movers_section(files: _Files, a: PeriodAnalysis) -> Section:
     baseline = baseline_words(a.period)
-    fig = movers_chart(a.movers, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN)
+    shown = a.movers_shown
+    significant = a.movers.height > 0
+    fig = movers_chart(shown, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN)
     names = ", ".join(
         f"{r['name']} ({r['mover']}, {r['baseline_share']:.0%} to {r['share']:.0%})"
-        for r in a.movers.iter_rows(named=True)
+        for r in shown.iter_rows(named=True)
     )
     chart = files.chart(
         fig,
         "movers",
         a.changes,
         title=f"Movers: change in share of articles against {baseline}",
-        alt=f"Bar chart of the significant movers of the {a.period}: {names or 'none'}.",
+        alt=(
+            f"Bar chart of the significant movers of the {a.period}: {names or 'none'}."
+            if significant
+            else f"Bar chart of the largest changes, none significant: {names or 'none'}."
+        ),
         caption="The CSV holds every entity's changes, significant or not.",
     )
     table = Table(
@@ -259,7 +269,7 @@ def _movers_section(files: _Files, a: PeriodAnalysis) -> Section:
                 _z(r["z_baseline"]),
                 r["mover"],
             ]
-            for r in a.movers.iter_rows(named=True)
+            for r in shown.iter_rows(named=True)
         ],
         csv="movers.csv",
     )
@@ -270,6 +280,12 @@ def _movers_section(files: _Files, a: PeriodAnalysis) -> Section:
             f"Countries and leaders whose share of articles changed against {baseline} by more "
             f"than chance explains (two-proportion z-test, |z| ≥ {Z_MIN:g}, at least 5 articles "
             "now or expected). The sentences behind each rise are under Evidence."
+            + (
+                ""
+                if significant or not shown.height
+                else f" No change passed the test this {a.period}: the largest changes are "
+                "shown instead, marked not significant."
+            )
         ),
         charts=[chart],
         tables=[table],

@@ -7,12 +7,14 @@ chart's title says what is counted, over what and when; axes are labelled.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import math
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import matplotlib.dates as mdates
 import polars as pl
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from reports.style import (
@@ -28,6 +30,8 @@ from reports.style import (
     TREND_SIZE,
     no_data,
     period_label,
+    plural,
+    points,
 )
 
 _NOUNS = {
@@ -36,6 +40,8 @@ _NOUNS = {
     "articles": "articles",
     "mentions": "mentions",
 }
+_MOVER_COLOURS = {"rising": RISING, "falling": FALLING}
+NOT_SIGNIFICANT = "#AAAAAA"
 _FORM_COLOURS = {
     "name": PALETTE[0],
     "adjective": PALETTE[2],
@@ -43,6 +49,18 @@ _FORM_COLOURS = {
     "metonym": PALETTE[6],
     "leaders": PALETTE[1],
 }
+
+
+def _bucket_end(bucket: date, bucket_name: str) -> date:
+    if bucket_name == "month":
+        return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return bucket + timedelta(days=7 if bucket_name == "week" else 1)
+
+
+def _is_partial(bucket: date, bucket_name: str, start: date, covered: date) -> bool:
+    """The bucket starts before the window or ends after the data."""
+    day = bucket.date() if isinstance(bucket, datetime) else bucket
+    return day < start or _bucket_end(day, bucket_name) > covered
 
 
 def attention_chart(
@@ -56,38 +74,56 @@ def attention_chart(
     value: str = "share",
     highlight: tuple[date, date] | None = None,
     rolling: int = 1,
+    data_end: date | None = None,
 ) -> Figure:
     """Lines over time for ``entity_ids``: the share of articles that mention each
     (``value`` 'share' or 'rolling_share') or raw counts ('articles', 'mentions'),
     over a panel of all articles per bucket (the denominator). ``highlight`` shades
-    the report's own period.
+    the report's own period. Buckets cut by ``start`` or by ``data_end`` (the day after
+    the newest article) are partial: dashed lines, hatched bars.
 
     Expects entity_id, name, bucket, total_articles and the ``value`` column.
     """
     fig = Figure(figsize=TREND_SIZE, dpi=DPI, layout="constrained")
     ax, totals_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     share = value in ("share", "rolling_share")
+    covered = min(end, data_end) if data_end is not None else end
+    handles = []
+    any_partial = False
     for i, entity_id in enumerate(entity_ids):
         series = frequencies.filter(pl.col("entity_id") == entity_id).sort("bucket")
         if series.is_empty():
             continue
-        values = series[value].to_list()
-        if share and "total_articles" in series.columns:
+        buckets = series["bucket"].to_list()
+        values = [math.nan if v is None else v for v in series[value].to_list()]
+        if value == "share" and "total_articles" in series.columns:
             # A bucket without any article has no share at all: a gap, not a 0%.
             empty = [t == 0 for t in series["total_articles"].to_list()]
-            values = [float("nan") if e else v * 100 for v, e in zip(values, empty, strict=True)]
-        elif share:
+            values = [math.nan if e else v for v, e in zip(values, empty, strict=True)]
+        if share:
             values = [v * 100 for v in values]
-        ax.plot(
-            series["bucket"].to_list(),
-            values,
+        # A bucket cut by the window's start or by the last article is not a dip: its
+        # line is dashed, the solid line only joins whole buckets.
+        partial = [_is_partial(b, bucket_name, start, covered) for b in buckets]
+        whole = [math.nan if p else v for v, p in zip(values, partial, strict=True)]
+        colour = PALETTE[i % len(PALETTE)]
+        if any(p and not math.isnan(v) for v, p in zip(values, partial, strict=True)):
+            any_partial = True
+            ax.plot(buckets, values, color=colour, linestyle="--", linewidth=1.2, alpha=0.7,
+                    marker="o", markersize=3, markerfacecolor="white", gid="partial",
+                    label="_partial")  # fmt: skip
+        (line,) = ax.plot(
+            buckets,
+            whole,
             label=series["name"][0],
-            color=PALETTE[i % len(PALETTE)],
+            color=colour,
             linestyle=LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)],
-            marker="o" if series.height <= 60 else None,
-            markersize=3,
+            # Always a marker: a lone point between gaps is otherwise invisible.
+            marker="o",
+            markersize=3 if series.height <= 60 else 2,
             linewidth=1.8,
         )
+        handles.append(line)
     smoothing = f" ({rolling}-{bucket_name} rolling average)" if rolling > 1 else ""
     noun = _NOUNS[value]
     ax.set_title(
@@ -96,12 +132,24 @@ def attention_chart(
     ax.set_ylabel("% of all articles" if share else f"{noun} per {bucket_name}")
     if share:
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylim(bottom=0)
+        ax.set_ylim(0, min(ax.get_ylim()[1], 100.0))  # a share never passes 100%
+    else:
+        ax.set_ylim(bottom=0)
     last = end - timedelta(days=1)
     ax.set_xlim(mdates.date2num(start), mdates.date2num(last))
     ax.grid(True, alpha=0.3)
+    if any_partial:
+        handles.append(
+            Line2D([], [], color=MUTED_TEXT, linestyle="--", label=f"dashed: partial {bucket_name}")
+        )
     if entity_ids:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize="small",
+        )
     else:
         no_data(ax)
     totals = (
@@ -110,9 +158,14 @@ def attention_chart(
         else pl.DataFrame({"bucket": [], "total_articles": []})
     )
     width = 5.6 if bucket_name == "week" else 0.8
-    totals_ax.bar(
+    bars = totals_ax.bar(
         totals["bucket"].to_list(), totals["total_articles"].to_list(), width=width, color="#999999"
     )
+    for bar, bucket in zip(bars, totals["bucket"].to_list(), strict=True):
+        if _is_partial(bucket, bucket_name, start, covered):
+            bar.set_facecolor("#DDDDDD")
+            bar.set_hatch("///")
+            bar.set_edgecolor("#999999")
     totals_ax.set_ylabel("all articles")
     totals_ax.set_xlabel(f"{bucket_name} (UTC)")
     totals_ax.grid(True, axis="y", alpha=0.3)
@@ -157,10 +210,12 @@ def top_entities_chart(
     shares = [s * 100 for s in rows["share"].to_list()]
     bars = ax.barh(names, shares, color=PALETTE[0], label="this period")
     has_previous = "previous_share" in rows.columns
-    if has_previous and names:
+    previous = rows["previous_share"].to_list() if has_previous else [None] * len(names)
+    known = [(p * 100, n) for p, n in zip(previous, names, strict=True) if p is not None]
+    if known:
         ax.scatter(
-            [(s or 0.0) * 100 for s in rows["previous_share"].to_list()],
-            names,
+            [p for p, _ in known],
+            [n for _, n in known],
             marker="D",
             color=PREVIOUS,
             zorder=3,
@@ -168,26 +223,30 @@ def top_entities_chart(
             label=f"{previous_name}",
         )
     changes = rows["change_previous"].to_list() if "change_previous" in rows.columns else []
-    previous = [(p or 0.0) * 100 for p in rows["previous_share"].to_list()] if has_previous else []
+    right_edge = min(max([*shares, *(p for p, _ in known), 1.0]) * 1.45, 100.0)
     for i, (bar, articles) in enumerate(zip(bars, rows["articles"].to_list(), strict=True)):
-        label = f"{bar.get_width():.0f}% · {articles} articles"
-        if changes and changes[i] is not None:
-            label += f" · {changes[i] * 100:+.0f} pts"
-        # Past the bar and past the previous period's marker, never on top of either.
-        right = max(bar.get_width(), previous[i] if previous else 0.0)
+        label = f"{bar.get_width():.0f}% · {plural(articles, 'article')}"
+        if changes:
+            label += " · change n/a" if changes[i] is None else f" · {points(changes[i], 0)}"
+        # Past the bar and past the previous period's marker, never on top of either;
+        # inside the bar when there is no room left before 100%.
+        right = max(bar.get_width(), (previous[i] or 0.0) * 100)
+        inside = right > right_edge * 0.6
         ax.annotate(
             label,
-            (right, bar.get_y() + bar.get_height() / 2),
-            xytext=(8, 0),
+            (bar.get_width() if inside else right, bar.get_y() + bar.get_height() / 2),
+            xytext=(-6 if inside else 8, 0),
             textcoords="offset points",
+            ha="right" if inside else "left",
             va="center",
             fontsize="small",
+            color="white" if inside else "black",
         )
     ax.set_title(f"{what}, {period_label(start, end)}: share of articles mentioning each")
     ax.set_xlabel("% of all articles in the period (label: share · articles · change in points)")
     ax.set_ylabel(what.lower())
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_xlim(0, max([*shares, *previous, 1.0]) * 1.45)
+    ax.set_xlim(0, right_edge)
     ax.grid(True, axis="x", alpha=0.3)
     if names:
         ax.legend(loc="lower right", frameon=False, fontsize="small")
@@ -199,8 +258,9 @@ def top_entities_chart(
 def movers_chart(
     movers: pl.DataFrame, *, start: date, end: date, baseline: str, z_min: float
 ) -> Figure:
-    """Diverging bars: each significant mover's change in share of articles against
-    its trailing baseline, rising in blue, falling in orange.
+    """Diverging bars: each mover's change in share of articles against its trailing
+    baseline, rising in blue, falling in orange, 'not significant' (the largest changes
+    shown when no mover passed the test) in grey.
 
     Expects name, share, baseline_share, change_baseline, z_baseline, mover.
     """
@@ -209,7 +269,8 @@ def movers_chart(
     rows = movers.sort("change_baseline")
     names = rows["name"].to_list()
     changes = [c * 100 for c in rows["change_baseline"].to_list()]
-    colours = [RISING if m == "rising" else FALLING for m in rows["mover"].to_list()]
+    colours = [_MOVER_COLOURS.get(m, NOT_SIGNIFICANT) for m in rows["mover"].to_list()]
+    significant = any(m in _MOVER_COLOURS for m in rows["mover"].to_list())
     bars = ax.barh(names, changes, color=colours)
     for bar, row in zip(bars, rows.iter_rows(named=True), strict=True):
         width = bar.get_width()
@@ -223,8 +284,9 @@ def movers_chart(
             fontsize="small",
         )
     ax.axvline(0, color="#333333", linewidth=0.8)
+    heading = "Movers" if significant or not names else "Largest changes, none significant"
     ax.set_title(
-        f"Movers, {period_label(start, end)}: change in share of articles "
+        f"{heading}, {period_label(start, end)}: change in share of articles "
         f"against {baseline} (|z| ≥ {z_min:g})"
     )
     ax.set_xlabel("change in share of articles (percentage points)")
@@ -240,7 +302,7 @@ def movers_chart(
         present = set(rows["mover"].to_list())
         handles = [
             Patch(color=colour, label=direction)
-            for direction, colour in (("rising", RISING), ("falling", FALLING))
+            for direction, colour in (*_MOVER_COLOURS.items(), ("not significant", NOT_SIGNIFICANT))
             if direction in present
         ]
         ax.legend(

@@ -52,6 +52,23 @@ def period_label(start: date, end: date) -> str:
     return f"{start.isoformat()} to {last.isoformat()}"
 
 
+def points(value: float | None, decimals: int = 1) -> str:
+    """A change of share as signed percentage points ('+12.3 pts'); a change that
+    rounds to zero is '0 pts' (never '-0'), and no change at all (nothing to compare
+    with) is 'n/a'."""
+    if value is None or value != value:
+        return "n/a"
+    rounded = round(value * 100, decimals)
+    if rounded == 0:
+        return "0 pts"
+    return f"{rounded:+.{decimals}f} pts"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 article', '2 articles' (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
 def no_data(ax: Axes, text: str = "no mentions in this period") -> None:
     """Say so in the middle of an empty chart, instead of leaving it blank."""
     ax.text(

@@ -73,3 +73,40 @@ def test_settings_default_reports_folder_follows_the_database(tmp_path: Path) ->
     assert settings.reports_folder == tmp_path / "x" / "reports" / "news"
     explicit = load_settings(None, environ={"MENTIONS_REPORTS_DIR": str(tmp_path / "r")})
     assert explicit.reports_folder == tmp_path / "r"
+
+
+def test_a_period_after_the_newest_article_is_refused_and_never_listed(
+    report_settings: Settings,
+) -> None:
+    from jobs.report import NoDataError
+
+    run_report(report_settings, "month", date(2022, 3, 1), now=NOW)
+    with pytest.raises(NoDataError) as refused:
+        run_report(report_settings, "week", date(2030, 1, 1), now=NOW)
+    assert str(refused.value) == (
+        "the week of 2029-12-31 to 2030-01-06 starts after the newest article "
+        f"(2022-03-11) in {report_settings.db_path}; pick an earlier --at"
+    )
+    assert not (report_settings.reports_folder / "week").exists()
+    index = (report_settings.reports_folder / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]+/index.html)"', index) == ["month/2022-03-01/index.html"]
+
+
+def test_the_cli_says_so_in_one_line(report_settings: Settings) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(report_settings.db_path), "report", "--period", "day", "--at", "2022-03-12"],
+        env={"MENTIONS_REPORTS_DIR": str(report_settings.reports_folder)},
+    )
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: the day of 2022-03-12 starts after the newest")
+
+
+def test_a_period_the_articles_do_not_cover_to_its_end_is_marked_partial(
+    report_settings: Settings,
+) -> None:
+    week = run_report(report_settings, "week", date(2022, 3, 9), now=NOW).path
+    assert "partial: 5 of 7 days (articles up to 2022-03-11)" in week.read_text(encoding="utf-8")
+    feb = run_report(report_settings, "month", date(2022, 2, 1), now=NOW).path
+    assert "partial" not in feb.read_text(encoding="utf-8")
