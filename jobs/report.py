@@ -20,7 +20,8 @@ from analytics.frequencies import as_datetime, every_for, period_bounds
 from analytics.period import WINDOWS, analyse_period
 from jobs.db import DatabaseMissingError, connect, ensure_schema
 from jobs.evidence import read_evidence
-from jobs.report_page import PDF_NAME, build_report, report_folder
+from jobs.report_files import PDF_NAME, report_folder
+from jobs.report_page import build_report
 from jobs.settings import Settings
 from jobs.store import (
     list_reports,

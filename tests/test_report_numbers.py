@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from analytics.trends import largest_changes, movers, period_changes, rolling_attention
-from reports.charts import attention_chart, movers_chart, top_entities_chart
+from reports.attention import attention_chart
+from reports.charts import movers_chart, top_entities_chart
 from reports.style import plural, points
 from tests.test_trends import _freq
 
