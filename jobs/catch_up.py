@@ -15,7 +15,7 @@ import duckdb
 
 from analytics.frequencies import period_bounds
 from jobs.db import connect, ensure_schema
-from jobs.report import PeriodAfterDataError, ReportResult, last_complete_period, run_report
+from jobs.report import NoDataError, ReportResult, last_complete_period, run_report
 from jobs.settings import Settings
 from jobs.store import last_complete_report
 
@@ -67,7 +67,7 @@ def run_due_reports(
             break
         try:
             results.append(run_report(settings, period, start, now=now))
-        except PeriodAfterDataError as exc:
+        except NoDataError as exc:
             # No article yet in this period (nor in the later ones): due again next run.
             log.info("%s", exc)
             break
