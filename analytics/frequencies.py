@@ -145,11 +145,16 @@ def rebucket(frequencies: pl.DataFrame, every: str) -> pl.DataFrame:
 
 
 def top_entities(
-    frequencies: pl.DataFrame, kind: str | None = None, n: int = 10, by: str = "articles"
+    frequencies: pl.DataFrame,
+    kind: str | None = None,
+    n: int = 10,
+    by: str = "articles",
+    *,
+    min_articles: int = 1,
 ) -> pl.DataFrame:
-    """The ``n`` entities with the most ``by`` over the whole frame, with their totals
-    and share of all articles. Returns entity_id, kind, name, mentions, articles,
-    stories, share."""
+    """The ``n`` entities with the most ``by`` over the whole frame, among those in at
+    least ``min_articles`` articles, with their totals and share of all articles.
+    Returns entity_id, kind, name, mentions, articles, stories, share."""
     require_columns(
         frequencies,
         {
@@ -169,7 +174,7 @@ def top_entities(
         frame.group_by("entity_id", "kind", "name")
         .agg(pl.col("mentions", "articles", "stories").sum())
         .with_columns(share=pl.col("articles") / total if total else pl.lit(0.0))
-        .filter(pl.col(by) > 0)
+        .filter((pl.col(by) > 0) & (pl.col("articles") >= min_articles))
         .sort([by, "mentions", "entity_id"], descending=[True, True, False])
         .head(n)
     )

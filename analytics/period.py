@@ -16,7 +16,13 @@ from analytics.comentions import comention_matrix, comention_pairs, strongest_pa
 from analytics.evidence import evidence_articles
 from analytics.forms import article_entities, counted_rows, form_split
 from analytics.frequencies import as_datetime, entity_frequencies, every_for, top_entities
-from analytics.trends import movers, period_changes, rolling_attention, spikes
+from analytics.trends import (
+    largest_changes,
+    movers,
+    period_changes,
+    rolling_attention,
+    spikes,
+)
 
 # How far back each report looks (in periods), at what grain its trend charts are
 # drawn, how many grain buckets a rolling average spans, how many periods make the
@@ -46,6 +52,7 @@ class PeriodAnalysis:
     trend: pl.DataFrame
     changes: pl.DataFrame
     movers: pl.DataFrame
+    movers_shown: pl.DataFrame
     spikes: pl.DataFrame
     top: dict[str, pl.DataFrame]
     pairs: pl.DataFrame
@@ -55,6 +62,7 @@ class PeriodAnalysis:
     world: pl.DataFrame
     targets: pl.DataFrame
     evidence: pl.DataFrame
+    data_end: date | None = None
 
     @property
     def rolling(self) -> int:
@@ -73,6 +81,8 @@ def analyse_period(
     end: date,
     trend_start: date,
     top: int,
+    min_articles: int = 1,
+    data_end: date | None = None,
 ) -> PeriodAnalysis:
     """The analysis of the period [start, end) with the trend window from trend_start.
 
@@ -80,7 +90,9 @@ def analyse_period(
     entity_id, kind, name, country, published_at, story_id, form, mentions.
     ``articles`` has every article of the window (article_id, published_at,
     story_id). ``entities`` has entity_id, kind, name, country. ``forms`` is the
-    counting policy (see ``analytics.forms``).
+    counting policy (see ``analytics.forms``). Top lists hold entities in at least
+    ``min_articles`` articles of the period; ``data_end`` is the day after the newest
+    article (buckets past it are partial).
     """
     _, grain = WINDOWS[period]
     counted = article_entities(counted_rows(entity_forms, entities, forms))
@@ -105,7 +117,7 @@ def analyse_period(
         "mover",
     ]
     tops = {
-        kind: top_entities(current, kind, top).join(
+        kind: top_entities(current, kind, top, min_articles=min_articles).join(
             changes.select(change_columns), on="entity_id", how="left", maintain_order="left"
         )
         for kind in ("country", "leader")
@@ -124,7 +136,7 @@ def analyse_period(
     heat_ids = [
         e
         for kind, n in HEATMAP.items()
-        for e in top_entities(current, kind, n)["entity_id"].to_list()
+        for e in top_entities(current, kind, n, min_articles=min_articles)["entity_id"].to_list()
     ]
     matrix = comention_matrix(period_counted, heat_ids, total)
     split = form_split(
@@ -150,6 +162,7 @@ def analyse_period(
         trend=trend,
         changes=changes,
         movers=found_movers,
+        movers_shown=found_movers if found_movers.height else largest_changes(changes, top),
         spikes=found_spikes,
         top=tops,
         pairs=pairs,
@@ -159,6 +172,7 @@ def analyse_period(
         world=world,
         targets=targets,
         evidence=evidence,
+        data_end=data_end,
     )
 
 

@@ -41,13 +41,19 @@ def _share(articles: pl.Expr, total: pl.Expr) -> pl.Expr:
     return pl.when(total > 0).then(articles / total).otherwise(0.0)
 
 
+def _share_or_null(articles: pl.Expr, total: pl.Expr) -> pl.Expr:
+    """No article at all has no share: null, never a 0% to compare against."""
+    return pl.when(total > 0).then(articles / total)
+
+
 def rolling_attention(frequencies: pl.DataFrame, window: int) -> pl.DataFrame:
     """Trailing averages over ``window`` buckets per entity (fewer at the start).
 
     Expects entity_id, bucket, mentions, articles, total_articles (every bucket
     present, as ``entity_frequencies`` makes them). Adds rolling_mentions and
     rolling_articles (means per bucket) and rolling_share (articles summed over the
-    window divided by total articles summed over it, never a mean of shares).
+    window divided by total articles summed over it, never a mean of shares; null
+    when the window holds no article).
     """
     require_columns(frequencies, _FREQ_COLUMNS)
     return (
@@ -62,7 +68,7 @@ def rolling_attention(frequencies: pl.DataFrame, window: int) -> pl.DataFrame:
             _a=pl.col("articles").rolling_sum(window, min_samples=1).over("entity_id"),
             _t=pl.col("total_articles").rolling_sum(window, min_samples=1).over("entity_id"),
         )
-        .with_columns(rolling_share=_share(pl.col("_a"), pl.col("_t")))
+        .with_columns(rolling_share=_share_or_null(pl.col("_a"), pl.col("_t")))
         .drop("_a", "_t")
         .sort("bucket", "entity_id")
     )
@@ -82,7 +88,8 @@ def period_changes(
     Expects one row per entity and bucket at the period's grain (entity_id, kind,
     name, bucket, mentions, articles, total_articles), zero-filled. Returns per
     entity: articles, mentions, total_articles, share; previous_articles,
-    previous_total, previous_share, change_previous (share points), z_previous;
+    previous_total, previous_share (null when the previous bucket holds no article),
+    change_previous (share points, null likewise), z_previous;
     baseline_articles, baseline_total, baseline_share, change_baseline,
     ratio_baseline (null when the baseline share is 0), z_baseline; expected (the
     articles the baseline share predicts); and mover: 'rising' when z_baseline >=
@@ -120,8 +127,8 @@ def period_changes(
         )
         .with_columns(
             share=_share(a, n),
-            previous_share=_share(pl.col("previous_articles"), pl.col("previous_total")),
-            baseline_share=_share(pl.col("baseline_articles"), pl.col("baseline_total")),
+            previous_share=_share_or_null(pl.col("previous_articles"), pl.col("previous_total")),
+            baseline_share=_share_or_null(pl.col("baseline_articles"), pl.col("baseline_total")),
             z_previous=two_proportion_z(
                 a, n, pl.col("previous_articles"), pl.col("previous_total")
             ),
@@ -177,6 +184,18 @@ def movers(changes: pl.DataFrame, n: int | None = None) -> pl.DataFrame:
     if n is not None:
         rising, falling = rising.head(n), falling.head(n)
     return pl.concat([rising, falling])
+
+
+def largest_changes(changes: pl.DataFrame, n: int) -> pl.DataFrame:
+    """The ``n`` largest changes against the baseline (either way), for a period without
+    a significant mover, each marked 'not significant'. Expects ``period_changes``."""
+    require_columns(changes, {"change_baseline", "entity_id", "mover"})
+    return (
+        changes.filter(pl.col("change_baseline").is_not_null())
+        .sort([pl.col("change_baseline").abs(), pl.col("entity_id")], descending=[True, False])
+        .head(n)
+        .with_columns(mover=pl.lit("not significant"))
+    )
 
 
 def spikes(

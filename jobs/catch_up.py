@@ -15,7 +15,7 @@ import duckdb
 
 from analytics.frequencies import period_bounds
 from jobs.db import connect, ensure_schema
-from jobs.report import ReportResult, last_complete_period, run_report
+from jobs.report import NoDataError, ReportResult, last_complete_period, run_report
 from jobs.settings import Settings
 from jobs.store import last_complete_report
 
@@ -65,5 +65,10 @@ def run_due_reports(
         if stop():
             log.info("stopping after %d of %d %s reports", len(results), len(starts), period)
             break
-        results.append(run_report(settings, period, start, now=now))
+        try:
+            results.append(run_report(settings, period, start, now=now))
+        except NoDataError as exc:
+            # No article yet in this period (nor in the later ones): due again next run.
+            log.info("%s", exc)
+            break
     return results

@@ -491,6 +491,8 @@ def report(
     settings = _settings(ctx)
     day: date | None = at.date() if at is not None else None
     counted = parse_forms(forms) if forms is not None else None
+    if not settings.db_path.exists():  # recording the run would create an empty one
+        raise DatabaseMissingError(settings.db_path)
     with recorded_run(settings, "report") as record:
         from jobs.report import run_report  # imports matplotlib: only when needed
 
@@ -511,7 +513,7 @@ def serve(ctx: click.Context, port: int) -> None:
         mentions serve --port 8000
     """
     settings = _settings(ctx)
-    folder = settings.reports_dir
+    folder = settings.reports_folder
     try:
         server = report_server(folder, port)
     except ReportsMissingError as exc:

@@ -18,9 +18,10 @@ import polars as pl
 from analytics.forms import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, period_bounds
 from analytics.period import WINDOWS, analyse_period
-from jobs.db import connect, ensure_schema
+from jobs.db import DatabaseMissingError, connect, ensure_schema
 from jobs.evidence import read_evidence
-from jobs.report_page import PDF_NAME, build_report, report_folder
+from jobs.report_files import PDF_NAME, report_folder
+from jobs.report_page import build_report
 from jobs.settings import Settings
 from jobs.store import (
     list_reports,
@@ -38,6 +39,58 @@ log = logging.getLogger(__name__)
 
 class NoDataError(LookupError):
     """There is nothing to report on: no articles stored yet."""
+
+
+class ReportsFolderTakenError(ValueError):
+    """The reports folder already holds another database's reports."""
+
+    def __init__(self, folder: Path, owner: str, db_path: Path) -> None:
+        super().__init__(
+            f"{folder} holds the reports of {owner}, not of {db_path}; set [reports] dir "
+            "(or MENTIONS_REPORTS_DIR) to another folder, or leave it unset for a folder "
+            "per database."
+        )
+
+
+OWNER_FILE = ".database"
+
+
+def claim_reports_folder(folder: Path, db_path: Path) -> None:
+    """Make ``folder`` the reports folder of ``db_path``, or raise
+    ``ReportsFolderTakenError`` if another database's reports live there: its pages
+    would be overwritten and its index rewritten without them."""
+    owner = str(db_path.resolve())
+    marker = folder / OWNER_FILE
+    if marker.is_file():
+        recorded = marker.read_text(encoding="utf-8").strip()
+        if recorded and recorded != owner:
+            raise ReportsFolderTakenError(folder, recorded, db_path)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(owner + "\n", encoding="utf-8")
+
+
+class PeriodAfterDataError(NoDataError):
+    """The period starts after the newest stored article: a report would be empty, and
+    the newest entry of the index."""
+
+    def __init__(self, period: str, start: date, end: date, newest: date, db_path: Path) -> None:
+        super().__init__(
+            f"the {period} of {period_label(start, end)} starts after the newest article "
+            f"({newest.isoformat()}) in {db_path}; pick an earlier --at"
+        )
+
+
+def partial_note(period: str, start: date, end: date, newest: date) -> str | None:
+    """'partial: 4 of 7 days (articles up to 2026-11-26)' when the articles stop before
+    the period ends, else None."""
+    covered = min(end, newest + timedelta(days=1))
+    if covered >= end:
+        return None
+    return (
+        f"This {period} is partial: {(covered - start).days} of {(end - start).days} days "
+        f"(articles up to {newest.isoformat()})."
+    )
 
 
 @dataclass(frozen=True)
@@ -82,15 +135,19 @@ def run_report(
     every_for(period)  # validates the name
     forms = parse_forms(forms) if forms is not None else settings.forms
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    if not settings.db_path.exists():
+        raise DatabaseMissingError(settings.db_path)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
+        _, newest = published_range(con)
+        if newest is None:
+            raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
         if at is None and latest:
-            _, newest = published_range(con)
-            if newest is None:
-                raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
             at = newest.date()
         at = at or last_complete_period(period, now)
         start, end = period_bounds(period, at)
+        if start > newest.date():
+            raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
         trend_start = window_start(period, start)
         window = (as_datetime(trend_start), as_datetime(end))
         entity_forms = read_entity_forms(con, *window)
@@ -106,9 +163,13 @@ def run_report(
             end=end,
             trend_start=trend_start,
             top=settings.top,
+            min_articles=settings.min_articles,
+            data_end=newest.date() + timedelta(days=1),
         )
         evidence = read_evidence(con, analysis.evidence, entities, forms)
-    folder = report_folder(settings.reports_dir, period, start)
+    reports_dir = settings.reports_folder
+    claim_reports_folder(reports_dir, settings.db_path)
+    folder = report_folder(reports_dir, period, start)
     undated = articles.filter(
         (pl.col("published_at") >= as_datetime(start)) & (pl.col("date_source") == "ingested")
     ).height
@@ -120,6 +181,7 @@ def run_report(
         undated=undated,
         generated_at=now,
         nav=Nav(period=period),
+        notes=[n for n in [partial_note(period, start, end, newest.date())] if n],
     )
     path = folder / "index.html"
     path.write_text(render_report(page), encoding="utf-8")
@@ -135,8 +197,8 @@ def run_report(
             articles=analysis.articles,
         )
         reports = list_reports(con)
-    write_index(settings.reports_dir, reports, now)
-    refresh_navigation(settings.reports_dir, reports, period)
+    write_index(reports_dir, reports, now)
+    refresh_navigation(reports_dir, reports, period)
     log.info(
         "report %s %s (%s): %d articles -> %s",
         period,

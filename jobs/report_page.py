@@ -3,56 +3,38 @@ the PDF, and the page model the HTML template renders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from matplotlib.figure import Figure
 
 from analytics.forms import FORM_LABELS, describe_forms
 from analytics.period import PeriodAnalysis
 from analytics.trends import Z_MIN
 from jobs.evidence import Evidence
+from jobs.report_files import PDF_NAME, ChartFiles
 from jobs.report_text import baseline_words, evidence_groups, pdf_blocks, summary_lines
+from reports.attention import attention_chart
 from reports.charts import (
-    attention_chart,
     forms_chart,
     movers_chart,
-    save_chart,
     top_entities_chart,
 )
 from reports.heatmap import comention_heatmap
-from reports.html import Chart, Nav, ReportPage, Section, Table
+from reports.html import Nav, ReportPage, Section, Table
 from reports.pdf import text_pages, write_pdf
-from reports.style import period_label
+from reports.style import period_label, points
 from reports.tilemap import world_tile_map
 
 KIND_TITLES = {"country": "Countries", "leader": "Leaders"}
-PDF_NAME = "report.pdf"
-
-
-@dataclass
-class _Files:
-    """Charts written so far, kept for the PDF."""
-
-    folder: Path
-    figures: list[Figure]
-
-    def chart(self, fig: Figure, stem: str, data: pl.DataFrame, **words: str) -> Chart:
-        save_chart(fig, self.folder / f"{stem}.png")
-        data.write_csv(self.folder / f"{stem}.csv", float_precision=6)
-        self.figures.append(fig)
-        width, height = (round(v * fig.dpi) for v in fig.get_size_inches())
-        return Chart(image=f"{stem}.png", csv=f"{stem}.csv", width=width, height=height, **words)
 
 
 def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _points(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f} pts"
+    return points(value)
 
 
 def _z(value: float | None) -> str:
@@ -68,12 +50,13 @@ def build_report(
     undated: int,
     generated_at: datetime,
     nav: Nav,
+    notes: list[str] | None = None,
 ) -> ReportPage:
     """Write every chart, CSV and the PDF of ``analysis`` into ``folder``; return the
     page model (the caller renders and writes the HTML)."""
     folder.mkdir(parents=True, exist_ok=True)
     a = analysis
-    files = _Files(folder, [])
+    files = ChartFiles(folder, [], [])
     last = a.end - timedelta(days=1)
     label = period_label(a.start, a.end)
     sections = [
@@ -88,10 +71,16 @@ def build_report(
     summary = summary_lines(a)
     counting = describe_forms(forms)
     title = f"Countries and leaders in the news: {a.period} of {label}"
-    pages = text_pages(title, pdf_blocks(a, summary, counting, groups, head=True))
-    pages += files.figures
-    pages += text_pages(title, pdf_blocks(a, summary, counting, groups, head=False))
-    write_pdf(folder / PDF_NAME, pages, title=title, created_at=generated_at)
+    opening = pdf_blocks(a, [*(notes or []), *summary], counting, groups, head=True)
+    head = text_pages(title, opening)
+    tail = text_pages(title, pdf_blocks(a, summary, counting, groups, head=False))
+    write_pdf(
+        folder / PDF_NAME,
+        [*head, *files.figures, *tail],
+        title=title,
+        created_at=generated_at,
+        captions=[*[None] * len(head), *files.captions, *[None] * len(tail)],
+    )
     return ReportPage(
         period=a.period,
         start_on=a.start,
@@ -106,10 +95,11 @@ def build_report(
         evidence=groups,
         nav=nav,
         pdf=PDF_NAME,
+        notes=notes or [],
     )
 
 
-def _attention_section(files: _Files, a: PeriodAnalysis) -> Section:
+def _attention_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     charts = []
     value = "rolling_share" if a.rolling > 1 else "share"
     for kind, what in KIND_TITLES.items():
@@ -138,6 +128,7 @@ def _attention_section(files: _Files, a: PeriodAnalysis) -> Section:
             value=value,
             highlight=(a.start, a.end),
             rolling=a.rolling,
+            data_end=a.data_end,
         )
         charts.append(
             files.chart(
@@ -166,13 +157,15 @@ def _attention_section(files: _Files, a: PeriodAnalysis) -> Section:
     )
 
 
-def _top_section(files: _Files, a: PeriodAnalysis) -> Section:
+def _top_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     charts, tables = [], []
     for kind, what in KIND_TITLES.items():
         top = a.top[kind]
         fig = top_entities_chart(
             top, what=f"Top {what.lower()}", start=a.start, end=a.end,
             previous_name=f"previous {a.period}",
+            empty=f"none in enough articles of this {a.period} to rank "
+            "(see [reports] min_articles)",
         )  # fmt: skip
         names = ", ".join(f"{r['name']} {r['share']:.0%}" for r in top.iter_rows(named=True))
         charts.append(
@@ -231,19 +224,25 @@ def _top_section(files: _Files, a: PeriodAnalysis) -> Section:
     )
 
 
-def _movers_section(files: _Files, a: PeriodAnalysis) -> Section:
+def _movers_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     baseline = baseline_words(a.period)
-    fig = movers_chart(a.movers, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN)
+    shown = a.movers_shown
+    significant = a.movers.height > 0
+    fig = movers_chart(shown, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN)
     names = ", ".join(
         f"{r['name']} ({r['mover']}, {r['baseline_share']:.0%} to {r['share']:.0%})"
-        for r in a.movers.iter_rows(named=True)
+        for r in shown.iter_rows(named=True)
     )
     chart = files.chart(
         fig,
         "movers",
         a.changes,
         title=f"Movers: change in share of articles against {baseline}",
-        alt=f"Bar chart of the significant movers of the {a.period}: {names or 'none'}.",
+        alt=(
+            f"Bar chart of the significant movers of the {a.period}: {names or 'none'}."
+            if significant
+            else f"Bar chart of the largest changes, none significant: {names or 'none'}."
+        ),
         caption="The CSV holds every entity's changes, significant or not.",
     )
     table = Table(
@@ -259,7 +258,7 @@ def _movers_section(files: _Files, a: PeriodAnalysis) -> Section:
                 _z(r["z_baseline"]),
                 r["mover"],
             ]
-            for r in a.movers.iter_rows(named=True)
+            for r in shown.iter_rows(named=True)
         ],
         csv="movers.csv",
     )
@@ -270,13 +269,19 @@ def _movers_section(files: _Files, a: PeriodAnalysis) -> Section:
             f"Countries and leaders whose share of articles changed against {baseline} by more "
             f"than chance explains (two-proportion z-test, |z| ≥ {Z_MIN:g}, at least 5 articles "
             "now or expected). The sentences behind each rise are under Evidence."
+            + (
+                ""
+                if significant or not shown.height
+                else f" No change passed the test this {a.period}: the largest changes are "
+                "shown instead, marked not significant."
+            )
         ),
         charts=[chart],
         tables=[table],
     )
 
 
-def _comentions_section(files: _Files, a: PeriodAnalysis) -> Section:
+def _comentions_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     fig = comention_heatmap(a.matrix, start=a.start, end=a.end)
     names = a.matrix.select("name_a").unique(maintain_order=True)["name_a"].to_list()
     strongest = a.strongest.head(3)
@@ -325,7 +330,7 @@ def _comentions_section(files: _Files, a: PeriodAnalysis) -> Section:
     )
 
 
-def _world_section(files: _Files, a: PeriodAnalysis) -> Section:
+def _world_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     fig = world_tile_map(a.world, start=a.start, end=a.end)
     mentioned = a.world.filter(pl.col("articles") > 0)
     listed = ", ".join(
@@ -344,7 +349,7 @@ def _world_section(files: _Files, a: PeriodAnalysis) -> Section:
     return Section(anchor="world", title="World view", intro="", charts=[chart])
 
 
-def _forms_section(files: _Files, a: PeriodAnalysis, forms: tuple[str, ...]) -> Section:
+def _forms_section(files: ChartFiles, a: PeriodAnalysis, forms: tuple[str, ...]) -> Section:
     fig = forms_chart(a.forms.join(
         a.top["country"].select("entity_id", "name"), on="entity_id", how="left",
         maintain_order="left",
@@ -371,8 +376,3 @@ def _forms_section(files: _Files, a: PeriodAnalysis, forms: tuple[str, ...]) -> 
         ),
         charts=[chart],
     )
-
-
-def report_folder(reports_dir: Path, period: str, start: date) -> Path:
-    """Where the report of the period starting on ``start`` lives."""
-    return reports_dir / period / start.isoformat()

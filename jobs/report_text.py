@@ -10,7 +10,7 @@ from analytics.period import BASELINE, SPIKE_WINDOW, PeriodAnalysis
 from jobs.evidence import Evidence
 from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
-from reports.style import period_label
+from reports.style import period_label, plural, points
 
 _UNITS = {"day": "days", "week": "weeks", "month": "months"}
 
@@ -42,12 +42,19 @@ def summary_lines(a: PeriodAnalysis) -> list[str]:
             )
             lines.append(f"{verb} against {baseline}: {moves}.")
     if not a.movers.height:
-        lines.append(f"No significant mover against {baseline}.")
+        largest = ", ".join(
+            f"{r['name']} ({points(r['change_baseline'])})"
+            for r in a.movers_shown.head(3).iter_rows(named=True)
+        )
+        lines.append(
+            f"No significant mover against {baseline}"
+            + (f"; largest changes, not significant: {largest}." if largest else ".")
+        )
     if a.strongest.height:
         r = a.strongest.row(0, named=True)
         lines.append(
             f"Most tied pair: {r['name_a']} and {r['name_b']} "
-            f"({r['together']} articles together, {r['lift']:.1f}× chance)."
+            f"({plural(r['together'], 'article')} together, {r['lift']:.1f}× chance)."
         )
     if a.articles == 0:
         lines = [f"No articles were published in this {a.period}."]
@@ -130,7 +137,8 @@ def pdf_blocks(
             TextBlock(
                 f"{a.period.capitalize()} of {label}",
                 [
-                    f"{a.articles} articles ({a.stories} distinct stories), published "
+                    f"{plural(a.articles, 'article')} "
+                    f"({plural(a.stories, 'distinct story', 'distinct stories')}), published "
                     f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} (UTC).",
                     f"Counted: a country is counted when an article names it by {counting}.",
                 ],
@@ -143,7 +151,8 @@ def pdf_blocks(
                     title,
                     [
                         f"{r['name']}: {r['share']:.1%} of articles ({r['articles']}), "
-                        f"previous {a.period} {r['previous_share'] or 0:.1%}"
+                        f"previous {a.period} "
+                        + ("n/a" if r["previous_share"] is None else f"{r['previous_share']:.1%}")
                         + (f", {r['mover']}" if r["mover"] else "")
                         for r in a.top[kind].iter_rows(named=True)
                     ]

@@ -49,13 +49,21 @@ class Settings:
     db_path: Path = field(
         default=Path("data/mentions.duckdb"), metadata={"help": "the DuckDB file"}
     )
-    reports_dir: Path = field(
-        default=Path("data/reports"), metadata={"help": "where report pages are written"}
+    reports_dir: Path | None = field(
+        default=None,
+        metadata={
+            "help": "where report pages are written (default: <db folder>/reports/<db name>/, "
+            "so each database has its own)"
+        },
     )
     seeds_dir: Path = field(
         default=DEFAULT_SEEDS_DIR, metadata={"help": "countries.csv, leaders.csv, articles/"}
     )
     top: int = field(default=10, metadata={"help": "entities shown per chart"})
+    min_articles: int = field(
+        default=3,
+        metadata={"help": "articles an entity needs in the period to enter a top list"},
+    )
     default_period: str = field(
         default="week", metadata={"help": "period of the report made by `mentions run`"}
     )
@@ -115,6 +123,14 @@ class Settings:
         return (SourceConfig(name="seed-articles", location=str(self.seeds_dir / "articles")),)
 
     @property
+    def reports_folder(self) -> Path:
+        """The reports folder: ``reports_dir`` if set, else one beside the database,
+        named after it (data/mentions.duckdb -> data/reports/mentions/)."""
+        if self.reports_dir is not None:
+            return self.reports_dir
+        return self.db_path.parent / "reports" / self.db_path.stem
+
+    @property
     def snapshot_file(self) -> Path:
         """Where the maintenance job publishes the read-only snapshot."""
         if self.snapshot_path is not None:
@@ -124,7 +140,13 @@ class Settings:
 
 _SECTIONS: dict[str, dict[str, str]] = {
     "database": {"path": "db_path", "lock_timeout": "lock_timeout", "snapshot": "snapshot_path"},
-    "reports": {"dir": "reports_dir", "top": "top", "period": "default_period", "forms": "forms"},
+    "reports": {
+        "dir": "reports_dir",
+        "top": "top",
+        "min_articles": "min_articles",
+        "period": "default_period",
+        "forms": "forms",
+    },
     "seeds": {"dir": "seeds_dir"},
     "scheduler": {
         "log_file": "log_file",
@@ -229,8 +251,9 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
         if values.get(key) is not None:
             values[key] = Path(values[key])
     try:
-        if "top" in values:
-            values["top"] = int(values["top"])
+        for key in ("top", "min_articles"):
+            if key in values:
+                values[key] = int(values[key])
         if "lock_timeout" in values:
             values["lock_timeout"] = float(values["lock_timeout"])
         for key in ("log_max_bytes", "log_backups"):
@@ -256,6 +279,8 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
     result = replace(settings, **values)
     if result.top < 1:
         raise SettingsError(f"reports.top must be at least 1, not {result.top}")
+    if result.min_articles < 1:
+        raise SettingsError(f"reports.min_articles must be at least 1, not {result.min_articles}")
     if result.log_max_bytes < 1 or result.log_backups < 0:
         raise SettingsError(
             "scheduler.log_max_bytes must be at least 1 and scheduler.log_backups at least 0"

@@ -7,10 +7,9 @@ chart's title says what is counted, over what and when; axes are labelled.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-import matplotlib.dates as mdates
 import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
@@ -18,24 +17,19 @@ from matplotlib.ticker import PercentFormatter
 from reports.style import (
     DPI,
     FALLING,
-    LINESTYLES,
-    MUTED_TEXT,
     PALETTE,
-    PERIOD_SHADE,
     PREVIOUS,
     RISING,
     SIZE,
-    TREND_SIZE,
+    chart_title,
     no_data,
     period_label,
+    plural,
+    points,
 )
 
-_NOUNS = {
-    "share": "share of articles",
-    "rolling_share": "share of articles",
-    "articles": "articles",
-    "mentions": "mentions",
-}
+_MOVER_COLOURS = {"rising": RISING, "falling": FALLING}
+NOT_SIGNIFICANT = "#AAAAAA"
 _FORM_COLOURS = {
     "name": PALETTE[0],
     "adjective": PALETTE[2],
@@ -45,105 +39,14 @@ _FORM_COLOURS = {
 }
 
 
-def attention_chart(
-    frequencies: pl.DataFrame,
-    entity_ids: list[str],
+def top_entities_chart(
+    top: pl.DataFrame,
     *,
     what: str,
-    bucket_name: str,
     start: date,
     end: date,
-    value: str = "share",
-    highlight: tuple[date, date] | None = None,
-    rolling: int = 1,
-) -> Figure:
-    """Lines over time for ``entity_ids``: the share of articles that mention each
-    (``value`` 'share' or 'rolling_share') or raw counts ('articles', 'mentions'),
-    over a panel of all articles per bucket (the denominator). ``highlight`` shades
-    the report's own period.
-
-    Expects entity_id, name, bucket, total_articles and the ``value`` column.
-    """
-    fig = Figure(figsize=TREND_SIZE, dpi=DPI, layout="constrained")
-    ax, totals_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
-    share = value in ("share", "rolling_share")
-    for i, entity_id in enumerate(entity_ids):
-        series = frequencies.filter(pl.col("entity_id") == entity_id).sort("bucket")
-        if series.is_empty():
-            continue
-        values = series[value].to_list()
-        if share and "total_articles" in series.columns:
-            # A bucket without any article has no share at all: a gap, not a 0%.
-            empty = [t == 0 for t in series["total_articles"].to_list()]
-            values = [float("nan") if e else v * 100 for v, e in zip(values, empty, strict=True)]
-        elif share:
-            values = [v * 100 for v in values]
-        ax.plot(
-            series["bucket"].to_list(),
-            values,
-            label=series["name"][0],
-            color=PALETTE[i % len(PALETTE)],
-            linestyle=LINESTYLES[(i // len(PALETTE)) % len(LINESTYLES)],
-            marker="o" if series.height <= 60 else None,
-            markersize=3,
-            linewidth=1.8,
-        )
-    smoothing = f" ({rolling}-{bucket_name} rolling average)" if rolling > 1 else ""
-    noun = _NOUNS[value]
-    ax.set_title(
-        f"{what}: {noun} mentioning each, per {bucket_name}{smoothing}, {period_label(start, end)}"
-    )
-    ax.set_ylabel("% of all articles" if share else f"{noun} per {bucket_name}")
-    if share:
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_ylim(bottom=0)
-    last = end - timedelta(days=1)
-    ax.set_xlim(mdates.date2num(start), mdates.date2num(last))
-    ax.grid(True, alpha=0.3)
-    if entity_ids:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
-    else:
-        no_data(ax)
-    totals = (
-        frequencies.select("bucket", "total_articles").unique("bucket").sort("bucket")
-        if "total_articles" in frequencies.columns
-        else pl.DataFrame({"bucket": [], "total_articles": []})
-    )
-    width = 5.6 if bucket_name == "week" else 0.8
-    totals_ax.bar(
-        totals["bucket"].to_list(), totals["total_articles"].to_list(), width=width, color="#999999"
-    )
-    totals_ax.set_ylabel("all articles")
-    totals_ax.set_xlabel(f"{bucket_name} (UTC)")
-    totals_ax.grid(True, axis="y", alpha=0.3)
-    for axis in (ax, totals_ax):
-        if highlight is not None:
-            axis.axvspan(
-                mdates.date2num(highlight[0]),
-                mdates.date2num(highlight[1]),
-                color=PERIOD_SHADE,
-                zorder=0,
-                label="_period",
-            )
-    if highlight is not None:
-        ax.text(
-            mdates.date2num(highlight[0]),
-            1.0,
-            " this period",
-            transform=ax.get_xaxis_transform(),
-            va="top",
-            ha="left",
-            fontsize="small",
-            color=MUTED_TEXT,
-        )
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-    totals_ax.xaxis.set_major_locator(locator)
-    totals_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    return fig
-
-
-def top_entities_chart(
-    top: pl.DataFrame, *, what: str, start: date, end: date, previous_name: str = "previous"
+    previous_name: str = "previous",
+    empty: str = "no mentions in this period",
 ) -> Figure:
     """Horizontal bars: the share of articles mentioning each entity in the period,
     largest on top, with a marker at its share in the previous period when known.
@@ -157,10 +60,12 @@ def top_entities_chart(
     shares = [s * 100 for s in rows["share"].to_list()]
     bars = ax.barh(names, shares, color=PALETTE[0], label="this period")
     has_previous = "previous_share" in rows.columns
-    if has_previous and names:
+    previous = rows["previous_share"].to_list() if has_previous else [None] * len(names)
+    known = [(p * 100, n) for p, n in zip(previous, names, strict=True) if p is not None]
+    if known:
         ax.scatter(
-            [(s or 0.0) * 100 for s in rows["previous_share"].to_list()],
-            names,
+            [p for p, _ in known],
+            [n for _, n in known],
             marker="D",
             color=PREVIOUS,
             zorder=3,
@@ -168,39 +73,47 @@ def top_entities_chart(
             label=f"{previous_name}",
         )
     changes = rows["change_previous"].to_list() if "change_previous" in rows.columns else []
-    previous = [(p or 0.0) * 100 for p in rows["previous_share"].to_list()] if has_previous else []
+    right_edge = min(max([*shares, *(p for p, _ in known), 1.0]) * 1.45, 100.0)
     for i, (bar, articles) in enumerate(zip(bars, rows["articles"].to_list(), strict=True)):
-        label = f"{bar.get_width():.0f}% · {articles} articles"
-        if changes and changes[i] is not None:
-            label += f" · {changes[i] * 100:+.0f} pts"
-        # Past the bar and past the previous period's marker, never on top of either.
-        right = max(bar.get_width(), previous[i] if previous else 0.0)
+        label = f"{bar.get_width():.0f}% · {plural(articles, 'article')}"
+        if changes:
+            label += " · change n/a" if changes[i] is None else f" · {points(changes[i], 0)}"
+        # Past the bar and past the previous period's marker, never on top of either;
+        # at the bar's start, inside it, when there is no room left before 100% (the
+        # marker of a large share is far to the right).
+        right = max(bar.get_width(), (previous[i] or 0.0) * 100)
+        inside = right > right_edge * 0.6
         ax.annotate(
             label,
-            (right, bar.get_y() + bar.get_height() / 2),
-            xytext=(8, 0),
+            (0.0 if inside else right, bar.get_y() + bar.get_height() / 2),
+            xytext=(6 if inside else 8, 0),
             textcoords="offset points",
+            ha="left",
             va="center",
             fontsize="small",
+            color="white" if inside else "black",
         )
-    ax.set_title(f"{what}, {period_label(start, end)}: share of articles mentioning each")
+    chart_title(fig, f"{what}, {period_label(start, end)}: share of articles mentioning each")
     ax.set_xlabel("% of all articles in the period (label: share · articles · change in points)")
     ax.set_ylabel(what.lower())
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_xlim(0, max([*shares, *previous, 1.0]) * 1.45)
+    ax.set_xlim(0, right_edge)
     ax.grid(True, axis="x", alpha=0.3)
     if names:
         ax.legend(loc="lower right", frameon=False, fontsize="small")
     else:
-        no_data(ax)
+        ax.set_xlim(0, 10)
+        ax.set_yticks([])
+        no_data(ax, empty)
     return fig
 
 
 def movers_chart(
     movers: pl.DataFrame, *, start: date, end: date, baseline: str, z_min: float
 ) -> Figure:
-    """Diverging bars: each significant mover's change in share of articles against
-    its trailing baseline, rising in blue, falling in orange.
+    """Diverging bars: each mover's change in share of articles against its trailing
+    baseline, rising in blue, falling in orange, 'not significant' (the largest changes
+    shown when no mover passed the test) in grey.
 
     Expects name, share, baseline_share, change_baseline, z_baseline, mover.
     """
@@ -209,7 +122,8 @@ def movers_chart(
     rows = movers.sort("change_baseline")
     names = rows["name"].to_list()
     changes = [c * 100 for c in rows["change_baseline"].to_list()]
-    colours = [RISING if m == "rising" else FALLING for m in rows["mover"].to_list()]
+    colours = [_MOVER_COLOURS.get(m, NOT_SIGNIFICANT) for m in rows["mover"].to_list()]
+    significant = any(m in _MOVER_COLOURS for m in rows["mover"].to_list())
     bars = ax.barh(names, changes, color=colours)
     for bar, row in zip(bars, rows.iter_rows(named=True), strict=True):
         width = bar.get_width()
@@ -223,9 +137,11 @@ def movers_chart(
             fontsize="small",
         )
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_title(
-        f"Movers, {period_label(start, end)}: change in share of articles "
-        f"against {baseline} (|z| ≥ {z_min:g})"
+    heading = "Movers" if significant or not names else "Largest changes, none significant"
+    chart_title(
+        fig,
+        f"{heading}, {period_label(start, end)}: change in share of articles "
+        f"against {baseline} (|z| ≥ {z_min:g})",
     )
     ax.set_xlabel("change in share of articles (percentage points)")
     ax.set_ylabel("country or leader")
@@ -240,7 +156,7 @@ def movers_chart(
         present = set(rows["mover"].to_list())
         handles = [
             Patch(color=colour, label=direction)
-            for direction, colour in (("rising", RISING), ("falling", FALLING))
+            for direction, colour in (*_MOVER_COLOURS.items(), ("not significant", NOT_SIGNIFICANT))
             if direction in present
         ]
         ax.legend(
@@ -296,9 +212,10 @@ def forms_chart(split: pl.DataFrame, *, start: date, end: date, labels: dict[str
             va="center",
             fontsize="small",
         )
-    ax.set_title(
+    chart_title(
+        fig,
         f"How each top country was mentioned, {period_label(start, end)}: "
-        "share of its mentions by form"
+        "share of its mentions by form",
     )
     ax.set_xlabel("% of the country's mentions (label: all its mentions)")
     ax.set_ylabel("country")

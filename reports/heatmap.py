@@ -9,7 +9,7 @@ import polars as pl
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from reports.style import DPI, SQUARE_SIZE, no_data, period_label
+from reports.style import DPI, SQUARE_SIZE, chart_title, no_data, period_label
 
 # PuOr is a ColorBrewer diverging scheme that stays readable with red-green
 # colour-vision deficiencies; grey marks the diagonal and pairs never seen together.
@@ -30,10 +30,10 @@ def comention_heatmap(matrix: pl.DataFrame, *, start: date, end: date) -> Figure
     names = matrix.select("entity_a", "name_a").unique("entity_a", maintain_order=True)
     labels = names["name_a"].to_list()
     size = len(labels)
-    ax.set_title(
+    chart_title(
+        fig,
         f"Co-mentions, {period_label(start, end)}: articles mentioning both (number)\n"
         "and how tied the pair is (colour: NPMI, -1 never together, 0 independent, 1 always)",
-        fontsize="medium",
     )
     if size == 0:
         ax.set_xlabel("mentioned with")

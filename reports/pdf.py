@@ -63,11 +63,51 @@ def text_pages(title: str, blocks: list[TextBlock]) -> list[Figure]:
     return pages
 
 
-def write_pdf(path: Path, pages: list[Figure], *, title: str, created_at: datetime) -> Path:
-    """Write every page (text pages and charts, each at its own size) into one PDF."""
+FOOTER_IN = 0.3  # inches added below a page for its page number
+CAPTION_LINE_IN = 0.2  # and per line of caption
+
+
+def _with_footer(page: Figure, caption: str | None, number: int, total: int) -> None:
+    """Grow ``page`` at the bottom and write its caption (wrapped) and 'page n of N'
+    there. Everything already on the page keeps its place relative to the rest: axes
+    and figure texts move up into the old height (the layout is fixed by then)."""
+    width, height = page.get_size_inches()
+    lines = textwrap.wrap(caption, int(width * 72 / (9 * 0.55) * 0.85)) if caption else []
+    band = FOOTER_IN + CAPTION_LINE_IN * len(lines)
+    page.set_layout_engine("none")
+    page.set_size_inches(width, height + band)
+    scale, shift = height / (height + band), band / (height + band)
+    for ax in page.axes:
+        box = ax.get_position(original=True)
+        ax.set_position((box.x0, box.y0 * scale + shift, box.width, box.height * scale))
+    # The suptitle is kept apart from page.texts and has no public getter.
+    suptitle = getattr(page, "_suptitle", None)
+    for text in [*page.texts, *([suptitle] if suptitle is not None else [])]:
+        x, y = text.get_position()
+        text.set_y(y * scale + shift)
+    bottom = FOOTER_IN / (height + band)
+    if lines:
+        page.text(0.04, bottom, "\n".join(lines), fontsize=9, color=MUTED_TEXT, va="bottom",
+                  parse_math=False)  # fmt: skip
+    page.text(0.96, 0.25 * bottom, f"page {number} of {total}", fontsize=8, ha="right",
+              va="bottom", color=MUTED_TEXT)  # fmt: skip
+
+
+def write_pdf(
+    path: Path,
+    pages: list[Figure],
+    *,
+    title: str,
+    created_at: datetime,
+    captions: list[str | None] | None = None,
+) -> Path:
+    """Write every page (text pages and charts, each at its own size) into one PDF,
+    each with its caption (``captions``, by page; None for none) and its page number."""
     path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"Title": title, "Creator": "Mentions", "CreationDate": created_at}
+    captions = captions or [None] * len(pages)
     with PdfPages(path, metadata=metadata) as pdf:
-        for page in pages:
+        for number, (page, caption) in enumerate(zip(pages, captions, strict=True), start=1):
+            _with_footer(page, caption, number, len(pages))
             pdf.savefig(page)
     return path

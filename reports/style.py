@@ -1,13 +1,14 @@
 """What every chart shares: colour-blind-safe palettes, sizes, date labels, empty states.
 
-Colours are Paul Tol's schemes: "muted" for categories (distinguishable with the
-common colour-vision deficiencies; lines also change style after ten), "vibrant"
+Colours: Okabe & Ito's qualitative set for categories (distinguishable with the common
+colour-vision deficiencies; lines also change style after ten), Paul Tol's "vibrant"
 blue/orange for up/down, and matplotlib's cividis (made for colour-blind readers)
 for the map's sequential scale (reversed: darker means more).
 """
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date, timedelta
 
 import matplotlib
@@ -15,18 +16,19 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.axes import Axes  # noqa: E402  (after selecting the backend)
+from matplotlib.figure import Figure  # noqa: E402
 
 PALETTE = (
-    "#332288",
-    "#88CCEE",
-    "#44AA99",
-    "#117733",
-    "#999933",
-    "#DDCC77",
-    "#CC6677",
-    "#882255",
-    "#AA4499",
-    "#777777",
+    "#0072B2",  # blue        } Okabe & Ito's colour-blind-safe set, in an order where
+    "#E69F00",  # orange      } neighbours differ in hue and lightness
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#000000",  # black
+    "#999999",  # grey        } then two more for a top ten without a repeat
+    "#882255",  # wine
+    "#B8A000",  # dark yellow (Okabe & Ito's yellow is too light for a line on white)
 )
 LINESTYLES = ("-", "--", "-.", ":")
 RISING = "#0077BB"
@@ -42,6 +44,29 @@ SQUARE_SIZE = (9.0, 8.0)
 MAP_SIZE = (11.0, 6.5)
 
 
+TITLE_SIZE = 12.0
+
+
+def wrapped(text: str, width_in: float, fontsize: float = TITLE_SIZE) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points
+    (DejaVu Sans averages about 0.6 em a character; a margin is kept)."""
+    chars = max(20, int(width_in * 72 / (fontsize * 0.6) * 0.92))
+    lines = [piece for line in text.split("\n") for piece in textwrap.wrap(line, chars) or [""]]
+    return "\n".join(lines)
+
+
+def chart_title(fig: Figure, text: str) -> None:
+    """The chart's title across the whole figure, left-aligned and wrapped to its width,
+    so a long period label or name is never clipped at either edge."""
+    fig.suptitle(
+        wrapped(text, fig.get_figwidth() * 0.96),
+        x=0.02,
+        ha="left",
+        fontsize=TITLE_SIZE,
+        parse_math=False,
+    )
+
+
 def period_label(start: date, end: date) -> str:
     """'2022-03-01 to 2022-03-31' for [start, end); one day is just that day."""
     last = end - timedelta(days=1)
@@ -50,6 +75,23 @@ def period_label(start: date, end: date) -> str:
     if start.day == 1 and (last + timedelta(days=1)).day == 1 and start.month == last.month:
         return start.strftime("%B %Y")
     return f"{start.isoformat()} to {last.isoformat()}"
+
+
+def points(value: float | None, decimals: int = 1) -> str:
+    """A change of share as signed percentage points ('+12.3 pts'); a change that
+    rounds to zero is '0 pts' (never '-0'), and no change at all (nothing to compare
+    with) is 'n/a'."""
+    if value is None or value != value:
+        return "n/a"
+    rounded = round(value * 100, decimals)
+    if rounded == 0:
+        return "0 pts"
+    return f"{rounded:+.{decimals}f} pts"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 article', '2 articles' (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 def no_data(ax: Axes, text: str = "no mentions in this period") -> None:

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from reports.style import DPI, MAP_SIZE, MUTED_TEXT, SEQUENTIAL, period_label
+from reports.style import DPI, MAP_SIZE, MUTED_TEXT, SEQUENTIAL, chart_title, period_label
 
 NOT_MENTIONED = "#E6E6E6"
 
@@ -96,9 +96,10 @@ def world_tile_map(
     ax.set_ylim(-height + 0.8, 1.1)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(
+    chart_title(
+        fig,
         f"World view, {period_label(start, end)}: share of articles mentioning each country "
-        "(grey: not mentioned)"
+        "(grey: not mentioned)",
     )
     mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
     colorbar = fig.colorbar(mappable, ax=ax, shrink=0.6, pad=0.01)

@@ -119,7 +119,8 @@ def test_report_for_a_past_period(settings: Settings, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("week/2022-02-28/index.html")
     html = Path(result.stdout.strip()).read_text(encoding="utf-8")
-    assert "1 articles" in html and "Russia" in html
+    assert "1 article (1 distinct story)" in html and "Russia" in html
+    assert "1 articles" not in html
 
 
 def test_report_forms_option_is_validated_and_recorded(report_settings: Settings) -> None:

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.catch_up import report_starts, run_due_reports
 from jobs.db import connect, ensure_schema
+from jobs.ingest import run_ingest
 from jobs.job_runner import JobRunner, UnknownJobError
 from jobs.job_specs import job_specs
 from jobs.schedule import build_scheduler, close_orphaned_runs, missed_reports
@@ -217,7 +218,19 @@ def test_report_job_catches_up_every_missed_day(settings: Settings, tmp_path: Pa
     assert missed_reports(settings, runner, NOW) == {}
 
 
-def test_catch_up_stopped_midway_resumes_where_it_stopped(settings: Settings) -> None:
+def test_catch_up_stopped_midway_resumes_where_it_stopped(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Reports are refused for periods after the newest article: one on the last day.
+    dump = tmp_path / "one.jsonl"
+    dump.write_text(
+        json.dumps(
+            {"id": "1", "title": "Russia", "text": "Ukraine", "published": "2026-11-24T12:00:00Z"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    run_ingest(settings, [SourceConfig("one", str(dump))])
     with connect(settings.db_path) as con:
         ensure_schema(con)
         con.execute(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -42,3 +44,80 @@ def test_binds_loopback_only_and_reports_a_taken_port(tmp_path: Path) -> None:
         server.server_close()
     with pytest.raises(ReportsMissingError, match="does not exist yet"):
         report_server(tmp_path / "nope", 0)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A reports folder with a page, a chart folder without a page, and symlinks out of
+    it, served by a real server on 127.0.0.1 in a thread (stopped in teardown)."""
+    folder = tmp_path / "reports"
+    (folder / "week" / "2022-02-28").mkdir(parents=True)
+    (folder / "index.html").write_text("<p>reports</p>", encoding="utf-8")
+    (folder / "week" / "2022-02-28" / "index.html").write_text("<p>week</p>", encoding="utf-8")
+    (folder / "charts").mkdir()
+    (folder / "charts" / "a.png").write_bytes(b"\x89PNG")
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "index.html").write_text("secret page", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("secret text", encoding="utf-8")
+    (folder / "out.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "outdir").symlink_to(secret)
+    server = report_server(folder, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}", folder
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _raw(address: str, target: str, host: str | None = None) -> tuple[int, str, bytes]:
+    """Send one request as written (no client normalises the path); status, headers, body."""
+    hostname, port = address.split(":")
+    with socket.create_connection((hostname, int(port)), timeout=5) as sock:
+        head = f"GET {target} HTTP/1.1\r\n"
+        if host is not None:
+            head += f"Host: {host}\r\n"
+        sock.sendall((head + "Connection: close\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    header, _, body = data.partition(b"\r\n\r\n")
+    status = int(header.split()[1])
+    return status, header.decode("latin-1").lower(), body
+
+
+def test_symlinks_out_of_the_folder_are_not_followed(served: tuple[str, Path]) -> None:
+    address, _ = served
+    for target in ("/out.txt", "/outdir/index.html", "/outdir/", "/../secret.txt"):
+        status, headers, body = _raw(address, target, host=address)
+        assert status == 404, target
+        assert b"secret" not in body
+        assert "x-content-type-options: nosniff" in headers
+
+
+def test_folders_without_a_page_are_not_listed(served: tuple[str, Path]) -> None:
+    address, _ = served
+    status, headers, body = _raw(address, "/charts/", host=address)
+    assert status == 404 and b"a.png" not in body
+    assert _raw(address, "/week/", host=address)[0] == 404
+    status, headers, body = _raw(address, "/week/2022-02-28/", host=address)
+    assert status == 200 and body == b"<p>week</p>"
+    assert "x-content-type-options: nosniff" in headers
+    assert _raw(address, "/week/2022-02-28", host=address)[0] == 301
+
+
+def test_only_loopback_host_names_are_answered(served: tuple[str, Path]) -> None:
+    address, _ = served
+    port = address.split(":")[1]
+    for host in (address, "127.0.0.1", f"localhost:{port}", "localhost", "LOCALHOST"):
+        status, headers, _ = _raw(address, "/", host=host)
+        assert status == 200, host
+        assert "x-content-type-options: nosniff" in headers
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example", None):
+        status, headers, body = _raw(address, "/", host=host)
+        assert status == 421, host
+        assert b"reports" not in body
+        assert "x-content-type-options: nosniff" in headers

@@ -11,7 +11,7 @@ def test_defaults_need_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)
     settings = load_settings(None, environ={})
     assert settings.db_path == Path("data/mentions.duckdb")
-    assert settings.reports_dir == Path("data/reports")
+    assert settings.reports_folder == Path("data/reports/mentions")
     assert [s.location for s in settings.default_sources] == [str(DEFAULT_SEEDS_DIR / "articles")]
 
 

@@ -1,0 +1,185 @@
+"""How the charts look, checked on the drawn figures: titles inside the figure, the two
+attention charts aligned, neighbouring colours apart, PDF pages with captions and numbers."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import matplotlib.colors as mcolors
+import polars as pl
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from reports.attention import attention_chart
+from reports.charts import (
+    forms_chart,
+    movers_chart,
+    save_chart,
+    top_entities_chart,
+)
+from reports.heatmap import comention_heatmap
+from reports.style import PALETTE
+from reports.tilemap import world_tile_map
+from tests.conftest import load_report_corpus
+
+LONG = "Mohammed bin Salman bin Abdulaziz Al Saud"
+DAY = (date(2022, 3, 3), date(2022, 3, 4))
+WEEK = (date(2022, 2, 28), date(2022, 3, 7))
+
+
+def _trend(names: list[str], start: date, days: int) -> pl.DataFrame:
+    rows = [
+        {"entity_id": f"E{i}", "kind": "leader", "name": name, "bucket": start + timedelta(d),
+         "total_articles": 10, "share": 0.1 * (i + 1), "rolling_share": 0.1 * (i + 1),
+         "articles": i + 1, "mentions": i + 2}
+        for i, name in enumerate(names) for d in range(days)
+    ]  # fmt: skip
+    return pl.DataFrame(rows)
+
+
+def _attention(names: list[str], period: tuple[date, date]) -> Figure:
+    start = period[0] - timedelta(days=29)
+    return attention_chart(
+        _trend(names, start, 35), [f"E{i}" for i in range(len(names))],
+        what="Top leaders of the week", bucket_name="day", start=start, end=period[1],
+        value="rolling_share", highlight=period, rolling=7,
+    )  # fmt: skip
+
+
+def _changes(names: list[str]) -> pl.DataFrame:
+    n = len(names)
+    return pl.DataFrame(
+        {"entity_id": [f"E{i}" for i in range(n)], "name": names, "articles": [5] * n,
+         "share": [0.5] * n, "previous_share": [0.2] * n, "change_previous": [0.3] * n,
+         "baseline_share": [0.1] * n, "change_baseline": [0.4] * n, "z_baseline": [4.0] * n,
+         "mover": ["rising"] * n}
+    )  # fmt: skip
+
+
+def _all_charts(period: tuple[date, date]) -> dict[str, Figure]:
+    names = [LONG, "Volodymyr Zelenskyy", "Emmanuel Macron"]
+    start, end = period
+    forms = pl.DataFrame(
+        {"entity_id": ["RUS", "RUS"], "name": ["Russia", "Russia"], "form": ["name", "leaders"],
+         "mentions": [3, 1], "counted": [True, False]}
+    )  # fmt: skip
+    matrix = pl.DataFrame(
+        {"entity_a": ["RUS", "RUS", "UKR", "UKR"], "entity_b": ["RUS", "UKR", "RUS", "UKR"],
+         "name_a": ["Russia", "Russia", LONG, LONG], "name_b": ["Russia", LONG, "Russia", LONG],
+         "together": [5, 3, 3, 4], "npmi": [1.0, 0.5, 0.5, 1.0]}
+    )  # fmt: skip
+    world = pl.DataFrame(
+        {"entity_id": ["RUS", "UKR"], "name": ["Russia", "Ukraine"], "articles": [5, 4],
+         "mentions": [9, 6], "share": [0.5, 0.4]}
+    )  # fmt: skip
+    return {
+        "attention": _attention(names, period),
+        "top": top_entities_chart(_changes(names), what="Top leaders", start=start, end=end,
+                                  previous_name="previous week"),
+        "movers": movers_chart(_changes(names), start=start, end=end,
+                               baseline="the 8 weeks before", z_min=3.0),
+        "forms": forms_chart(forms, start=start, end=end, labels={}),
+        "heatmap": comention_heatmap(matrix, start=start, end=end),
+        "world": world_tile_map(world, start=start, end=end),
+    }  # fmt: skip
+
+
+def _hidden_ticks(fig: Figure) -> set[int]:
+    """Tick labels matplotlib keeps but does not draw (their tick is out of view)."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return hidden
+
+
+def _outside(fig: Figure, fmt: str, tmp_path: Path) -> list[str]:
+    """Texts drawn (partly) outside the figure when saved as the report does: the PNG
+    first (which fixes the layout), then the PDF page."""
+    save_chart(fig, tmp_path / "chart.png")
+    if fmt == "pdf":
+        fig.savefig(io.BytesIO(), format="pdf")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = fig.bbox
+    bad = []
+    hidden = _hidden_ticks(fig)
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip() or id(text) in hidden:
+            continue
+        extent = text.get_window_extent(renderer)
+        if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
+            bad.append(text.get_text())
+    return bad
+
+
+@pytest.mark.parametrize("period", [DAY, WEEK], ids=["day", "week"])
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_no_title_or_label_is_clipped(period: tuple[date, date], fmt: str, tmp_path: Path) -> None:
+    for name, fig in _all_charts(period).items():
+        assert _outside(fig, fmt, tmp_path) == [], name
+
+
+def test_the_two_attention_charts_share_their_axes_positions() -> None:
+    countries = _attention(["Chad", "Peru"], WEEK)
+    leaders = _attention([LONG, "Volodymyr Zelenskyy", "Xi Jinping"], WEEK)
+    for fig in (countries, leaders):
+        fig.savefig(io.BytesIO(), format="png")
+    for a, b in zip(countries.axes, leaders.axes, strict=True):
+        assert a.get_position().bounds == pytest.approx(b.get_position().bounds)
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in mcolors.to_rgb(colour))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _delta(a: str, b: str) -> float:
+    return sum((p - q) ** 2 for p, q in zip(_lab(a), _lab(b), strict=True)) ** 0.5
+
+
+def test_line_colours_do_not_repeat_and_neighbours_stand_apart() -> None:
+    first = [c.lower() for c in PALETTE[:10]]
+    assert len(set(first)) == 10
+    for a, b in zip(first, first[1:], strict=False):
+        assert _delta(a, b) > 30, (a, b)
+    for i, a in enumerate(first[:8]):
+        for b in first[i + 1 : 8]:
+            assert _delta(a, b) > 15, (a, b)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext not installed")
+def test_pdf_pages_carry_captions_and_page_numbers(tmp_path: Path) -> None:
+    from jobs.report import run_report
+
+    settings = load_report_corpus(tmp_path)
+    page = run_report(settings, "week", date(2022, 3, 1), now=datetime(2022, 4, 2)).path
+    pdf = page.parent / "report.pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 10
+    for number, body in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in body, number
+    joined = " ".join(" ".join(p.split()) for p in pages)
+    assert "Leaders over time: share of all articles mentioning each, per day" in joined
+    assert "Download" not in joined

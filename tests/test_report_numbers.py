@@ -1,0 +1,163 @@
+"""Numbers that must not mislead: empty previous periods, partial buckets, share axes,
+gaps, single points, signs and plurals, top-list minimums, non-significant movers."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from analytics.trends import largest_changes, movers, period_changes, rolling_attention
+from reports.attention import attention_chart
+from reports.charts import movers_chart, top_entities_chart
+from reports.style import plural, points
+from tests.test_trends import _freq
+
+
+def _texts(fig: Figure) -> list[str]:
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def _trend(
+    shares: list[float | None], totals: list[int], start: date, step: int = 1
+) -> pl.DataFrame:
+    n = len(shares)
+    return pl.DataFrame(
+        {
+            "entity_id": ["RUS"] * n,
+            "kind": ["country"] * n,
+            "name": ["Russia"] * n,
+            "bucket": [start + timedelta(days=step * i) for i in range(n)],
+            "total_articles": totals,
+            "share": shares,
+            "rolling_share": shares,
+        }
+    )
+
+
+def _entity_lines(fig: Figure) -> list[Line2D]:
+    return [ln for ln in fig.axes[0].get_lines() if ln.get_label() in ("Russia", "Rus")]
+
+
+def test_a_change_against_an_empty_previous_period_is_not_a_number() -> None:
+    changes = period_changes(_freq("RUS", [0, 5], [0, 10]), date(2022, 2, 1), 1)
+    row = changes.row(0, named=True)
+    assert row["previous_share"] is None and row["change_previous"] is None
+    assert row["baseline_share"] is None and row["change_baseline"] is None
+    top = changes.select("name", "articles", "share", "previous_share", "change_previous")
+    fig = top_entities_chart(top, what="Top", start=date(2022, 2, 1), end=date(2022, 3, 1))
+    texts = _texts(fig)
+    label = next(t for t in texts if t.startswith("50%"))
+    assert label == "50% · 5 articles · change n/a"
+
+
+def test_points_and_plurals_never_say_minus_zero_or_one_articles() -> None:
+    assert points(-0.0001) == "0 pts" and points(0.0) == "0 pts"
+    assert points(0.123) == "+12.3 pts" and points(-0.004, 0) == "0 pts"
+    assert points(None) == "n/a"
+    assert plural(1, "article") == "1 article" and plural(2, "article") == "2 articles"
+    top = pl.DataFrame(
+        {"name": ["Chad"], "articles": [1], "share": [0.1], "previous_share": [0.1004],
+         "change_previous": [-0.0004]}
+    )  # fmt: skip
+    fig = top_entities_chart(top, what="Top", start=date(2022, 2, 1), end=date(2022, 3, 1))
+    texts = _texts(fig)
+    assert "10% · 1 article · 0 pts" in texts
+
+
+def test_share_axes_stop_at_100_percent() -> None:
+    fig = attention_chart(
+        _trend([1.0, 1.0, 0.5], [2, 2, 2], date(2022, 3, 1)), ["RUS"], what="Top",
+        bucket_name="day", start=date(2022, 3, 1), end=date(2022, 3, 4),
+    )  # fmt: skip
+    assert fig.axes[0].get_ylim()[1] <= 100
+    top = pl.DataFrame({"name": ["Chad"], "articles": [4], "share": [1.0]})
+    fig = top_entities_chart(top, what="Top", start=date(2022, 2, 1), end=date(2022, 3, 1))
+    assert fig.axes[0].get_xlim()[1] <= 100
+
+
+def test_rolling_lines_do_not_break_where_the_csv_has_a_value() -> None:
+    freq = _freq("RUS", [1, 0, 2], [5, 0, 5]).with_columns(stories=pl.col("articles"))
+    trend = rolling_attention(freq, 2)
+    assert trend["rolling_share"].to_list() == pytest.approx([0.2, 0.2, 0.4])
+    frame = trend.with_columns(share=pl.lit(0.0))
+    fig = attention_chart(
+        frame, ["RUS"], what="Top", bucket_name="month", start=date(2022, 1, 1),
+        end=date(2022, 4, 1), value="rolling_share", rolling=2,
+    )  # fmt: skip
+    ys = [y for ln in _entity_lines(fig) for y in ln.get_ydata()]
+    assert ys and not any(math.isnan(y) for y in ys)
+    empty = rolling_attention(_freq("RUS", [0, 0], [0, 0]).with_columns(stories=pl.lit(0)), 2)
+    assert empty["rolling_share"].to_list() == [None, None]  # no article: no share at all
+
+
+def test_a_single_point_is_drawn_with_a_marker() -> None:
+    shares = [None] * 39 + [0.5] + [None] * 40
+    totals = [0] * 39 + [4] + [0] * 40
+    fig = attention_chart(
+        _trend(shares, totals, date(2022, 1, 1)), ["RUS"], what="Top", bucket_name="day",
+        start=date(2022, 1, 1), end=date(2022, 3, 22),
+    )  # fmt: skip
+    assert any(ln.get_marker() not in (None, "None", "") for ln in _entity_lines(fig))
+
+
+def test_partial_first_and_last_buckets_are_marked_not_drawn_as_dips() -> None:
+    # Weekly buckets from Monday 2022-02-28; the window starts on Thursday 2022-03-03 and
+    # the articles stop on Tuesday 2022-03-22: the first and last weeks are partial.
+    trend = _trend([0.2, 0.5, 0.5, 0.1], [2, 9, 9, 3], date(2022, 2, 28), step=7)
+    fig = attention_chart(
+        trend, ["RUS"], what="Top", bucket_name="week", start=date(2022, 3, 3),
+        end=date(2022, 4, 1), data_end=date(2022, 3, 23),
+    )  # fmt: skip
+    solid = [ln for ln in _entity_lines(fig) if ln.get_linestyle() == "-"]
+    assert len(solid) == 1
+    ys = list(solid[0].get_ydata())
+    assert math.isnan(ys[0]) and math.isnan(ys[-1]) and ys[1:3] == [50.0, 50.0]
+    dashed = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "partial"]
+    assert dashed and dashed[0].get_linestyle() in ("--", ":")
+    assert any("partial" in t for t in _texts(fig))
+
+
+def test_top_lists_need_a_minimum_of_articles() -> None:
+    from analytics.frequencies import top_entities
+
+    freq = pl.concat([_freq("RUS", [5], [10]), _freq("FRA", [2], [10])]).with_columns(
+        stories=pl.col("articles")
+    )
+    assert top_entities(freq, "country", 10, min_articles=3)["entity_id"].to_list() == ["RUS"]
+
+
+def test_without_significant_movers_the_largest_changes_are_shown_as_not_significant() -> None:
+    freq = pl.concat([_freq("RUS", [2, 3], [20, 20]), _freq("FRA", [1, 4], [20, 20])])
+    changes = period_changes(freq, date(2022, 2, 1), 1)
+    assert movers(changes).is_empty()
+    shown = largest_changes(changes, 5)
+    assert shown["entity_id"].to_list() == ["FRA", "RUS"]
+    assert shown["mover"].to_list() == ["not significant"] * 2
+    fig = movers_chart(shown, start=date(2022, 2, 1), end=date(2022, 3, 1), baseline="x", z_min=3)
+    assert any("not significant" in t for t in _texts(fig))
+
+
+def test_a_report_says_n_a_without_a_previous_period_and_keeps_small_entities_out(
+    report_settings: object,
+) -> None:
+    from datetime import datetime
+
+    from jobs.report import run_report
+    from jobs.settings import Settings
+
+    assert isinstance(report_settings, Settings)
+    page = run_report(report_settings, "month", date(2022, 1, 1), now=datetime(2022, 4, 2))
+    html = page.path.read_text(encoding="utf-8")
+    top = html.split('id="top"', 1)[1].split("</section>", 1)[0]
+    assert "n/a" in top and "+100" not in top and "-0" not in top
+    countries = pl.read_csv(page.path.parent / "top-country.csv")["entity_id"].to_list()
+    assert "RUS" not in countries  # in 1 article of January, under the minimum of 3
+    movers_part = html.split('id="movers"', 1)[1].split("</section>", 1)[0]
+    assert "1 articles" not in html
+    assert "not significant" in movers_part or "Nothing to show" in movers_part
