@@ -67,7 +67,12 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         satisfied = (
             needs_context.select("span", "entity_id", "doc", "context_pattern")
             .join(docs.select("doc", "context"), on="doc")
-            .filter(pl.col("context").str.contains(pl.col("context_pattern")))
+            # A wrapped line ("South\n    Caucasus") reads as one space, as in a name.
+            .filter(
+                pl.col("context")
+                .str.replace_all(r"\s+", " ")
+                .str.contains(pl.col("context_pattern"))
+            )
             .select("span", "entity_id")
         )
         rows = pl.concat(

@@ -65,6 +65,16 @@ _GOVERNMENT_WORDS = ("Administration", "Regime", "Government", "Era", "ADMINISTR
 G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF".split()
 
 
+def _title_as_written(title: pl.Expr) -> pl.Expr:
+    """The title as the text writes it: in a wrapped text ("Prime\\n    Minister ") the
+    end of the context as written that holds the title's characters."""
+    count = title.str.replace_all(r"\s", "").str.len_chars()
+    pattern = pl.format(r"^\s*(?:\S\s*){{{}}}\S", count - 1)
+    written = pl.col("before_written")
+    raw = written.str.reverse().str.extract(pattern, 0).str.reverse()
+    return pl.when(written.is_null() | title.is_null()).then(title).otherwise(raw)
+
+
 def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFrame:
     """For each span, the first step whose flag holds for exactly one of its leaders."""
     chosen = []
@@ -290,6 +300,7 @@ def resolve_leaders(
         ],
     )
     resolved = pl.concat([by_title, first, rest], how="diagonal_relaxed")
+    resolved = resolved.with_columns(title=_title_as_written(pl.col("title")))
     title_len = pl.col("title").str.len_chars().fill_null(0).cast(pl.Int64)
     resolved = resolved.with_columns(
         start=pl.col("start") - title_len,
