@@ -85,3 +85,21 @@ def test_speaker_label_after_a_wrapped_line(gazetteer: Gazetteer) -> None:
         ("Japan", "JPN", "name"),
         ("PRESIDENT BIDEN", "Joe Biden", "title"),
     ]
+
+
+# --- a namesake never deletes a country ----------------------------------------------
+
+
+def test_namesake_of_a_leader_does_not_hide_the_country(gazetteer: Gazetteer) -> None:
+    # "Costa Rica" is listed as a namesake of António Costa: it stops the leader, not CRI.
+    text = (
+        "He joined the presidents of Panama, Costa Rica, and the Dominican Republic; "
+        "the President of the Costa Rican Legislative Assembly met Prime Minister Costa."
+    )
+    assert _found(gazetteer, text, date(2022, 6, 9)) == [
+        ("Panama", "PAN", "name"),
+        ("Costa Rica", "CRI", "name"),
+        ("Dominican Republic", "DOM", "name"),
+        ("Costa Rican", "CRI", "adjective"),
+        ("Prime Minister Costa", "António Costa", "title"),
+    ]
