@@ -34,6 +34,9 @@ LEADER_FORMS = {
     "aliases": "full",
     "surnames": "surname",
     "short_names": "short",
+    # Nicknames that are also given names, tickers or other people's initials (Ike,
+    # Fidel, HBJ): the leader only with evidence in the article (leader_rules).
+    "nicknames": "nickname",
 }
 RULE_KINDS = ("exclude", "requires_context", "not_person")
 NAME_KINDS = ("given", "surname", "word", "uncommon")

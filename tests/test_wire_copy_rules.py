@@ -103,3 +103,45 @@ def test_namesake_of_a_leader_does_not_hide_the_country(gazetteer: Gazetteer) ->
         ("Costa Rican", "CRI", "adjective"),
         ("Prime Minister Costa", "António Costa", "title"),
     ]
+
+
+# --- nicknames need evidence; tickers and namesakes never count ------------------------
+
+
+def test_nickname_alone_is_not_the_leader(gazetteer: Gazetteer) -> None:
+    text = (
+        "Ike Kerridge, a broker in Sydney, said Golda and Indira were his clients; "
+        "Fidel sold IBK shares to HBJ."
+    )
+    assert _found(gazetteer, text, date(1987, 3, 2)) == []
+
+
+def test_ticker_in_angle_brackets_is_never_a_leader(gazetteer: Gazetteer) -> None:
+    text = "<HBJ> Harcourt Brace Jovanovich Inc said it sold its <MBS> unit."
+    assert _found(gazetteer, text, date(1987, 3, 2)) == []
+
+
+def test_nickname_counts_with_the_full_name_or_a_title(gazetteer: Gazetteer) -> None:
+    text = (
+        "Fidel Castro spoke in Havana; Fidel said the U.S. embargo must end. "
+        "President Ike was remembered by Dwight D. Eisenhower's biographers."
+    )
+    assert _found(gazetteer, text, date(1987, 3, 2)) == [
+        ("Fidel Castro", "Fidel Castro", "full"),
+        ("Havana", "CUB", "capital"),
+        ("Fidel", "Fidel Castro", "short"),
+        ("U.S.", "USA", "name"),
+        ("President Ike", "Dwight D. Eisenhower", "title"),
+        ("Dwight D. Eisenhower", "Dwight D. Eisenhower", "possessive"),
+    ]
+
+
+def test_well_attested_short_names_stand_alone(gazetteer: Gazetteer) -> None:
+    text = "Lula met Bibi in Brasilia while MBS and AMLO spoke by phone."
+    assert [e for _, e, _ in _found(gazetteer, text, date(2023, 6, 1))] == [
+        "Luiz Inácio Lula da Silva",
+        "Benjamin Netanyahu",
+        "BRA",
+        "Mohammed bin Salman",
+        "Andrés Manuel López Obrador",
+    ]
