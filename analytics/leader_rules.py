@@ -52,6 +52,7 @@ from analytics.context import (
 )
 from analytics.country_rules import name_sets
 from analytics.gazetteer import Gazetteer
+from analytics.inside_names import firm_name
 
 # Capitalised words that may follow a surname-first name without making it another
 # person's name ("Xi Administration", "Kim Regime").
@@ -190,6 +191,7 @@ def resolve_leaders(
         & ~hyphen_joined(before, after)
         & ~someone_else
         & ~ticker
+        & ~((pl.col("form") == "surname") & firm_name(before, after, pl.col("key")))
     )
     nicknames = rows.filter(pl.col("form") == "nickname")
     rows = rows.filter(pl.col("form") != "nickname")

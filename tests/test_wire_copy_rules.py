@@ -145,3 +145,56 @@ def test_well_attested_short_names_stand_alone(gazetteer: Gazetteer) -> None:
         "Mohammed bin Salman",
         "Andrés Manuel López Obrador",
     ]
+
+
+# --- a capital or country word inside a place's or a firm's name ---------------------
+
+
+def test_capital_inside_a_place_name_is_not_the_capital(gazetteer: Gazetteer) -> None:
+    text = (
+        "Shelling hit the Kyiv region and Kyiv Oblast overnight; patients were moved to "
+        "Lusaka Hospital. A judge of the Eastern District of Washington, sitting in "
+        "Washington County, ruled; Kyiv protested."
+    )
+    assert _found(gazetteer, text, date(2023, 6, 1)) == [("Kyiv", "UKR", "capital")]
+
+
+def test_country_word_before_a_us_state_is_a_us_town(gazetteer: Gazetteer) -> None:
+    text = (
+        "Whitehall Corp. of Dallas and a plant in Malta, N.Y., said Whitehall, Pa., "
+        "officials had met Maltese and British buyers; Whitehall said no."
+    )
+    assert _found(gazetteer, text) == [
+        ("Maltese", "MLT", "adjective"),
+        ("British", "GBR", "adjective"),
+        ("Whitehall", "GBR", "metonym"),
+    ]
+
+
+def test_surname_inside_a_firm_name_is_not_the_leader(gazetteer: Gazetteer) -> None:
+    text = "Johnson & Johnson and Procter & Gamble said Prime Minister Johnson's plan helps."
+    assert _found(gazetteer, text, date(2020, 5, 1)) == [
+        ("Prime Minister Johnson", "Boris Johnson", "possessive"),
+    ]
+    # A full name is never a firm's; two leaders joined by an ampersand are two mentions.
+    text = "Joint Readout of President Joe Biden & Vice President Kamala Harris"
+    assert _found(gazetteer, text, date(2022, 5, 1)) == [("Joe Biden", "Joe Biden", "full")]
+    text = "Trump has taken his place alongside Reagan & FDR as the most consequential Americans"
+    assert [e for _, e, _ in _found(gazetteer, text, date(2025, 6, 1))] == [
+        "Donald Trump",
+        "Ronald Reagan",
+        "Franklin D. Roosevelt",
+        "USA",
+    ]
+
+
+def test_demonym_that_is_a_first_name_is_not_the_country(gazetteer: Gazetteer) -> None:
+    text = (
+        "Vladimir Putin met Sberbank CEO German Gref. German Gref: Mr President, "
+        "German banks are watching. Gref said the German Chancellor called."
+    )
+    assert _found(gazetteer, text, date(2019, 4, 2)) == [
+        ("Vladimir Putin", "Vladimir Putin", "full"),
+        ("German", "DEU", "adjective"),
+        ("German", "DEU", "adjective"),
+    ]
