@@ -51,14 +51,15 @@ def resolve_candidates(
     meanings = spans.join(gazetteer.aliases, left_on="key", right_on="alias", how="inner")
     # A longer phrase that is not a country or leader ("New Mexico", "Washington Post")
     # blocks every meaning of the span; a leader's namesake ("Hunter Biden", "Costa
-    # Rica" for António Costa) blocks only the leader: it never deletes a country.
+    # Rica" for António Costa, "Theodore Roosevelt" for FDR) stops only that leader:
+    # never a country, nor another leader whose name it is.
     none = meanings.filter(pl.col("kind") == "none")
     blocked = none.filter(pl.col("form") != "namesake").select("span").unique()
-    namesakes = none.filter(pl.col("form") == "namesake").select("span").unique()
+    namesakes = none.filter(pl.col("form") == "namesake").select("span", "entity_id").unique()
     meanings = (
         meanings.filter(pl.col("kind") != "none")
         .join(blocked, on="span", how="anti")
-        .filter(~((pl.col("kind") == "leader") & pl.col("span").is_in(namesakes["span"].implode())))
+        .join(namesakes, on=["span", "entity_id"], how="anti")
         .join(docs.select("doc", "published_on"), on="doc", how="left")
     )
     countries = resolve_countries(meanings.filter(pl.col("kind") == "country"), docs, gazetteer)

@@ -198,3 +198,21 @@ def test_demonym_that_is_a_first_name_is_not_the_country(gazetteer: Gazetteer) -
         ("German", "DEU", "adjective"),
         ("German", "DEU", "adjective"),
     ]
+
+
+# --- leaders of the 1980s and before, and spellings without diacritics ----------------
+
+
+def test_spellings_without_diacritics_match_the_accented_names(gazetteer: Gazetteer) -> None:
+    text = (
+        "Danish Prime Minister Poul Schlueter met President Richard von Weizsaecker; "
+        "Franjo Tudjman and Lech Walesa sent greetings to Schlueter."
+    )
+    assert [e for _, e, _ in _found(gazetteer, text, date(1990, 6, 1))] == [
+        "DNK",
+        "Poul Schlüter",
+        "Richard von Weizsäcker",
+        "Franjo Tuđman",
+        "Lech Wałęsa",
+        "Poul Schlüter",
+    ]
