@@ -216,3 +216,44 @@ def test_spellings_without_diacritics_match_the_accented_names(gazetteer: Gazett
         "Lech Wałęsa",
         "Poul Schlüter",
     ]
+
+
+def test_heads_of_government_of_the_1980s(gazetteer: Gazetteer) -> None:
+    text = (
+        "Ecuador's President Leon Febres Cordero and Venezuelan President Jaime Lusinchi "
+        "met Yugoslav Prime Minister Branko Mikulic. New Zealand Prime Minister David\n"
+        "Lange said Muldoon's policies failed; Finland's Kalevi Sorsa, Lebanon's Amin "
+        "Gemayel, Jamaica's Edward Seaga and Sheikh Zayed sent envoys."
+    )
+    assert [e for _, e, _ in _found(gazetteer, text, date(1987, 3, 2))] == [
+        "ECU",
+        "León Febres Cordero",
+        "VEN",
+        "Jaime Lusinchi",
+        "YUG",
+        "Branko Mikulić",
+        "NZL",
+        "David Lange",
+        "Robert Muldoon",
+        "FIN",
+        "Kalevi Sorsa",
+        "LBN",
+        "Amin Gemayel",
+        "JAM",
+        "Edward Seaga",
+        "Zayed bin Sultan Al Nahyan",
+    ]
+
+
+def test_us_presidents_before_roosevelt(gazetteer: Gazetteer) -> None:
+    text = (
+        "Reagan quoted President Lincoln and Woodrow Wilson; Abraham Lincoln's words "
+        "were carved near the Lincoln Memorial in Washington."
+    )
+    assert _found(gazetteer, text, date(1987, 3, 2)) == [
+        ("Reagan", "Ronald Reagan", "surname"),
+        ("President Lincoln", "Abraham Lincoln", "title"),
+        ("Woodrow Wilson", "Woodrow Wilson", "full"),
+        ("Abraham Lincoln", "Abraham Lincoln", "possessive"),
+        ("Washington", "USA", "capital"),
+    ]
