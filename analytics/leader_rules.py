@@ -290,7 +290,15 @@ def resolve_leaders(
                 "title+only-holder",
             ),
             (
-                ~pl.col("common") & _latest(held & pl.col("country_in_article")),
+                # A common surname only among holders of a country the article
+                # mentions ("President Johnson" in a U.S. text is LBJ, not Andrew).
+                _latest(
+                    held
+                    & (
+                        pl.col("country_in_article")
+                        | (~pl.col("common") & pl.col("leader_country").is_in(G20))
+                    )
+                ),
                 "title+latest-holder",
             ),
         ],

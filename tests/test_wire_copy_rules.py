@@ -257,3 +257,17 @@ def test_us_presidents_before_roosevelt(gazetteer: Gazetteer) -> None:
         ("Abraham Lincoln", "Abraham Lincoln", "possessive"),
         ("Washington", "USA", "capital"),
     ]
+
+
+def test_a_title_names_the_latest_holder_of_that_name(gazetteer: Gazetteer) -> None:
+    # Two presidents Roosevelt and two presidents Johnson: the later one, before the date.
+    text = "President Roosevelt's New Deal and President Johnson's Medicare built America."
+    assert _found(gazetteer, text, date(2023, 6, 1)) == [
+        ("President Roosevelt", "Franklin D. Roosevelt", "possessive"),
+        ("President Johnson", "Lyndon B. Johnson", "possessive"),
+        ("America", "USA", "name"),
+    ]
+    text = "President Roosevelt's Square Deal took on the trusts."
+    assert _found(gazetteer, text, date(1905, 6, 1)) == [
+        ("President Roosevelt", "Theodore Roosevelt", "possessive"),
+    ]
