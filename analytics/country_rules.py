@@ -30,6 +30,7 @@ from analytics.context import (
     word_before,
 )
 from analytics.gazetteer import Gazetteer
+from analytics.inside_names import named_as_person, place_name, us_town
 
 
 def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:
@@ -67,7 +68,12 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         satisfied = (
             needs_context.select("span", "entity_id", "doc", "context_pattern")
             .join(docs.select("doc", "context"), on="doc")
-            .filter(pl.col("context").str.contains(pl.col("context_pattern")))
+            # A wrapped line ("South\n    Caucasus") reads as one space, as in a name.
+            .filter(
+                pl.col("context")
+                .str.replace_all(r"\s+", " ")
+                .str.contains(pl.col("context_pattern"))
+            )
             .select("span", "entity_id")
         )
         rows = pl.concat(
@@ -92,13 +98,26 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         )
     )
     inside_thing = (pl.col("form") == "capital") & thing_name(after, NAME_HEADS)
-    rows = pl.concat(
-        [
-            rows.filter(~person_like),
-            rows.filter(person_like).filter(~inside_person & ~inside_thing),
-        ]
+    people = rows.filter(person_like).filter(~inside_person & ~inside_thing)
+    # A demonym that is a given name before a word the article uses as a surname
+    # ("German Gref: ...", "Mr Gref") is a person's first name.
+    first_names = people.filter(
+        (pl.col("form") == "adjective")
+        & pl.col("key").is_in(given_all.implode())
+        & next_word(after).is_not_null()
     )
-    return rows.filter(~geographic_name(before, after)).with_columns(
+    if not first_names.is_empty():
+        named = (
+            first_names.select("span", "doc", word=next_word(after))
+            .join(docs.select("doc", "context"), on="doc")
+            .filter(named_as_person(pl.col("word"), pl.col("context")))
+        )
+        people = people.join(named.select("span"), on="span", how="anti")
+    rows = pl.concat([rows.filter(~person_like), people])
+    # Inside the name of a place in the country, an institution or a firm (Kyiv Oblast,
+    # Whitehall Corp.), or a U.S. town named after the country or capital (Malta, N.Y.).
+    place = pl.col("form").is_in(["capital", "metonym"]) & place_name(before, after)
+    return rows.filter(~geographic_name(before, after) & ~place & ~us_town(after)).with_columns(
         rule=pl.when(pl.col("context_pattern").is_not_null())
         .then(pl.lit("country-alias+context"))
         .otherwise(pl.lit("country-alias"))

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from analytics.frames import require_columns
-from analytics.spelling import alias_spellings, normalise_surface, typographic_variants
+from analytics.spelling import (
+    alias_spellings,
+    normalise_surface,
+    plain_spellings,
+    typographic_variants,
+)
 
 # Bump when the matching or resolution rules in code change, so stored mentions
 # made by older rules are re-extracted like those made from older seeds.
@@ -34,6 +39,9 @@ LEADER_FORMS = {
     "aliases": "full",
     "surnames": "surname",
     "short_names": "short",
+    # Nicknames that are also given names, tickers or other people's initials (Ike,
+    # Fidel, HBJ): the leader only with evidence in the article (leader_rules).
+    "nicknames": "nickname",
 }
 RULE_KINDS = ("exclude", "requires_context", "not_person")
 NAME_KINDS = ("given", "surname", "word", "uncommon")
@@ -90,7 +98,12 @@ def _alias_rows(
     rows = []
     for record in frame.iter_rows(named=True):
         for column, form in forms.items():
-            for alias in _split(record.get(column)):
+            written = _split(record.get(column))
+            # People's names are typed without their diacritics too (Schlueter, Tudjman).
+            expanded = (
+                [p for a in written for p in plain_spellings(a)] if kind == "leader" else written
+            )
+            for alias in dict.fromkeys(expanded):
                 for spelling in alias_spellings(
                     alias, full_name=form == "full", article=form == "surname"
                 ):

@@ -52,6 +52,7 @@ from analytics.context import (
 )
 from analytics.country_rules import name_sets
 from analytics.gazetteer import Gazetteer
+from analytics.inside_names import firm_name
 
 # Capitalised words that may follow a surname-first name without making it another
 # person's name ("Xi Administration", "Kim Regime").
@@ -63,6 +64,42 @@ _GOVERNMENT_WORDS = ("Administration", "Regime", "Government", "Era", "ADMINISTR
 # leader's surname counts without the country in the article (an "uncommon" one only in
 # office); elsewhere ("Risch", "Barrow", "Talon") the article must mention the country.
 G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF".split()
+
+
+def _title_as_written(title: pl.Expr) -> pl.Expr:
+    """The title as the text writes it: in a wrapped text ("Prime\\n    Minister ") the
+    end of the context as written that holds the title's characters."""
+    count = title.str.replace_all(r"\s", "").str.len_chars()
+    pattern = pl.format(r"^\s*(?:\S\s*){{{}}}\S", count - 1)
+    written = pl.col("before_written")
+    raw = written.str.reverse().str.extract(pattern, 0).str.reverse()
+    return pl.when(written.is_null() | title.is_null()).then(title).otherwise(raw)
+
+
+def _evidenced(nicknames: pl.DataFrame, established: pl.DataFrame) -> pl.DataFrame:
+    """The nicknames (Ike, Fidel, HBJ) that name their leader: after an office title or
+    honorific ("President Ike"), or in an article that names the leader in full or by
+    title ("Fidel Castro ... Fidel said")."""
+    title = title_text(pl.col("before"))
+    kind = title_kind(title).fill_null("")
+    rows = nicknames.with_columns(title=title).join(
+        established.with_columns(named_in_article=pl.lit(True)),
+        on=["doc", "entity_id"],
+        how="left",
+    )
+    return (
+        rows.filter(
+            kind.is_in(["office", "honorific"]) | pl.col("named_in_article").fill_null(False)
+        )
+        .with_columns(
+            form=pl.lit("short"),
+            rule=pl.when(kind.is_in(["office", "honorific"]))
+            .then(pl.lit("short-name+title"))
+            .otherwise(pl.lit("short-name+named-in-article")),
+            title=pl.when(kind.is_in(["office", "honorific"])).then(title),
+        )
+        .drop("named_in_article")
+    )
 
 
 def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFrame:
@@ -134,11 +171,30 @@ def resolve_leaders(
     shouted_ok = capitals_around(before, after) & (
         (pl.col("key").str.len_chars() > 3) | title_text(before).is_not_null()
     )
+    # A nickname or short name (not initials) followed by a capitalised word that is no alias is
+    # someone else's first name ("Ike Kerridge"); one in angle brackets is a ticker
+    # ("<HBJ>", "<MBS>").
+    # Initials stand before a noun ("the FDR Democratic Party"); a first name does not.
+    short = pl.col("form").is_in(["short", "nickname"]) & (
+        pl.col("key").str.to_uppercase() != pl.col("key")
+    )
+    someone_else = (
+        short
+        & next_word(after).is_not_null()
+        & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False)
+        & (pl.col("gap_after").fill_null(2) > 1)
+    )
+    ticker = before.str.ends_with("<") & after.str.starts_with(">")
     rows = rows.filter(
         ~thing_name(after, NAMED_AFTER_HEADS, words_between=3)
         & (~pl.col("shouted") | shouted_ok)
         & ~hyphen_joined(before, after)
+        & ~someone_else
+        & ~ticker
+        & ~((pl.col("form") == "surname") & firm_name(before, after, pl.col("key")))
     )
+    nicknames = rows.filter(pl.col("form") == "nickname")
+    rows = rows.filter(pl.col("form") != "nickname")
     named = rows.filter(pl.col("form") != "surname").with_columns(
         rule=pl.format("{}-name", pl.col("form")), title=pl.lit(None, pl.String)
     )
@@ -234,7 +290,15 @@ def resolve_leaders(
                 "title+only-holder",
             ),
             (
-                ~pl.col("common") & _latest(held & pl.col("country_in_article")),
+                # A common surname only among holders of a country the article
+                # mentions ("President Johnson" in a U.S. text is LBJ, not Andrew).
+                _latest(
+                    held
+                    & (
+                        pl.col("country_in_article")
+                        | (~pl.col("common") & pl.col("leader_country").is_in(G20))
+                    )
+                ),
                 "title+latest-holder",
             ),
         ],
@@ -289,7 +353,10 @@ def resolve_leaders(
             (_latest(about), "surname+latest-holder"),
         ],
     )
-    resolved = pl.concat([by_title, first, rest], how="diagonal_relaxed")
+    resolved = pl.concat(
+        [by_title, first, rest, _evidenced(nicknames, established)], how="diagonal_relaxed"
+    )
+    resolved = resolved.with_columns(title=_title_as_written(pl.col("title")))
     title_len = pl.col("title").str.len_chars().fill_null(0).cast(pl.Int64)
     resolved = resolved.with_columns(
         start=pl.col("start") - title_len,

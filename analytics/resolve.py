@@ -49,11 +49,18 @@ def resolve_candidates(
         .with_columns(key=normalise_surface(pl.col("surface")))
     )
     meanings = spans.join(gazetteer.aliases, left_on="key", right_on="alias", how="inner")
-    # A longer phrase that is not a country or leader ("New Mexico", "Hunter Biden",
-    # "Washington Post") blocks every meaning of the span.
-    blocked = meanings.filter(pl.col("kind") == "none").select("span").unique()
-    meanings = meanings.join(blocked, on="span", how="anti").join(
-        docs.select("doc", "published_on"), on="doc", how="left"
+    # A longer phrase that is not a country or leader ("New Mexico", "Washington Post")
+    # blocks every meaning of the span; a leader's namesake ("Hunter Biden", "Costa
+    # Rica" for António Costa, "Theodore Roosevelt" for FDR) stops only that leader:
+    # never a country, nor another leader whose name it is.
+    none = meanings.filter(pl.col("kind") == "none")
+    blocked = none.filter(pl.col("form") != "namesake").select("span").unique()
+    namesakes = none.filter(pl.col("form") == "namesake").select("span", "entity_id").unique()
+    meanings = (
+        meanings.filter(pl.col("kind") != "none")
+        .join(blocked, on="span", how="anti")
+        .join(namesakes, on=["span", "entity_id"], how="anti")
+        .join(docs.select("doc", "published_on"), on="doc", how="left")
     )
     countries = resolve_countries(meanings.filter(pl.col("kind") == "country"), docs, gazetteer)
     leaders = resolve_leaders(

@@ -8,6 +8,7 @@ leader does not have to list them.
 
 from __future__ import annotations
 
+import unicodedata
 from itertools import product
 
 import polars as pl
@@ -18,6 +19,30 @@ _MOHAMMED = ("Mohammed", "Mohammad", "Muhammad", "Mohamed", "Mohamad", "Muhammed
 # "al-Sudani", "Al-Sudani", "Al Sudani", "el-Sisi", "El-Sisi", "El Sisi".
 _ARTICLES = ("al-", "Al-", "Al ", "el-", "El-", "El ")
 _APOSTROPHES = ("'", "’")
+# Letters that lose more than an accent when news types a name in ASCII; German umlauts
+# are written with an e by the wire services (Schlueter, von Weizsaecker) as well as
+# bare (Schluter), and the Croatian đ as dj (Tudjman) as well as d (Tudman).
+_ASCII_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "D",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+        "æ": "ae",
+        "Æ": "Ae",
+        "œ": "oe",
+        "Œ": "Oe",
+        "ð": "d",
+        "þ": "th",
+    }
+)
+_WIRE_LETTERS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "đ": "dj", "Đ": "Dj"}
+)
 _HYPHENS = ("-", "‐", "‑")
 
 
@@ -29,6 +54,17 @@ def normalise_surface(expr: pl.Expr) -> pl.Expr:
         .str.replace_all("[’‘`]", "'")
         .str.replace_all("[‐‑–]", "-")
     )
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def plain_spellings(alias: str) -> list[str]:
+    """The alias and the ways wire copy types it without diacritics: accents dropped
+    (Erdogan, Walesa) and umlauts and đ spelled out (Schlueter, Tudjman)."""
+    return sorted({alias, _ascii(alias), _ascii(alias.translate(_WIRE_LETTERS))})
 
 
 def _article_variants(alias: str) -> set[str]:

@@ -134,7 +134,7 @@ def test_terms_name_known_leaders_with_valid_dates() -> None:
         start = date.fromisoformat(row["start_on"])
         end = date.fromisoformat(row["end_on"]) if row["end_on"] else None
         assert end is None or start <= end, where
-        assert start >= date(1900, 1, 1), where
+        assert start >= date(1789, 4, 30), where  # George Washington took office
 
 
 def test_no_full_name_names_two_leaders() -> None:
@@ -178,3 +178,22 @@ def test_every_current_head_of_state_and_government_is_in_office() -> None:
                 if not any(row["country"] in open_terms[i] for i in ids):
                     missing.append(f"{row['country']} {column}: {person}")
     assert not missing, missing
+
+
+US_PRESIDENTS = ROOT / "tests" / "data" / "us_presidents.csv"
+
+
+def test_every_us_president_has_a_term_from_the_day_they_took_office() -> None:
+    """Every presidency since 1789 (tests/data/us_presidents.csv, one row per term
+    started) is a term of a leader of that name."""
+    terms = {(row["entity_id"], row["start_on"]) for row in _read("leader_terms.csv")}
+    with US_PRESIDENTS.open(encoding="utf-8", newline="") as fh:
+        presidencies = list(csv.DictReader(fh))
+    assert len(presidencies) == 47
+    missing = [p for p in presidencies if (p["name"], p["took_office"]) not in terms]
+    assert not missing, missing
+
+
+def test_every_leader_row_says_where_it_comes_from() -> None:
+    for row in _read("leaders.csv"):
+        assert row["source"], f"{row['entity_id']} has no source"
