@@ -21,21 +21,18 @@ import click
 import duckdb
 
 from analytics.forms import parse_forms
-from jobs.check import DatabaseCorruptError, check_database
-from jobs.db import DatabaseBusyError, DatabaseMissingError, connect
 from jobs.extract import extract_jsonl, run_extract
 from jobs.ingest import run_ingest
 from jobs.ingest_result import IngestResult, InputsFailedError, raise_for_failed_inputs
-from jobs.job_runner import JobRunner, UnknownJobError
-from jobs.job_specs import job_specs
-from jobs.job_status import job_statuses
 from jobs.progress import ingest_progress
 from jobs.runs import recorded_run, utc_now
-from jobs.schedule import run_scheduler
-from jobs.seeds import SeedError
+from jobs.scheduler.runner import JobRunner, UnknownJobError
+from jobs.scheduler.schedule import run_scheduler
+from jobs.scheduler.specs import job_specs
+from jobs.scheduler.status import job_statuses
 from jobs.serve import ReportsMissingError, report_server
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
-from jobs.sources import FILE_KINDS, URL_KINDS, BadInput, SourceError
+from jobs.sources.read import FILE_KINDS, URL_KINDS, BadInput, SourceError
 from jobs.sql.output import results_json, write_csv
 from jobs.sql.statements import (
     READ_ONLY_CONFIG,
@@ -49,6 +46,9 @@ from jobs.sql.statements import (
     refuse_writes,
     run_statements,
 )
+from jobs.store.check import DatabaseCorruptError, check_database
+from jobs.store.connect import DatabaseBusyError, DatabaseMissingError, connect
+from jobs.store.seeds import SeedError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -539,7 +539,7 @@ def _configure_schedule_logging(settings: Settings, verbose: int) -> None:
         # what happened in one line per run and logs missed runs itself; the scheduler
         # says when it starts, catches up and stops; db says when a job waits for a reader.
         logging.getLogger("jobs").setLevel(logging.WARNING)
-        for name in ("jobs.schedule", "jobs.job_runner", "jobs.db"):
+        for name in ("jobs.scheduler.schedule", "jobs.scheduler.runner", "jobs.store.schema"):
             logging.getLogger(name).setLevel(logging.INFO)
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
     if settings.log_file is not None:

@@ -14,7 +14,7 @@ import polars as pl
 
 from analytics.evidence import snippets
 from analytics.forms import counted_rows
-from jobs.store import read_article_cards, read_mention_windows, read_mentions_of
+from jobs.store.articles import read_article_cards, read_mention_windows, read_mentions_of
 
 WINDOW_CHARS = 400
 MENTIONS_PER_ARTICLE = 8

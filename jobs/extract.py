@@ -14,13 +14,14 @@ from typing import IO
 
 import polars as pl
 
-from analytics.mentions import extract_mentions
-from jobs.db import connect, ensure_schema
-from jobs.records import json_line
+from analytics.extraction.mentions import extract_mentions
 from jobs.reextract import reextract_stale
-from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings
-from jobs.sources import BadInput, parse_timestamp
+from jobs.sources.read import BadInput, parse_timestamp
+from jobs.sources.records import json_line
+from jobs.store.connect import connect
+from jobs.store.schema import ensure_schema
+from jobs.store.seeds import load_gazetteer, load_seeds
 
 log = logging.getLogger(__name__)
 

@@ -19,20 +19,19 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from analytics.gazetteer import Gazetteer
-from jobs.db import connect, ensure_schema, transaction
-from jobs.fetch import FetchLimits
+from analytics.extraction.gazetteer import Gazetteer
 from jobs.ingest_result import IngestProgress, IngestResult, ProgressCounter, input_bytes
-from jobs.records import FileDone, ReadContext, SourceState
 from jobs.reextract import mention_rows, reextract_stale
-from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import BadInput, Record, SourceError, read_items, source_kind
-from jobs.store import (
-    insert_new_articles,
-    known_articles,
-    known_urls,
-    new_article_ids,
+from jobs.sources.http import FetchLimits
+from jobs.sources.read import BadInput, Record, SourceError, read_items, source_kind
+from jobs.sources.records import FileDone, ReadContext, SourceState
+from jobs.sources.urls import is_url
+from jobs.store.articles import insert_new_articles, known_articles, known_urls, new_article_ids
+from jobs.store.connect import connect, transaction
+from jobs.store.schema import ensure_schema
+from jobs.store.seeds import load_gazetteer, load_seeds
+from jobs.store.sources import (
     record_ingest_error,
     record_poll,
     remember_files,
@@ -41,7 +40,6 @@ from jobs.store import (
     upsert_source,
 )
 from jobs.stories import group_into_stories, sign
-from jobs.urls import is_url
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobs.records import BadInput, Record
 from jobs.settings import SourceConfig
-from jobs.urls import is_url
+from jobs.sources.records import BadInput, Record
+from jobs.sources.urls import is_url
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Bringing stored mentions up to date when ``seeds/`` (or the rules in code) change.
 
 Only articles holding a string whose meaning changed are re-extracted (see
-``analytics.fingerprints``); the others keep their mentions and are re-stamped with
+``analytics.extraction.fingerprints``); the others keep their mentions and are re-stamped with
 the new version. Batches go to ``pending_*`` tables, and one transaction at the end
 swaps them in, so the ``mentions`` table never holds two versions of the gazetteer at
 once; an interrupted run resumes where it stopped.
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from analytics.fingerprints import changed_strings, holds_any
-from analytics.gazetteer import Gazetteer
-from analytics.mentions import extract_mentions
-from jobs.db import connect
+from analytics.extraction.fingerprints import changed_strings, holds_any
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.mentions import extract_mentions
 from jobs.settings import Settings
-from jobs.store import (
+from jobs.store.connect import connect
+from jobs.store.gazetteer import (
     add_pending,
     count_pending,
     drop_other_pending,
@@ -100,7 +100,7 @@ def reextract_stale(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ReextractResult:
     """Bring every stored article to ``gazetteer``'s version (the seeds must already be
-    loaded, with their fingerprints: ``jobs.seeds.load_seeds``)."""
+    loaded, with their fingerprints: ``jobs.store.seeds.load_seeds``)."""
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         drop_other_pending(con, gazetteer.version)
         stale = stale_versions(con, gazetteer.version)

@@ -18,20 +18,16 @@ import polars as pl
 from analytics.forms import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, period_bounds
 from analytics.period import WINDOWS, analyse_period
-from jobs.db import DatabaseMissingError, connect, ensure_schema
 from jobs.evidence import read_evidence
 from jobs.report_files import PDF_NAME, report_folder
-from jobs.report_page import build_report
 from jobs.settings import Settings
-from jobs.store import (
-    list_reports,
-    published_range,
-    read_articles,
-    read_entities,
-    read_entity_forms,
-    record_report,
-)
+from jobs.store.articles import published_range, read_articles, read_entity_forms
+from jobs.store.connect import DatabaseMissingError, connect
+from jobs.store.gazetteer import read_entities
+from jobs.store.periods import list_reports, record_report
+from jobs.store.schema import ensure_schema
 from reports.html import IndexEntry, Link, Nav, render_index, render_report, replace_nav
+from reports.page import build_report
 from reports.style import period_label
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from jobs.db import DatabaseBusyError, connect, ensure_schema
-from jobs.run_processes import close_dead_runs, start_job_run
+from jobs.scheduler.processes import close_dead_runs, start_job_run
 from jobs.settings import Settings
-from jobs.store import finish_job_run, insert_job_run
+from jobs.store.connect import DatabaseBusyError, connect
+from jobs.store.runs import finish_job_run, insert_job_run
+from jobs.store.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from analytics.minhash import (
     shingle_text,
 )
 from analytics.stories import STORY_WINDOW, assign_stories
-from jobs.store import insert_signatures, story_candidates
+from jobs.store.stories import insert_signatures, story_candidates
 
 _SIGNATURE_DTYPE = np.dtype("<u4")
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from jobs.db import connect, ensure_schema
-from jobs.seeds import load_gazetteer, load_seeds
 from jobs.settings import DEFAULT_SEEDS_DIR, Settings, load_settings
+from jobs.store.connect import connect
+from jobs.store.schema import ensure_schema
+from jobs.store.seeds import load_gazetteer, load_seeds
 from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,10 +12,10 @@ import duckdb
 from click.testing import CliRunner, Result
 
 from jobs.cli import cli
-from jobs.db import connect
 from jobs.ingest import run_ingest
-from jobs.job_runner import JobRunner
+from jobs.scheduler.runner import JobRunner
 from jobs.settings import JobConfig, Settings, SourceConfig
+from jobs.store.connect import connect
 
 HEADERS = 3 * 4096  # the file header and the two database headers, then the blocks
 

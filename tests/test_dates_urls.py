@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobs.dates import coerce_timestamp, filename_date, parse_timestamp
 from jobs.ingest import content_hash_for, run_ingest
 from jobs.settings import Settings, SourceConfig
-from jobs.urls import canonical_url
+from jobs.sources.dates import coerce_timestamp, filename_date, parse_timestamp
+from jobs.sources.urls import canonical_url
 
 
 @pytest.mark.parametrize(

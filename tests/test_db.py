@@ -7,14 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobs.db import (
-    MIGRATIONS,
-    DatabaseBusyError,
-    DatabaseMissingError,
-    connect,
-    ensure_schema,
-    transaction,
-)
+from jobs.store.connect import DatabaseBusyError, DatabaseMissingError, connect, transaction
+from jobs.store.schema import MIGRATIONS, ensure_schema
 
 
 def _hold_lock(

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.records import BadInput, ReadContext, Record, SourceError
-from jobs.sources import read_source, source_kind
+from jobs.sources.read import read_source, source_kind
+from jobs.sources.records import BadInput, ReadContext, Record, SourceError
 from tests.conftest import CORPUS, needs_shared
 
 ROWS = [

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobs.fetch import Fetcher, FetchError, FetchLimits
 from jobs.ingest import run_ingest
-from jobs.records import BadInput, Record
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import read_source
+from jobs.sources.http import Fetcher, FetchError, FetchLimits
+from jobs.sources.read import read_source
+from jobs.sources.records import BadInput, Record
 from tests.loopback import LoopbackServer, Reply, zeros
 
 FEEDS = Path(__file__).parent / "data" / "feeds"

@@ -22,11 +22,12 @@ from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from click.testing import CliRunner
 
 from jobs.cli import cli
-from jobs.db import connect, ensure_schema
-from jobs.job_runner import JobRunner
 from jobs.runs import recorded_run
-from jobs.schedule import build_scheduler
+from jobs.scheduler.runner import JobRunner
+from jobs.scheduler.schedule import build_scheduler
 from jobs.settings import JobConfig, Settings, SourceConfig
+from jobs.store.connect import connect
+from jobs.store.schema import ensure_schema
 from tests.loopback import LoopbackServer, Reply
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -151,7 +152,7 @@ def test_a_trigger_while_another_job_runs_is_logged_once_and_skipped(
             done.set()
 
     scheduler.add_listener(on_executed, EVENT_JOB_EXECUTED)
-    caplog.set_level(logging.INFO, logger="jobs.job_runner")
+    caplog.set_level(logging.INFO, logger="jobs.scheduler.runner")
     thread = threading.Thread(target=scheduler.start, daemon=True)
     thread.start()
     try:

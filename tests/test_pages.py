@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from jobs.ingest import run_ingest
-from jobs.records import BadInput, Record
 from jobs.settings import Settings, SourceConfig
-from jobs.sources import read_source
+from jobs.sources.read import read_source
+from jobs.sources.records import BadInput, Record
 from tests.loopback import LoopbackServer, Reply
 
 BODY = (

@@ -14,8 +14,8 @@ import pytest
 from jobs import reextract
 from jobs.extract import run_extract
 from jobs.ingest import run_ingest
-from jobs.seeds import load_gazetteer
 from jobs.settings import Settings, SourceConfig
+from jobs.store.seeds import load_gazetteer
 
 ARTICLES = {
     "saudi.txt": "Saudi officials met\n\nSaudi officials met Russian envoys in Riyadh on Monday.",

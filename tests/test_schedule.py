@@ -22,14 +22,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from jobs.catch_up import report_starts, run_due_reports
-from jobs.db import connect, ensure_schema
 from jobs.ingest import run_ingest
-from jobs.job_runner import JobRunner, UnknownJobError
-from jobs.job_specs import job_specs
-from jobs.schedule import build_scheduler, close_orphaned_runs, missed_reports
+from jobs.scheduler.catch_up import report_starts, run_due_reports
+from jobs.scheduler.runner import JobRunner, UnknownJobError
+from jobs.scheduler.schedule import build_scheduler, close_orphaned_runs, missed_reports
+from jobs.scheduler.specs import job_specs
+from jobs.scheduler.triggers import ScheduleError
 from jobs.settings import JobConfig, Settings, SourceConfig, load_settings
-from jobs.triggers import ScheduleError
+from jobs.store.connect import connect
+from jobs.store.schema import ensure_schema
 
 NOW = datetime(2026, 11, 25, 12, 0)  # a Wednesday, naive UTC like the store
 

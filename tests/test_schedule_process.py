@@ -20,10 +20,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobs.job_runner import JobRunner
-from jobs.schedule import missed_reports
+from jobs.scheduler.runner import JobRunner
+from jobs.scheduler.schedule import missed_reports
 from jobs.settings import load_settings
-from jobs.urls import canonical_url
+from jobs.sources.urls import canonical_url
 from tests.loopback import LoopbackServer, Reply
 
 MENTIONS = Path(sys.executable).with_name("mentions")

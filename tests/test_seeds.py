@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.gazetteer import NAME_KINDS, RULE_KINDS
+from analytics.extraction.gazetteer import NAME_KINDS, RULE_KINDS
 from tests.conftest import ROOT, SEEDS_DIR
 
 CURRENT_LEADERS = ROOT / "tests" / "data" / "current_leaders.csv"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sources import BadInput, SourceError, parse_timestamp, read_source
+from jobs.sources.read import BadInput, SourceError, parse_timestamp, read_source
 
 
 def _read(location: Path, kind: str = "auto") -> tuple[list, list[BadInput]]:

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from jobs.cli import cli
-from jobs.db import connect, ensure_schema
 from jobs.settings import Settings
+from jobs.store.connect import connect
+from jobs.store.schema import ensure_schema
 
 
 def _sql(settings: Settings, *args: str, input: str | None = None) -> Result:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from jobs.triggers import (
+from jobs.scheduler.triggers import (
     ScheduleError,
     cron_trigger,
     describe_trigger,

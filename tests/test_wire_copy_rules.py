@@ -13,9 +13,9 @@ from datetime import date
 import polars as pl
 import pytest
 
-from analytics.gazetteer import Gazetteer
-from analytics.mentions import extract_mentions
-from jobs.seeds import load_gazetteer
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.mentions import extract_mentions
+from jobs.store.seeds import load_gazetteer
 from tests.conftest import SEEDS_DIR
 
 

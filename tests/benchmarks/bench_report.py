@@ -22,11 +22,12 @@ from pathlib import Path
 
 from analytics.frequencies import as_datetime, period_bounds
 from analytics.period import analyse_period
-from jobs.db import connect
 from jobs.evidence import read_evidence
 from jobs.report import run_report, window_start
 from jobs.settings import load_settings
-from jobs.store import read_articles, read_entities, read_entity_forms
+from jobs.store.articles import read_articles, read_entity_forms
+from jobs.store.connect import connect
+from jobs.store.gazetteer import read_entities
 
 MENTIONS = str(Path(sys.executable).parent / "mentions")  # the console script of this venv
 

@@ -1,0 +1,124 @@
+"""Country rules: which country candidates count (MENTIONS.md, "Countries").
+
+A candidate that survived the exclusions of ``seeds/alias_rules.csv`` is a mention
+unless one of these guards says its words mean something else:
+
+- ``requires_context`` (alias_rules): the alias counts only when the article also
+  matches the rule's pattern (Georgia needs Tbilisi, the Caucasus ...);
+- person: an alias that is also a person's name (``common_names.csv``) or marked
+  ``not_person`` is not counted inside a person's name: after a given name or an
+  initial (Michael Jordan, Booker T. Washington), or, being a given name itself,
+  before a surname (Chad Wolf, Jordan Peterson);
+- geography: a country word inside the name of a sea, strait, river ... (the South
+  China Sea, the Korean Peninsula, the Gulf of Mexico);
+- thing: a capital inside the name of a newspaper, treaty, team ... (The Washington
+  Post, the Paris Agreement).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analytics.extraction.context import (
+    NAME_HEADS,
+    geographic_name,
+    next_word,
+    prev_is_initial,
+    prev_word,
+    thing_name,
+    title_text,
+    word_before,
+)
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.inside_names import named_as_person, place_name, us_town
+
+
+def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """(given names that are not everyday words, every given name, surnames)."""
+    names = gazetteer.names
+    words = names.filter(pl.col("kind") == "word")["name"]
+    given_all = names.filter(pl.col("kind") == "given")["name"]
+    given = given_all.filter(~given_all.is_in(words.implode()))
+    surnames = names.filter(pl.col("kind") == "surname")["name"]
+    return given, given_all, surnames
+
+
+def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """The country meanings among ``rows`` that count, with their ``rule``.
+
+    ``rows`` are candidate meanings of kind 'country' (span, doc, key, entity_id,
+    form, before, after ...); ``docs`` has doc and context.
+    """
+    if rows.is_empty():
+        return rows.with_columns(rule=pl.lit(None, pl.String))
+    rules = gazetteer.rules
+    given, given_all, surnames = name_sets(gazetteer)
+    person_aliases = pl.concat(
+        [
+            rules.filter(pl.col("rule") == "not_person")["alias"],
+            gazetteer.names.filter(pl.col("kind").is_in(["given", "surname"]))["name"],
+        ]
+    ).unique()
+    context_rules = rules.filter(pl.col("rule") == "requires_context").select(
+        key="alias", entity_id="entity_id", context_pattern="pattern"
+    )
+    rows = rows.join(context_rules, on=["key", "entity_id"], how="left")
+    needs_context = rows.filter(pl.col("context_pattern").is_not_null())
+    if not needs_context.is_empty():
+        satisfied = (
+            needs_context.select("span", "entity_id", "doc", "context_pattern")
+            .join(docs.select("doc", "context"), on="doc")
+            # A wrapped line ("South\n    Caucasus") reads as one space, as in a name.
+            .filter(
+                pl.col("context")
+                .str.replace_all(r"\s+", " ")
+                .str.contains(pl.col("context_pattern"))
+            )
+            .select("span", "entity_id")
+        )
+        rows = pl.concat(
+            [
+                rows.filter(pl.col("context_pattern").is_null()),
+                needs_context.join(satisfied, on=["span", "entity_id"], how="semi"),
+            ]
+        )
+    before, after = pl.col("before"), pl.col("after")
+    # Only names of people and capitals (cities named after people, people named after
+    # cities) need the costlier person checks.
+    person_like = pl.col("key").is_in(person_aliases.implode()) | (pl.col("form") == "capital")
+    # After a title a name is a person's: "State Senator London Lamar", "Mr. Jordan".
+    inside_person = (
+        title_text(before).is_not_null()
+        | word_before(before).is_in(given_all.implode()).fill_null(False)
+        | prev_word(before).is_in(given.implode()).fill_null(False)
+        | prev_is_initial(before)
+        | (
+            pl.col("key").is_in(given_all.implode())
+            & next_word(after).is_in(pl.concat([surnames, given]).implode()).fill_null(False)
+        )
+    )
+    inside_thing = (pl.col("form") == "capital") & thing_name(after, NAME_HEADS)
+    people = rows.filter(person_like).filter(~inside_person & ~inside_thing)
+    # A demonym that is a given name before a word the article uses as a surname
+    # ("German Gref: ...", "Mr Gref") is a person's first name.
+    first_names = people.filter(
+        (pl.col("form") == "adjective")
+        & pl.col("key").is_in(given_all.implode())
+        & next_word(after).is_not_null()
+    )
+    if not first_names.is_empty():
+        named = (
+            first_names.select("span", "doc", word=next_word(after))
+            .join(docs.select("doc", "context"), on="doc")
+            .filter(named_as_person(pl.col("word"), pl.col("context")))
+        )
+        people = people.join(named.select("span"), on="span", how="anti")
+    rows = pl.concat([rows.filter(~person_like), people])
+    # Inside the name of a place in the country, an institution or a firm (Kyiv Oblast,
+    # Whitehall Corp.), or a U.S. town named after the country or capital (Malta, N.Y.).
+    place = pl.col("form").is_in(["capital", "metonym"]) & place_name(before, after)
+    return rows.filter(~geographic_name(before, after) & ~place & ~us_town(after)).with_columns(
+        rule=pl.when(pl.col("context_pattern").is_not_null())
+        .then(pl.lit("country-alias+context"))
+        .otherwise(pl.lit("country-alias"))
+    )

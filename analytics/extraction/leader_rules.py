@@ -1,0 +1,373 @@
+"""Leader rules: who a name refers to, resolved by the article and its date.
+
+A full name or a short name (``Lula``, ``MBS``) names its leader outright. A surname
+is resolved in two passes, each a cascade where the first step that leaves exactly
+one leader for a span decides it (the step is the mention's ``rule``):
+
+1. after an office title ("President Bush", "Prime Minister Johnson"): the leader
+   with that surname who held that office on the article's date (``title+in-office``;
+   skipped after "former"), else the one named in full in the article
+   (``title+named-in-article``), else the only one who ever held that office
+   (``title+only-holder``), else the one whose country the article mentions
+   (``title+country-in-article``), else the latest holder before the date
+   (``title+latest-holder``);
+2. bare, or after an honorific (``Mr.``, ``Vice President``): the leader named in full
+   or by title in the article (``surname+named-in-article``); failing that, a surname
+   that is common (``common_names.csv``, or shared by three leaders), that is also a
+   country word (Montenegro), or that another person in the article bears (Hunter
+   Biden) is not counted; otherwise the leader in office on the date
+   (``surname+in-office``), the only leader of that name
+   (``surname+only-leader-of-that-name``), the one whose country the article
+   mentions (``surname+country-in-article``), or the latest to take office before the
+   date (``surname+latest-holder``).
+
+Never a leader: a surname after a given name or an initial (Hunter Biden, Dustin
+Johnson), or followed by Jr./Sr.; for names written surname first (Kim Jong Un) a
+surname followed by another given name (Kim Yo Jong); a name followed by Airport,
+Tower, Street ... (Kennedy Airport).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analytics.extraction.context import (
+    NAMED_AFTER_HEADS,
+    capitals_around,
+    government_after,
+    hyphen_joined,
+    is_former,
+    name_before,
+    name_goes_on,
+    next_word,
+    office_of_role,
+    office_of_title,
+    possessive_after,
+    prev_is_initial,
+    prev_word,
+    relative_suffix,
+    thing_name,
+    title_kind,
+    title_text,
+)
+from analytics.extraction.country_rules import name_sets
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.inside_names import firm_name
+
+# Capitalised words that may follow a surname-first name without making it another
+# person's name ("Xi Administration", "Kim Regime").
+_GOVERNMENT_WORDS = ("Administration", "Regime", "Government", "Era", "ADMINISTRATION", "REGIME")
+
+
+# The G20 members: world news names their leaders by surname alone ("Trump's tariffs",
+# "Modi said", "Obama-era", "President Kennedy") without naming the country, so such a
+# leader's surname counts without the country in the article (an "uncommon" one only in
+# office); elsewhere ("Risch", "Barrow", "Talon") the article must mention the country.
+G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF".split()
+
+
+def _title_as_written(title: pl.Expr) -> pl.Expr:
+    """The title as the text writes it: in a wrapped text ("Prime\\n    Minister ") the
+    end of the context as written that holds the title's characters."""
+    count = title.str.replace_all(r"\s", "").str.len_chars()
+    pattern = pl.format(r"^\s*(?:\S\s*){{{}}}\S", count - 1)
+    written = pl.col("before_written")
+    raw = written.str.reverse().str.extract(pattern, 0).str.reverse()
+    return pl.when(written.is_null() | title.is_null()).then(title).otherwise(raw)
+
+
+def _evidenced(nicknames: pl.DataFrame, established: pl.DataFrame) -> pl.DataFrame:
+    """The nicknames (Ike, Fidel, HBJ) that name their leader: after an office title or
+    honorific ("President Ike"), or in an article that names the leader in full or by
+    title ("Fidel Castro ... Fidel said")."""
+    title = title_text(pl.col("before"))
+    kind = title_kind(title).fill_null("")
+    rows = nicknames.with_columns(title=title).join(
+        established.with_columns(named_in_article=pl.lit(True)),
+        on=["doc", "entity_id"],
+        how="left",
+    )
+    return (
+        rows.filter(
+            kind.is_in(["office", "honorific"]) | pl.col("named_in_article").fill_null(False)
+        )
+        .with_columns(
+            form=pl.lit("short"),
+            rule=pl.when(kind.is_in(["office", "honorific"]))
+            .then(pl.lit("short-name+title"))
+            .otherwise(pl.lit("short-name+named-in-article")),
+            title=pl.when(kind.is_in(["office", "honorific"])).then(title),
+        )
+        .drop("named_in_article")
+    )
+
+
+def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFrame:
+    """For each span, the first step whose flag holds for exactly one of its leaders."""
+    chosen = []
+    decided = rows.select("span").clear()
+    for flag, rule in steps:
+        hits = rows.join(decided, on="span", how="anti").filter(flag)
+        single = hits.filter(pl.len().over("span") == 1).with_columns(rule=pl.lit(rule))
+        chosen.append(single)
+        decided = pl.concat([decided, single.select("span")])
+    return pl.concat(chosen, how="diagonal_relaxed")
+
+
+def _terms_flags(rows: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """Add per (span, leader): in_office / held_office (for the title's office or any
+    office without one), in_office_any, first_start (first day in any office)."""
+    terms = gazetteer.terms.select(
+        "entity_id", office_of_role(pl.col("role")).alias("role"), "start_on", "end_on"
+    )
+    date = pl.col("published_on")
+    on_date = (pl.col("start_on") <= date) & (
+        pl.col("end_on").is_null() | (date <= pl.col("end_on"))
+    )
+    role_ok = pl.col("office").is_null() | (pl.col("office") == pl.col("role"))
+    flags = (
+        rows.select("span", "entity_id", "published_on", "office")
+        .join(terms, on="entity_id")
+        .group_by("span", "entity_id")
+        .agg(
+            in_office=(on_date & role_ok).fill_null(False).any(),
+            held_office=role_ok.any(),
+            first_start=pl.col("start_on").filter(role_ok).min(),
+        )
+    )
+    return rows.join(flags, on=["span", "entity_id"], how="left").with_columns(
+        pl.col("in_office", "held_office").fill_null(False)
+    )
+
+
+def _latest(among: pl.Expr) -> pl.Expr:
+    """True for the leader, among the span's rows where ``among`` holds, who first took
+    office last before the article's date (any date if it has none)."""
+    started = among & (
+        pl.col("published_on").is_null() | (pl.col("first_start") <= pl.col("published_on"))
+    )
+    latest = pl.col("first_start").filter(started).max().over("span")
+    return started & (pl.col("first_start") == latest)
+
+
+def resolve_leaders(
+    rows: pl.DataFrame,
+    *,
+    country_spans: pl.DataFrame,
+    doc_countries: pl.DataFrame,
+    gazetteer: Gazetteer,
+) -> pl.DataFrame:
+    """The leader meanings among ``rows`` that count, one per span, with form and rule.
+
+    ``rows`` are candidate meanings of kind 'leader'; ``country_spans`` the spans that
+    can also be a country; ``doc_countries`` (doc, country) the countries each article
+    mentions.
+    """
+    if rows.is_empty():
+        return rows.with_columns(rule=pl.lit(None, pl.String))
+    before, after = pl.col("before"), pl.col("after")
+    # A name in capitals is a name only in capitalised text ("PRESIDENT BIDEN:"), and a
+    # short one only after a title there: "DOE", "MA", "HU" are acronyms otherwise.
+    shouted_ok = capitals_around(before, after) & (
+        (pl.col("key").str.len_chars() > 3) | title_text(before).is_not_null()
+    )
+    # A nickname or short name (not initials) followed by a capitalised word that is no alias is
+    # someone else's first name ("Ike Kerridge"); one in angle brackets is a ticker
+    # ("<HBJ>", "<MBS>").
+    # Initials stand before a noun ("the FDR Democratic Party"); a first name does not.
+    short = pl.col("form").is_in(["short", "nickname"]) & (
+        pl.col("key").str.to_uppercase() != pl.col("key")
+    )
+    someone_else = (
+        short
+        & next_word(after).is_not_null()
+        & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False)
+        & (pl.col("gap_after").fill_null(2) > 1)
+    )
+    ticker = before.str.ends_with("<") & after.str.starts_with(">")
+    rows = rows.filter(
+        ~thing_name(after, NAMED_AFTER_HEADS, words_between=3)
+        & (~pl.col("shouted") | shouted_ok)
+        & ~hyphen_joined(before, after)
+        & ~someone_else
+        & ~ticker
+        & ~((pl.col("form") == "surname") & firm_name(before, after, pl.col("key")))
+    )
+    nicknames = rows.filter(pl.col("form") == "nickname")
+    rows = rows.filter(pl.col("form") != "nickname")
+    named = rows.filter(pl.col("form") != "surname").with_columns(
+        rule=pl.format("{}-name", pl.col("form")), title=pl.lit(None, pl.String)
+    )
+    given, _, _ = name_sets(gazetteer)
+    surnames = (
+        rows.filter(pl.col("form") == "surname")
+        .join(
+            gazetteer.surnames,
+            left_on=["key", "entity_id"],
+            right_on=["alias", "entity_id"],
+            how="left",
+        )
+        .with_columns(
+            title=title_text(before),
+            common=pl.col("common").fill_null(False),
+            country_word=pl.col("span").is_in(country_spans["span"].implode()),
+        )
+    )
+    # Without a title, a common surname can only be a leader named elsewhere in the
+    # article (in full or by title), and a country word never is: drop the others before
+    # the costlier checks ("May" the month, "Young", "Montenegro" the country).
+    possible = pl.concat(
+        [
+            named.select("doc", "entity_id"),
+            surnames.filter(pl.col("title").is_not_null()).select("doc", "entity_id"),
+        ]
+    ).unique()
+    untitled = pl.col("title").is_null()
+    surnames = pl.concat(
+        [
+            surnames.filter(~(untitled & (pl.col("common") | pl.col("country_word")))),
+            surnames.filter(untitled & pl.col("common") & ~pl.col("country_word")).join(
+                possible, on=["doc", "entity_id"], how="semi"
+            ),
+        ]
+    ).with_columns(
+        office=office_of_title(pl.col("title")),
+        title_kind=title_kind(pl.col("title")),
+        former=is_former(pl.col("title")),
+    )
+    surnames = surnames.filter(pl.col("title_kind").fill_null("") != "spouse")
+    # A capitalised word before the surname that is not itself an alias right next to it
+    # ("Russian Putin" is two mentions; "Kamala Harris" is someone else).
+    named_before = name_before(before) & (pl.col("gap_before") > 1)
+    other_person = (
+        pl.col("title").is_null()
+        & (
+            named_before
+            | prev_word(before).is_in(given.implode()).fill_null(False)
+            | prev_is_initial(before)
+        )
+        | relative_suffix(after)
+        | name_goes_on(after)
+        | (
+            pl.col("surname_first").fill_null(False)
+            & next_word(after).is_not_null()
+            & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False)
+        )
+    )
+    surnames = surnames.with_columns(other_person=other_person)
+    namesake_docs = surnames.filter(pl.col("other_person")).select("doc", "key").unique()
+    surnames = _terms_flags(surnames.filter(~pl.col("other_person")), gazetteer)
+    leader_country = gazetteer.entities.select("entity_id", leader_country="country")
+    surnames = (
+        surnames.join(leader_country, on="entity_id", how="left")
+        .join(
+            doc_countries.select("doc", leader_country="country", country_in_article=pl.lit(True)),
+            on=["doc", "leader_country"],
+            how="left",
+        )
+        .with_columns(pl.col("country_in_article").fill_null(False))
+    )
+
+    established = named.select("doc", "entity_id").unique()
+    titled = (
+        surnames.filter(pl.col("office").is_not_null())
+        .join(
+            established.with_columns(named_in_article=pl.lit(True)),
+            on=["doc", "entity_id"],
+            how="left",
+        )
+        .with_columns(pl.col("named_in_article").fill_null(False))
+    )
+    held = pl.col("held_office")
+    by_title = _cascade(
+        titled,
+        [
+            (held & pl.col("in_office") & ~pl.col("former"), "title+in-office"),
+            (pl.col("named_in_article"), "title+named-in-article"),
+            (held & pl.col("country_in_article"), "title+country-in-article"),
+            (
+                held & ~pl.col("common") & pl.col("leader_country").is_in(G20),
+                "title+only-holder",
+            ),
+            (
+                # A common surname only among holders of a country the article
+                # mentions ("President Johnson" in a U.S. text is LBJ, not Andrew).
+                _latest(
+                    held
+                    & (
+                        pl.col("country_in_article")
+                        | (~pl.col("common") & pl.col("leader_country").is_in(G20))
+                    )
+                ),
+                "title+latest-holder",
+            ),
+        ],
+    )
+    established = pl.concat([established, by_title.select("doc", "entity_id")]).unique()
+    bare = (
+        surnames.filter(pl.col("office").is_null())
+        .join(by_title.select("span"), on="span", how="anti")
+        .join(
+            established.with_columns(named_in_article=pl.lit(True)),
+            on=["doc", "entity_id"],
+            how="left",
+        )
+        .with_columns(pl.col("named_in_article").fill_null(False))
+        .join(namesake_docs.with_columns(namesake=pl.lit(True)), on=["doc", "key"], how="left")
+    )
+    # A surname that is also a country word ("Montenegro") is the leader only after a
+    # title: without one, "the president of Montenegro" is the country even in an
+    # article about Luís Montenegro.
+    first = _cascade(
+        bare, [(pl.col("named_in_article") & ~pl.col("country_word"), "surname+named-in-article")]
+    )
+    open_rows = bare.join(first.select("span"), on="span", how="anti").filter(
+        pl.col("namesake").is_null() & ~pl.col("common") & ~pl.col("country_word")
+    )
+    # Out of office, a surname alone names a leader only in an article about the
+    # leader's country ("Obama-era" in a U.S. policy text, "the Assad regime" next to
+    # Syria): elsewhere "Toledo", "Mesa" or "Avril" are a city, a city, a first name.
+    # After an honorific ("Ms. Simons:" in a transcript) a name out of office is more
+    # likely someone else's: only the article or the date can make it a leader.
+    about = pl.col("title").is_null() & pl.col("country_in_article")
+    rest = _cascade(
+        open_rows,
+        [
+            (
+                pl.col("in_office")
+                & (pl.col("title_kind").fill_null("") != "other-office")
+                & (
+                    ~pl.col("uncommon").fill_null(False)
+                    | pl.col("country_in_article")
+                    | pl.col("leader_country").is_in(G20)
+                ),
+                "surname+in-office",
+            ),
+            (about, "surname+country-in-article"),
+            (
+                pl.col("title").is_null()
+                & ~pl.col("uncommon").fill_null(False)
+                & pl.col("leader_country").is_in(G20),
+                "surname+only-leader-of-that-name",
+            ),
+            (_latest(about), "surname+latest-holder"),
+        ],
+    )
+    resolved = pl.concat(
+        [by_title, first, rest, _evidenced(nicknames, established)], how="diagonal_relaxed"
+    )
+    resolved = resolved.with_columns(title=_title_as_written(pl.col("title")))
+    title_len = pl.col("title").str.len_chars().fill_null(0).cast(pl.Int64)
+    resolved = resolved.with_columns(
+        start=pl.col("start") - title_len,
+        surface=pl.concat_str(pl.col("title").fill_null(""), pl.col("surface")),
+        form=pl.when(pl.col("title").is_not_null()).then(pl.lit("title")).otherwise(pl.col("form")),
+    )
+    out = pl.concat([named, resolved], how="diagonal_relaxed")
+    return out.with_columns(
+        form=pl.when(government_after(after))
+        .then(pl.lit("administration"))
+        .when(possessive_after(after))
+        .then(pl.lit("possessive"))
+        .otherwise(pl.col("form"))
+    )

@@ -1,0 +1,56 @@
+"""Text in, mentions out: the extractor's public entry point."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.matcher import candidate_spans
+from analytics.extraction.resolve import MENTION_SCHEMA, resolve_candidates
+from analytics.frames import require_columns
+
+MENTIONS_OUT_SCHEMA = {
+    "article_id": pl.String,
+    **{k: v for k, v in MENTION_SCHEMA.items() if k != "doc"},
+}
+
+
+def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """Every country and leader mention in a batch of articles.
+
+    Expects article_id, title, text and optionally published_at (Datetime or Date;
+    leaders named by surname alone are resolved by it). Returns article_id, field
+    ('title' or 'text'), start, end (character offsets into that field, end
+    exclusive), surface, kind, entity_id, country, form and rule, sorted by
+    article, field and position.
+    """
+    require_columns(articles, {"article_id", "title", "text"})
+    if articles.is_empty():
+        return pl.DataFrame(schema=MENTIONS_OUT_SCHEMA)
+    published = (
+        pl.col("published_at").cast(pl.Date)
+        if "published_at" in articles.columns
+        else pl.lit(None, pl.Date)
+    )
+    docs = articles.select(
+        "article_id",
+        pl.col("title").fill_null(""),
+        pl.col("text").fill_null(""),
+        published_on=published,
+    ).with_row_index("doc")
+    fields = pl.concat(
+        [
+            docs.select("doc", field=pl.lit("title"), value="title"),
+            docs.select("doc", field=pl.lit("text"), value="text"),
+        ]
+    )
+    candidates = candidate_spans(fields, gazetteer.patterns, gazetteer.replacements)
+    context = docs.select(
+        "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
+    )
+    mentions = resolve_candidates(candidates, context, gazetteer)
+    return (
+        mentions.join(docs.select("doc", "article_id"), on="doc")
+        .sort("doc", pl.col("field") != "title", "start")
+        .select(list(MENTIONS_OUT_SCHEMA))
+    )

@@ -1,0 +1,86 @@
+"""Which candidate spans are mentions, of whom, in what form, and by which rule.
+
+Every rule is a vectorised step over the candidate frame; the ``rule`` column of
+each mention names the step that accepted it, so a number in a chart can be
+explained down to the sentence and the reason. Countries are decided in
+``country_rules``, leaders in ``leader_rules``; a span that can be both (the
+surname of Luís Montenegro, the country Montenegro) goes to the leader only when
+the leader rules accept it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analytics.extraction.context import glued
+from analytics.extraction.country_rules import resolve_countries
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.leader_rules import resolve_leaders
+from analytics.extraction.spelling import normalise_surface
+
+MENTION_SCHEMA = {
+    "doc": pl.UInt32,
+    "field": pl.String,
+    "start": pl.Int64,
+    "end": pl.Int64,
+    "surface": pl.String,
+    "kind": pl.String,
+    "entity_id": pl.String,
+    "country": pl.String,
+    "form": pl.String,
+    "rule": pl.String,
+}
+
+
+def resolve_candidates(
+    candidates: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer
+) -> pl.DataFrame:
+    """Mentions among ``candidates`` (from ``matcher.candidate_spans``).
+
+    ``docs`` has doc, published_on (Date, may be null) and context (the article's
+    title and text, for rules that look at the whole article). Returns the columns
+    of MENTION_SCHEMA, one row per accepted mention.
+    """
+    if candidates.is_empty():
+        return pl.DataFrame(schema=MENTION_SCHEMA)
+    spans = (
+        candidates.with_row_index("span")
+        .filter(~glued(pl.col("before"), pl.col("after")))
+        .with_columns(key=normalise_surface(pl.col("surface")))
+    )
+    meanings = spans.join(gazetteer.aliases, left_on="key", right_on="alias", how="inner")
+    # A longer phrase that is not a country or leader ("New Mexico", "Washington Post")
+    # blocks every meaning of the span; a leader's namesake ("Hunter Biden", "Costa
+    # Rica" for António Costa, "Theodore Roosevelt" for FDR) stops only that leader:
+    # never a country, nor another leader whose name it is.
+    none = meanings.filter(pl.col("kind") == "none")
+    blocked = none.filter(pl.col("form") != "namesake").select("span").unique()
+    namesakes = none.filter(pl.col("form") == "namesake").select("span", "entity_id").unique()
+    meanings = (
+        meanings.filter(pl.col("kind") != "none")
+        .join(blocked, on="span", how="anti")
+        .join(namesakes, on=["span", "entity_id"], how="anti")
+        .join(docs.select("doc", "published_on"), on="doc", how="left")
+    )
+    countries = resolve_countries(meanings.filter(pl.col("kind") == "country"), docs, gazetteer)
+    leaders = resolve_leaders(
+        meanings.filter(pl.col("kind") == "leader"),
+        country_spans=meanings.filter(pl.col("kind") == "country").select("span").unique(),
+        doc_countries=countries.select("doc", country="entity_id").unique(),
+        gazetteer=gazetteer,
+    )
+    countries = countries.join(leaders.select("span").unique(), on="span", how="anti")
+    entity_country = gazetteer.entities.select("entity_id", "country")
+    return (
+        pl.concat(
+            [
+                countries.select(list(MENTION_SCHEMA.keys() - {"country"})),
+                leaders.select(list(MENTION_SCHEMA.keys() - {"country"})),
+            ],
+            how="diagonal_relaxed",
+        )
+        .join(entity_country, on="entity_id", how="left")
+        .select(list(MENTION_SCHEMA))
+        .cast(MENTION_SCHEMA)  # type: ignore[arg-type]
+        .sort("doc", "field", "start")
+    )

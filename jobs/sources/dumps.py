@@ -1,0 +1,235 @@
+"""Dumps: JSONL, CSV and Parquet files of articles, gzip or not, streamed row by row.
+
+A column mapping says which field holds what (``title``, ``text``, ``published``,
+``url``, ``source``, ``id``); by default the usual names are tried in order, so
+``published_time`` (with its offset) wins over a bare ``published`` day. In
+``mentions.toml``::
+
+    [[sources]]
+    path = "archive/export.csv.gz"
+    columns = { title = "headline", text = "body", published = "date" }
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from jobs.sources.dates import coerce_timestamp
+from jobs.sources.records import BadInput, ErrorSink, ReadContext, Record, SourceError, json_line
+from jobs.sources.urls import canonical_url, is_url
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline"),
+    "text": ("text", "body", "content", "article"),
+    "published": (
+        "published_time",
+        "published_at",
+        "published",
+        "pubdate",
+        "date",
+        "datetime",
+        "timestamp",
+    ),
+    "url": ("url", "link"),
+    "source": ("source", "site_name", "site", "outlet"),
+    "id": ("id", "article_id", "doc_id", "guid"),
+}
+Columns = dict[str, tuple[str, ...]]
+
+
+def column_map(location: str, options: Mapping[str, Any]) -> Columns:
+    """The fields to read for each role, from the source's ``columns`` option."""
+    mapping = dict(DEFAULT_COLUMNS)
+    given = options.get("columns") or {}
+    if not isinstance(given, Mapping):
+        raise SourceError(f"{location}: columns must be a table like {{ text = 'body' }}")
+    for role, field in given.items():
+        if role not in DEFAULT_COLUMNS:
+            raise SourceError(
+                f"{location}: unknown column role {role!r}; use {', '.join(DEFAULT_COLUMNS)}"
+            )
+        mapping[role] = (str(field),)
+    return mapping
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def _value(row: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = row.get(name)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def dump_record(
+    row: Any, path: Path, where: str, columns: Columns, on_error: ErrorSink
+) -> Record | None:
+    """One row of a dump as a record, or None (reported) when it cannot be one."""
+    if not isinstance(row, Mapping):
+        on_error(BadInput(where, "not a JSON object"))
+        return None
+    title = _value(row, columns["title"]) or ""
+    text = _value(row, columns["text"]) or ""
+    if not isinstance(title, str) or not isinstance(text, str):
+        on_error(BadInput(where, "title and text must be strings"))
+        return None
+    if not title.strip() and not text.strip():
+        on_error(BadInput(where, "empty article"))
+        return None
+    raw_id = _value(row, columns["id"])
+    external_id = None if raw_id is None else str(raw_id)
+    published, date_source = None, "ingested"
+    raw_date = _value(row, columns["published"])
+    if raw_date is not None:
+        try:
+            published = coerce_timestamp(raw_date)
+            date_source = "source" if published else "ingested"
+        except ValueError:
+            on_error(
+                BadInput(where, f"bad published date {str(raw_date)[:40]!r}; using ingestion time")
+            )
+    raw_url = _value(row, columns["url"])
+    if raw_url is not None and is_url(str(raw_url)):
+        url = canonical_url(str(raw_url))
+    elif raw_url is not None:
+        url = str(raw_url)
+    elif external_id:
+        url = f"{path.resolve()}#{external_id}"
+    else:
+        # No identity of its own: its place in the dump (the content hash still
+        # keeps a moved copy from being stored twice).
+        url = f"{path.resolve()}#{where.rsplit(':', 1)[-1].replace(' ', '-')}"
+    site = _value(row, columns["source"])
+    return Record(
+        title=title.strip(),
+        text=text.strip(),
+        url=url,
+        external_id=external_id,
+        published_at=published,
+        date_source=date_source,
+        site_name=str(site) if site is not None else None,
+    )
+
+
+def read_jsonl(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """One JSON object per line."""
+    columns = column_map(str(path), ctx.options)
+    try:
+        handle = _open_text(path)
+    except OSError as exc:
+        ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+        return
+    with handle:
+        line_no = 0
+        try:
+            for line_no, line in enumerate(handle, 1):  # noqa: B007 (line_no is read after the loop)
+                if not line.strip():
+                    continue
+                where = f"{path}:{line_no}"
+                decoded, obj = json_line(line, where, ctx.on_error)
+                if not decoded:
+                    continue
+                record = dump_record(obj, path, where, columns, ctx.on_error)
+                if record is not None:
+                    yield record
+        except (UnicodeDecodeError, OSError, EOFError) as exc:
+            ctx.on_error(BadInput(f"{path}:{line_no + 1}", f"unreadable: {exc}"))
+
+
+def read_csv(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """A CSV (or, by suffix, TSV) file with a header row."""
+    columns = column_map(str(path), ctx.options)
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article texts are long
+    delimiter = "\t" if ".tsv" in path.name.lower() else ","
+    try:
+        handle = _open_text(path)
+    except OSError as exc:
+        ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+        return
+    with handle:
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        try:
+            header = list(reader.fieldnames or [])
+            if not _has_columns(path, header, columns, ctx.on_error):
+                return
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                record = dump_record(row, path, where, columns, ctx.on_error)
+                if record is not None:
+                    yield record
+        except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+            ctx.on_error(BadInput(f"{path}:{reader.line_num}", f"unreadable: {exc}"))
+
+
+def _has_columns(path: Path, header: list[str], columns: Columns, on_error: ErrorSink) -> bool:
+    present = set(header)
+    for role in ("title", "text"):
+        names = columns[role]
+        if len(names) == 1 and names != DEFAULT_COLUMNS[role] and names[0] not in present:
+            on_error(
+                BadInput(
+                    str(path),
+                    f"no column {names[0]!r} (mapped to {role}); columns are {', '.join(header)}",
+                )
+            )
+            return False
+    if not any(name in present for role in ("title", "text") for name in columns[role]):
+        on_error(BadInput(str(path), f"no title or text column; columns are {', '.join(header)}"))
+        return False
+    return True
+
+
+def read_parquet(path: Path, ctx: ReadContext) -> Iterator[Record]:
+    """A Parquet file, read a row group slice at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = column_map(str(path), ctx.options)
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        ctx.on_error(BadInput(str(path), f"not a readable Parquet file ({_first_line(exc)})"))
+        return
+    header = parquet.schema_arrow.names
+    if not _has_columns(path, header, columns, ctx.on_error):
+        return
+    wanted = [name for names in columns.values() for name in names if name in header]
+    row_no = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=512, columns=list(dict.fromkeys(wanted))):
+            for row in batch.to_pylist():
+                row_no += 1
+                record = dump_record(row, path, f"{path}:row {row_no}", columns, ctx.on_error)
+                if record is not None:
+                    yield record
+    except (pa.ArrowException, OSError) as exc:
+        ctx.on_error(BadInput(f"{path}:row {row_no + 1}", f"unreadable: {_first_line(exc)}"))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def dump_kind(name: str) -> str | None:
+    """'jsonl', 'csv' or 'parquet' for a file name, else None."""
+    lowered = name.lower()
+    if lowered.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if lowered.endswith(CSV_SUFFIXES):
+        return "csv"
+    if lowered.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return None

@@ -1,0 +1,244 @@
+"""Articles and their mentions: insert a batch once, read them back by range or id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from jobs.store.connect import transaction
+
+ARTICLE_COLUMNS = (
+    "article_id",
+    "source_id",
+    "external_id",
+    "url",
+    "title",
+    "text",
+    "published_at",
+    "date_source",
+    "story_id",
+    "content_hash",
+    "ingested_at",
+    "site_name",
+)
+
+
+MENTION_COLUMNS = (
+    "article_id",
+    "entity_id",
+    "kind",
+    "field",
+    "start_pos",
+    "end_pos",
+    "surface",
+    "form",
+    "rule",
+)
+
+
+KNOWN_URLS_SQL = "SELECT DISTINCT url FROM articles WHERE url IN (SELECT unnest(?))"
+
+
+def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
+    """The URLs among ``urls`` that are stored already."""
+    return {row[0] for row in con.execute(KNOWN_URLS_SQL, [urls]).fetchall()}
+
+
+NEW_ARTICLES_SQL = """
+SELECT b.article_id FROM batch_articles b
+ANTI JOIN articles a ON a.article_id = b.article_id
+ANTI JOIN articles h ON h.content_hash = b.content_hash
+"""
+
+
+INSERT_ARTICLES_SQL = """
+INSERT INTO articles BY NAME
+SELECT b.* EXCLUDE (gazetteer_version), ? AS gazetteer_version
+FROM batch_articles b SEMI JOIN new_ids n USING (article_id)
+"""
+
+
+INSERT_MENTIONS_SQL = """
+INSERT INTO mentions BY NAME
+SELECT m.* FROM batch_mentions m SEMI JOIN new_ids n USING (article_id)
+"""
+
+
+def insert_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: pl.DataFrame,
+    mentions: pl.DataFrame,
+    gazetteer_version: str | None,
+) -> tuple[int, int]:
+    """Store the articles not stored yet (by id or by content) and their mentions,
+    in one transaction of their own; return (articles stored, mentions stored).
+    Ingest uses ``insert_new_articles`` inside the batch's wider transaction."""
+    with transaction(con):
+        return insert_new_articles(con, articles, mentions, gazetteer_version)
+
+
+KNOWN_ARTICLES_SQL = """
+SELECT b.article_id FROM batch_keys b SEMI JOIN articles a ON a.article_id = b.article_id
+UNION
+SELECT b.article_id FROM batch_keys b SEMI JOIN articles a ON a.content_hash = b.content_hash
+"""
+
+
+def known_articles(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> set[str]:
+    """The article_ids of ``keys`` (article_id, content_hash) stored already, by id or
+    by content: what a batch need not parse, extract or sign again."""
+    con.register("batch_keys", keys.select("article_id", "content_hash"))
+    try:
+        return {row[0] for row in con.execute(KNOWN_ARTICLES_SQL).fetchall()}
+    finally:
+        con.unregister("batch_keys")
+
+
+def new_article_ids(con: duckdb.DuckDBPyConnection, articles: pl.DataFrame) -> set[str]:
+    """The article_ids of ``articles`` (article_id, content_hash) not stored yet, by id
+    or by content."""
+    con.register("batch_articles", articles.select("article_id", "content_hash"))
+    try:
+        return {row[0] for row in con.execute(NEW_ARTICLES_SQL).fetchall()}
+    finally:
+        con.unregister("batch_articles")
+
+
+def insert_new_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: pl.DataFrame,
+    mentions: pl.DataFrame,
+    gazetteer_version: str | None,
+) -> tuple[int, int]:
+    """Inside the caller's transaction: store those of ``articles`` not stored yet (by id
+    or content) and their mentions; return (article_ids stored, mentions stored)."""
+    batch_articles = articles.select(ARTICLE_COLUMNS).with_columns(
+        gazetteer_version=pl.lit(None, pl.String)
+    )
+    batch_mentions = mentions.select(MENTION_COLUMNS)
+    con.register("batch_articles", batch_articles)
+    con.register("batch_mentions", batch_mentions)
+    try:
+        new_ids = con.sql(NEW_ARTICLES_SQL).pl()
+        if new_ids.is_empty():
+            return 0, 0
+        con.register("new_ids", new_ids)
+        con.execute(INSERT_ARTICLES_SQL, [gazetteer_version])
+        con.execute(INSERT_MENTIONS_SQL)
+        con.unregister("new_ids")
+    finally:
+        con.unregister("batch_articles")
+        con.unregister("batch_mentions")
+    return new_ids.height, batch_mentions.join(new_ids, on="article_id", how="semi").height
+
+
+ARTICLES_IN_RANGE_SQL = """
+SELECT article_id, published_at, story_id, date_source FROM articles
+WHERE published_at >= ? AND published_at < ? AND (? OR date_source <> 'ingested')
+"""
+
+
+def read_articles(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, include_undated: bool = True
+) -> pl.DataFrame:
+    """Every article published in [start, end): id, time and story (the denominators)."""
+    return con.sql(ARTICLES_IN_RANGE_SQL, params=[start, end, include_undated]).pl()
+
+
+PUBLISHED_RANGE_SQL = "SELECT min(published_at), max(published_at) FROM articles"
+
+
+def published_range(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
+    """The first and last publication times stored (None, None for an empty store)."""
+    first, last = con.execute(PUBLISHED_RANGE_SQL).fetchall()[0]
+    return first, last
+
+
+ENTITY_FORMS_SQL = """
+SELECT m.article_id, m.entity_id, e.kind, e.name, e.country, a.published_at, a.story_id,
+       m.form, count(*) AS mentions
+FROM mentions m
+JOIN articles a USING (article_id)
+JOIN entities e USING (entity_id)
+WHERE a.published_at >= ? AND a.published_at < ?
+  AND (? OR a.date_source <> 'ingested')
+GROUP BY ALL
+"""
+
+
+def read_entity_forms(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, include_undated: bool = True
+) -> pl.DataFrame:
+    """One row per (article, entity, form) published in [start, end): the mention
+    count, the entity's kind, name and country, and the article's time and story.
+    Reports apply the counting policy (which forms count) to these rows."""
+    return con.sql(ENTITY_FORMS_SQL, params=[start, end, include_undated]).pl()
+
+
+MENTIONS_OF_ARTICLES_SQL = """
+SELECT m.article_id, m.entity_id, e.kind, e.country, m.form, m.field, m.start_pos, m.end_pos
+FROM mentions m
+JOIN entities e USING (entity_id)
+SEMI JOIN wanted_articles w USING (article_id)
+ORDER BY m.article_id, m.field, m.start_pos
+"""
+
+
+def _for_articles(
+    con: duckdb.DuckDBPyConnection, query: str, article_ids: list[str]
+) -> pl.DataFrame:
+    """Run ``query`` with the given ids registered as ``wanted_articles``."""
+    con.register(
+        "wanted_articles", pl.DataFrame({"article_id": article_ids}, {"article_id": pl.String})
+    )
+    try:
+        return con.sql(query).pl()
+    finally:
+        con.unregister("wanted_articles")
+
+
+def read_mentions_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
+    """Every mention (no text) of the given articles, with the entity's kind and country."""
+    return _for_articles(con, MENTIONS_OF_ARTICLES_SQL, article_ids)
+
+
+MENTION_WINDOWS_SQL = """
+WITH spans AS (
+    SELECT w.article_id, w.field, w.start_pos, w.end_pos,
+           greatest(w.start_pos - $width, 0) AS window_start,
+           CASE w.field WHEN 'title' THEN a.title ELSE a.text END AS body
+    FROM wanted_spans w JOIN articles a USING (article_id)
+)
+SELECT article_id, field, start_pos, end_pos, window_start,
+       substring(body, window_start + 1, end_pos - window_start + $width) AS "window",
+       length(body) AS field_length
+FROM spans
+"""
+
+
+def read_mention_windows(
+    con: duckdb.DuckDBPyConnection, spans: pl.DataFrame, width: int
+) -> pl.DataFrame:
+    """The text around each span (article_id, field, start_pos, end_pos): up to
+    ``width`` characters either side, cut out by DuckDB so whole texts never leave
+    the store. Returns the spans with window_start, window and field_length."""
+    con.register(
+        "wanted_spans", spans.select("article_id", "field", "start_pos", "end_pos").unique()
+    )
+    try:
+        return con.sql(MENTION_WINDOWS_SQL, params={"width": width}).pl()
+    finally:
+        con.unregister("wanted_spans")
+
+
+ARTICLE_CARDS_SQL = """
+SELECT a.article_id, a.url, a.title, a.published_at, a.source_id, a.date_source
+FROM articles a SEMI JOIN wanted_articles w USING (article_id)
+"""
+
+
+def read_article_cards(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
+    """Title, URL, time and source of the given articles (what a reader clicks)."""
+    return _for_articles(con, ARTICLE_CARDS_SQL, article_ids)

@@ -1,0 +1,318 @@
+"""The DuckDB file: opening it politely, and its schema as numbered migrations.
+
+DuckDB lets one process write a file while no other process has it open (even
+read-only). So every job opens the file, works in transactions and closes it,
+and whoever finds the file busy waits with backoff instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from jobs.store.connect import transaction
+
+log = logging.getLogger(__name__)
+
+
+# Each step is applied once, in order, and recorded in schema_migrations.
+# A shipped step is never edited: schema changes are appended as new steps.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_core",
+        """
+        CREATE TABLE sources (
+            source_id      VARCHAR PRIMARY KEY,
+            name           VARCHAR NOT NULL,
+            kind           VARCHAR NOT NULL,
+            location       VARCHAR NOT NULL,
+            etag           VARCHAR,
+            last_modified  VARCHAR,
+            last_polled_at TIMESTAMP,
+            last_error     VARCHAR
+        );
+        COMMENT ON TABLE sources IS 'Where articles come from: folders, files, dumps, feeds, pages.';
+
+        CREATE TABLE articles (
+            article_id   VARCHAR PRIMARY KEY,
+            source_id    VARCHAR NOT NULL,
+            external_id  VARCHAR,
+            url          VARCHAR NOT NULL,
+            title        VARCHAR NOT NULL,
+            text         VARCHAR NOT NULL,
+            published_at TIMESTAMP NOT NULL,
+            date_source  VARCHAR NOT NULL,
+            story_id     VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            ingested_at  TIMESTAMP NOT NULL,
+            gazetteer_version VARCHAR
+        );
+        COMMENT ON TABLE articles IS 'One row per distinct article. Times are UTC.';
+        COMMENT ON COLUMN articles.published_at IS 'Publication time in UTC (see date_source).';
+        COMMENT ON COLUMN articles.date_source IS
+            'Where published_at came from: source (feed/metadata/dump field), filename, or ingested (no date: ingestion time).';
+        COMMENT ON COLUMN articles.story_id IS 'Articles telling the same story share a story_id.';
+        COMMENT ON COLUMN articles.gazetteer_version IS 'Version of seeds/ the mentions were extracted with; NULL = not yet extracted.';
+        CREATE INDEX articles_content_hash ON articles (content_hash);
+        CREATE INDEX articles_url ON articles (url);
+
+        CREATE TABLE entities (
+            entity_id VARCHAR PRIMARY KEY,
+            kind      VARCHAR NOT NULL,
+            name      VARCHAR NOT NULL,
+            country   VARCHAR
+        );
+        COMMENT ON TABLE entities IS 'Countries (entity_id = ISO alpha-3) and leaders (entity_id = canonical name).';
+
+        CREATE TABLE aliases (
+            alias     VARCHAR NOT NULL,
+            entity_id VARCHAR NOT NULL,
+            kind      VARCHAR NOT NULL,
+            form      VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE aliases IS 'Every string the extractor looks for, and what it means.';
+
+        CREATE TABLE leader_terms (
+            entity_id VARCHAR NOT NULL,
+            country   VARCHAR NOT NULL,
+            role      VARCHAR NOT NULL,
+            office    VARCHAR NOT NULL,
+            start_on  DATE NOT NULL,
+            end_on    DATE
+        );
+        COMMENT ON TABLE leader_terms IS 'Terms in office; end_on NULL while in office.';
+
+        CREATE TABLE mentions (
+            article_id VARCHAR NOT NULL,
+            entity_id  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            field      VARCHAR NOT NULL,
+            start_pos  INTEGER NOT NULL,
+            end_pos    INTEGER NOT NULL,
+            surface    VARCHAR NOT NULL,
+            form       VARCHAR NOT NULL,
+            rule       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE mentions IS
+            'One row per occurrence: [start_pos, end_pos) are character offsets into articles.title or articles.text (see field).';
+        CREATE INDEX mentions_article ON mentions (article_id);
+        CREATE INDEX mentions_entity ON mentions (entity_id);
+
+        CREATE SEQUENCE job_runs_seq;
+        CREATE TABLE job_runs (
+            run_id      BIGINT PRIMARY KEY DEFAULT nextval('job_runs_seq'),
+            job         VARCHAR NOT NULL,
+            started_at  TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            status      VARCHAR NOT NULL,
+            articles_seen  BIGINT DEFAULT 0,
+            articles_new   BIGINT DEFAULT 0,
+            mentions_new   BIGINT DEFAULT 0,
+            errors      BIGINT DEFAULT 0,
+            message     VARCHAR
+        );
+        COMMENT ON TABLE job_runs IS 'Every run of every job (CLI or scheduler): status is ok, failed or skipped.';
+
+        CREATE SEQUENCE reports_seq;
+        CREATE TABLE reports (
+            report_id  BIGINT PRIMARY KEY DEFAULT nextval('reports_seq'),
+            period     VARCHAR NOT NULL,
+            start_on   DATE NOT NULL,
+            end_on     DATE NOT NULL,
+            path       VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            UNIQUE (period, start_on)
+        );
+        COMMENT ON TABLE reports IS 'Reports rendered so far; end_on is the last day covered.';
+
+        CREATE TABLE ingest_errors (
+            source_id VARCHAR NOT NULL,
+            location  VARCHAR NOT NULL,
+            reason    VARCHAR NOT NULL,
+            failed_at TIMESTAMP NOT NULL
+        );
+        COMMENT ON TABLE ingest_errors IS 'Inputs that could not be ingested, and why.';
+
+        CREATE TABLE settings_state (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        """,
+    ),
+    (
+        "0002_views",
+        """
+        CREATE VIEW article_mentions AS
+        SELECT m.*, e.name, e.country AS entity_country, a.published_at, a.title, a.url,
+               a.story_id, a.date_source
+        FROM mentions m
+        JOIN articles a USING (article_id)
+        JOIN entities e USING (entity_id);
+
+        CREATE VIEW daily_articles AS
+        SELECT CAST(published_at AS DATE) AS day, count(*) AS articles,
+               count(DISTINCT story_id) AS stories
+        FROM articles GROUP BY 1;
+
+        CREATE VIEW daily_mentions AS
+        SELECT CAST(a.published_at AS DATE) AS day, m.entity_id, e.kind, e.name,
+               count(*) AS mentions,
+               count(DISTINCT m.article_id) AS articles,
+               count(DISTINCT a.story_id) AS stories
+        FROM mentions m
+        JOIN articles a USING (article_id)
+        JOIN entities e USING (entity_id)
+        GROUP BY ALL;
+
+        CREATE VIEW daily_shares AS
+        SELECT d.day, d.entity_id, d.kind, d.name, d.mentions, d.articles, t.articles AS total_articles,
+               d.articles / t.articles AS share_of_articles
+        FROM daily_mentions d JOIN daily_articles t USING (day);
+
+        CREATE VIEW country_mentions AS
+        SELECT m.article_id, coalesce(e.country, m.entity_id) AS country, m.entity_id, m.kind,
+               m.form, m.field, m.start_pos, m.end_pos, m.surface
+        FROM mentions m JOIN entities e USING (entity_id);
+        """,
+    ),
+    (
+        "0003_gazetteer_strings",
+        """
+        CREATE TABLE gazetteer_strings (
+            gazetteer_version VARCHAR NOT NULL,
+            string            VARCHAR NOT NULL,
+            fingerprint       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE gazetteer_strings IS
+            'Per version of seeds/: every string looked for and a fingerprint of what it means. Articles holding none of the strings that changed between two versions keep their mentions.';
+
+        CREATE TABLE pending_mentions (
+            gazetteer_version VARCHAR NOT NULL,
+            article_id VARCHAR NOT NULL,
+            entity_id  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            field      VARCHAR NOT NULL,
+            start_pos  INTEGER NOT NULL,
+            end_pos    INTEGER NOT NULL,
+            surface    VARCHAR NOT NULL,
+            form       VARCHAR NOT NULL,
+            rule       VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE pending_mentions IS
+            'Mentions of a re-extraction in progress; swapped into mentions in one transaction when it completes.';
+
+        CREATE TABLE pending_articles (
+            gazetteer_version VARCHAR NOT NULL,
+            article_id  VARCHAR NOT NULL,
+            reextracted BOOLEAN NOT NULL
+        );
+        COMMENT ON TABLE pending_articles IS
+            'Articles a re-extraction in progress has done: re-extracted (new mentions pending) or only re-stamped (no string of theirs changed meaning).';
+        """,
+    ),
+    (
+        "0004_article_site_name",
+        """
+        ALTER TABLE articles ADD COLUMN site_name VARCHAR;
+        COMMENT ON COLUMN articles.site_name IS 'The outlet as the source names it (feed title, page site name, dump source field); NULL if unknown.';
+        """,
+    ),
+    (
+        "0004_source_files",
+        """
+        CREATE TABLE source_files (
+            source_id VARCHAR NOT NULL,
+            path      VARCHAR NOT NULL,
+            size      BIGINT NOT NULL,
+            mtime_ns  BIGINT NOT NULL,
+            sha256    VARCHAR NOT NULL,
+            read_at   TIMESTAMP NOT NULL,
+            PRIMARY KEY (source_id, path)
+        );
+        COMMENT ON TABLE source_files IS 'Files of folder and dump sources read to the end: an unchanged file (same size and mtime, or same hash) is skipped next time.';
+        """,
+    ),
+    (
+        "0004_story_signatures",
+        """
+        CREATE TABLE story_signatures (
+            article_id   VARCHAR PRIMARY KEY,
+            published_at TIMESTAMP NOT NULL,
+            shingles      INTEGER NOT NULL,
+            long_shingles INTEGER NOT NULL,
+            signature     BLOB NOT NULL
+        );
+        COMMENT ON TABLE story_signatures IS 'MinHash sketches of each article with enough text (256 little-endian uint32: 5-word then 12-word shingles) and their shingle counts, for grouping near duplicates into stories.';
+        CREATE TABLE story_bands (
+            band_key   BIGINT NOT NULL,
+            article_id VARCHAR NOT NULL
+        );
+        COMMENT ON TABLE story_bands IS 'LSH band keys of story_signatures: articles sharing a key are candidate near duplicates.';
+        """,
+    ),
+    (
+        "0005_job_runs_pid",
+        """
+        ALTER TABLE job_runs ADD COLUMN pid INTEGER;
+        COMMENT ON COLUMN job_runs.pid IS 'Process that ran the job: a running row whose process is gone is marked interrupted when the scheduler starts.';
+        """,
+    ),
+    (
+        "0005_latest_job_runs",
+        """
+        CREATE VIEW latest_job_runs AS
+        SELECT * FROM job_runs
+        QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC, run_id DESC) = 1;
+        COMMENT ON VIEW latest_job_runs IS 'The newest run of every job: did last night''s ingest work?';
+        """,
+    ),
+    (
+        "0006_report_details",
+        """
+        ALTER TABLE reports ADD COLUMN forms VARCHAR;
+        ALTER TABLE reports ADD COLUMN articles BIGINT;
+        COMMENT ON COLUMN reports.forms IS 'The counting policy of the report: the forms counted for a country (see mentions report --forms).';
+        COMMENT ON COLUMN reports.articles IS 'Articles published in the period.';
+        """,
+    ),
+    (
+        "0007_job_runs_process",
+        """
+        ALTER TABLE job_runs ADD COLUMN host VARCHAR;
+        ALTER TABLE job_runs ADD COLUMN process_started VARCHAR;
+        COMMENT ON COLUMN job_runs.host IS 'Machine that ran the job (with pid and process_started: is the run still alive?).';
+        COMMENT ON COLUMN job_runs.process_started IS 'Start time of the process pid (clock ticks since boot), so a reused pid is not taken for the run''s process; NULL where unknown.';
+        """,
+    ),
+)
+
+
+MIGRATIONS_TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    VARCHAR PRIMARY KEY,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+)
+"""
+
+
+APPLIED_MIGRATIONS_SQL = "SELECT version FROM schema_migrations"
+
+
+RECORD_MIGRATION_SQL = "INSERT INTO schema_migrations (version) VALUES (?)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations this file lacks, each in its own transaction; return their names."""
+    con.execute(MIGRATIONS_TABLE_SQL)
+    applied = {row[0] for row in con.execute(APPLIED_MIGRATIONS_SQL).fetchall()}
+    done = []
+    for version, ddl in MIGRATIONS:
+        if version in applied:
+            continue
+        with transaction(con):
+            con.execute(ddl)
+            con.execute(RECORD_MIGRATION_SQL, [version])
+        log.debug("applied migration %s", version)
+        done.append(version)
+    return done

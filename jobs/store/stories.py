@@ -1,0 +1,53 @@
+"""Story signatures and LSH bands: candidates for a batch, and storing its signatures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+STORY_CANDIDATES_SQL = """
+SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.long_shingles, s.signature
+FROM (SELECT DISTINCT b.article_id FROM story_bands b
+      SEMI JOIN batch_bands k ON k.band_key = b.band_key) c
+JOIN story_signatures s USING (article_id)
+JOIN articles a USING (article_id)
+WHERE s.published_at BETWEEN ? AND ?
+ORDER BY a.article_id
+"""
+
+
+def story_candidates(
+    con: duckdb.DuckDBPyConnection, band_keys: pl.DataFrame, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """Stored articles published in [start, end] that share an LSH band key with
+    ``band_keys`` (column band_key): article_id, story_id, published_at, shingles,
+    long_shingles, signature."""
+    con.register("batch_bands", band_keys.select("band_key"))
+    try:
+        return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
+    finally:
+        con.unregister("batch_bands")
+
+
+INSERT_SIGNATURES_SQL = "INSERT INTO story_signatures BY NAME SELECT * FROM batch_signatures"
+
+
+INSERT_BANDS_SQL = "INSERT INTO story_bands BY NAME SELECT * FROM batch_story_bands"
+
+
+def insert_signatures(
+    con: duckdb.DuckDBPyConnection, signatures: pl.DataFrame, bands: pl.DataFrame
+) -> None:
+    """Keep new articles' signatures (article_id, published_at, shingles, long_shingles,
+    signature) and
+    band keys (band_key, article_id) for later batches to match against."""
+    con.register("batch_signatures", signatures)
+    con.register("batch_story_bands", bands)
+    try:
+        con.execute(INSERT_SIGNATURES_SQL)
+        con.execute(INSERT_BANDS_SQL)
+    finally:
+        con.unregister("batch_signatures")
+        con.unregister("batch_story_bands")

@@ -1,0 +1,378 @@
+"""One period's report as files: every chart (PNG) with its numbers (CSV), the tables,
+the PDF, and the page model the HTML template renders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from analytics.forms import FORM_LABELS, describe_forms
+from analytics.period import PeriodAnalysis
+from analytics.trends import Z_MIN
+from jobs.evidence import Evidence
+from jobs.report_files import PDF_NAME, ChartFiles
+from reports.attention import attention_chart
+from reports.charts import (
+    forms_chart,
+    movers_chart,
+    top_entities_chart,
+)
+from reports.heatmap import comention_heatmap
+from reports.html import Nav, ReportPage, Section, Table
+from reports.pdf import text_pages, write_pdf
+from reports.style import period_label, points
+from reports.text import baseline_words, evidence_groups, pdf_blocks, summary_lines
+from reports.tilemap import world_tile_map
+
+KIND_TITLES = {"country": "Countries", "leader": "Leaders"}
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _points(value: float | None) -> str:
+    return points(value)
+
+
+def _z(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def build_report(
+    folder: Path,
+    analysis: PeriodAnalysis,
+    evidence: Evidence,
+    *,
+    forms: tuple[str, ...],
+    undated: int,
+    generated_at: datetime,
+    nav: Nav,
+    notes: list[str] | None = None,
+) -> ReportPage:
+    """Write every chart, CSV and the PDF of ``analysis`` into ``folder``; return the
+    page model (the caller renders and writes the HTML)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    a = analysis
+    files = ChartFiles(folder, [], [])
+    last = a.end - timedelta(days=1)
+    label = period_label(a.start, a.end)
+    sections = [
+        _attention_section(files, a),
+        _top_section(files, a),
+        _movers_section(files, a),
+        _comentions_section(files, a),
+        _world_section(files, a),
+        _forms_section(files, a, forms),
+    ]
+    groups = evidence_groups(a, evidence)
+    summary = summary_lines(a)
+    counting = describe_forms(forms)
+    title = f"Countries and leaders in the news: {a.period} of {label}"
+    opening = pdf_blocks(a, [*(notes or []), *summary], counting, groups, head=True)
+    head = text_pages(title, opening)
+    tail = text_pages(title, pdf_blocks(a, summary, counting, groups, head=False))
+    write_pdf(
+        folder / PDF_NAME,
+        [*head, *files.figures, *tail],
+        title=title,
+        created_at=generated_at,
+        captions=[*[None] * len(head), *files.captions, *[None] * len(tail)],
+    )
+    return ReportPage(
+        period=a.period,
+        start_on=a.start,
+        end_on=last,
+        generated_at=generated_at,
+        articles=a.articles,
+        stories=a.stories,
+        undated_articles=undated,
+        counting=counting,
+        summary=summary,
+        sections=sections,
+        evidence=groups,
+        nav=nav,
+        pdf=PDF_NAME,
+        notes=notes or [],
+    )
+
+
+def _attention_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+    charts = []
+    value = "rolling_share" if a.rolling > 1 else "share"
+    for kind, what in KIND_TITLES.items():
+        top = a.top[kind]
+        ids = top["entity_id"].to_list()
+        names = ", ".join(top["name"].to_list()) or "none"
+        data = a.trend.filter(pl.col("entity_id").is_in(ids)).select(
+            "bucket",
+            "entity_id",
+            "kind",
+            "name",
+            "mentions",
+            "articles",
+            "stories",
+            "total_articles",
+            "share",
+            "rolling_share",
+        )
+        fig = attention_chart(
+            a.trend,
+            ids,
+            what=f"Top {what.lower()} of the {a.period}",
+            bucket_name=a.grain,
+            start=a.trend_start,
+            end=a.end,
+            value=value,
+            highlight=(a.start, a.end),
+            rolling=a.rolling,
+            data_end=a.data_end,
+        )
+        charts.append(
+            files.chart(
+                fig,
+                f"attention-{kind}",
+                data,
+                title=f"{what} over time: share of all articles mentioning each, per {a.grain}",
+                alt=(
+                    f"Line chart: the share of articles mentioning each of the top {len(ids)} "
+                    f"{what.lower()} of the {a.period} ({names}), per {a.grain} from "
+                    f"{a.trend_start} to {a.end - timedelta(days=1)}, the {a.period} shaded; "
+                    f"below it, bars of all articles per {a.grain}."
+                ),
+                caption=("The CSV has raw counts (mentions, articles, stories) beside the shares."),
+            )
+        )
+    return Section(
+        anchor="attention",
+        title="Attention over time",
+        intro=(
+            f"How much of the news mentioned the top countries and leaders of this {a.period}, "
+            f"over the {a.period}s before it. The grey band is this {a.period}; the bars below "
+            "each chart count all articles, the denominator of every share."
+        ),
+        charts=charts,
+    )
+
+
+def _top_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+    charts, tables = [], []
+    for kind, what in KIND_TITLES.items():
+        top = a.top[kind]
+        fig = top_entities_chart(
+            top, what=f"Top {what.lower()}", start=a.start, end=a.end,
+            previous_name=f"previous {a.period}",
+            empty=f"none in enough articles of this {a.period} to rank "
+            "(see [reports] min_articles)",
+        )  # fmt: skip
+        names = ", ".join(f"{r['name']} {r['share']:.0%}" for r in top.iter_rows(named=True))
+        charts.append(
+            files.chart(
+                fig,
+                f"top-{kind}",
+                top,
+                title=f"Top {what.lower()} of the {a.period}: share of articles mentioning each",
+                alt=(
+                    f"Bar chart of the share of articles mentioning each of the top "
+                    f"{what.lower()} of the {a.period}, with the previous {a.period} marked: "
+                    f"{names or 'none'}."
+                ),
+            )
+        )
+        tables.append(
+            Table(
+                title=f"Top {what.lower()} of the {a.period}",
+                columns=[
+                    "name",
+                    "articles",
+                    "share of articles",
+                    f"previous {a.period}",
+                    "change",
+                    f"usual ({baseline_words(a.period)})",
+                    "mover",
+                    "mentions",
+                ],
+                rows=[
+                    [
+                        r["name"],
+                        r["articles"],
+                        _pct(r["share"]),
+                        _pct(r["previous_share"]),
+                        _points(r["change_previous"]),
+                        _pct(r["baseline_share"]),
+                        r["mover"] or "",
+                        r["mentions"],
+                    ]
+                    for r in top.iter_rows(named=True)
+                ],
+                csv=f"top-{kind}.csv",
+                caption=(
+                    f"change: share points since the previous {a.period}; usual: the share "
+                    f"over {baseline_words(a.period)}; mover: a change against the usual share "
+                    f"with |z| ≥ {Z_MIN:g} and at least 5 articles."
+                ),
+            )
+        )
+    return Section(
+        anchor="top",
+        title=f"Top countries and leaders, with change since the previous {a.period}",
+        intro="",
+        charts=charts,
+        tables=tables,
+    )
+
+
+def _movers_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+    baseline = baseline_words(a.period)
+    shown = a.movers_shown
+    significant = a.movers.height > 0
+    fig = movers_chart(shown, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN)
+    names = ", ".join(
+        f"{r['name']} ({r['mover']}, {r['baseline_share']:.0%} to {r['share']:.0%})"
+        for r in shown.iter_rows(named=True)
+    )
+    chart = files.chart(
+        fig,
+        "movers",
+        a.changes,
+        title=f"Movers: change in share of articles against {baseline}",
+        alt=(
+            f"Bar chart of the significant movers of the {a.period}: {names or 'none'}."
+            if significant
+            else f"Bar chart of the largest changes, none significant: {names or 'none'}."
+        ),
+        caption="The CSV holds every entity's changes, significant or not.",
+    )
+    table = Table(
+        title="Movers",
+        columns=["name", "kind", "share now", "usual share", "change", "z", "direction"],
+        rows=[
+            [
+                r["name"],
+                r["kind"],
+                _pct(r["share"]),
+                _pct(r["baseline_share"]),
+                _points(r["change_baseline"]),
+                _z(r["z_baseline"]),
+                r["mover"],
+            ]
+            for r in shown.iter_rows(named=True)
+        ],
+        csv="movers.csv",
+    )
+    return Section(
+        anchor="movers",
+        title="Movers",
+        intro=(
+            f"Countries and leaders whose share of articles changed against {baseline} by more "
+            f"than chance explains (two-proportion z-test, |z| ≥ {Z_MIN:g}, at least 5 articles "
+            "now or expected). The sentences behind each rise are under Evidence."
+            + (
+                ""
+                if significant or not shown.height
+                else f" No change passed the test this {a.period}: the largest changes are "
+                "shown instead, marked not significant."
+            )
+        ),
+        charts=[chart],
+        tables=[table],
+    )
+
+
+def _comentions_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+    fig = comention_heatmap(a.matrix, start=a.start, end=a.end)
+    names = a.matrix.select("name_a").unique(maintain_order=True)["name_a"].to_list()
+    strongest = a.strongest.head(3)
+    described = "; ".join(
+        f"{r['name_a']} and {r['name_b']} in {r['together']} articles"
+        for r in strongest.iter_rows(named=True)
+    )
+    chart = files.chart(
+        fig,
+        "comentions",
+        a.matrix,
+        title="Co-mentions: articles mentioning both, coloured by how tied the pair is",
+        alt=(
+            f"Heatmap of co-mentions among {', '.join(names) or 'no entities'}; "
+            f"strongest pairs: {described or 'none'}."
+        ),
+        caption="NPMI is 1 when two always appear together, 0 when independent.",
+    )
+    a.pairs.write_csv(files.folder / "pairs.csv", float_precision=6)
+    table = Table(
+        title="Strongest pairs",
+        columns=["pair", "articles together", "lift", "NPMI", "articles of each"],
+        rows=[
+            [
+                f"{r['name_a']} + {r['name_b']}",
+                r["together"],
+                f"{r['lift']:.1f}×",
+                f"{r['npmi']:.2f}",
+                f"{r['articles_a']} / {r['articles_b']}",
+            ]
+            for r in a.strongest.iter_rows(named=True)
+        ],
+        csv="pairs.csv",
+        caption=(
+            "Ranked by NPMI among pairs seen together in at least 3 articles; a leader beside "
+            "their own country is left out. lift: how many times more often together than "
+            "chance."
+        ),
+    )
+    return Section(
+        anchor="comentions",
+        title="Co-mentions",
+        intro="Which countries and leaders the same articles talk about.",
+        charts=[chart],
+        tables=[table],
+    )
+
+
+def _world_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+    fig = world_tile_map(a.world, start=a.start, end=a.end)
+    mentioned = a.world.filter(pl.col("articles") > 0)
+    listed = ", ".join(
+        f"{r['name']} {r['share']:.0%}" for r in mentioned.head(8).iter_rows(named=True)
+    )
+    chart = files.chart(
+        fig,
+        "world",
+        a.world,
+        title="World view: share of articles mentioning each country",
+        alt=(
+            f"Tile map of the world, one square per country, shaded by the share of articles "
+            f"mentioning it; {mentioned.height} countries mentioned, most: {listed or 'none'}."
+        ),
+    )
+    return Section(anchor="world", title="World view", intro="", charts=[chart])
+
+
+def _forms_section(files: ChartFiles, a: PeriodAnalysis, forms: tuple[str, ...]) -> Section:
+    fig = forms_chart(a.forms.join(
+        a.top["country"].select("entity_id", "name"), on="entity_id", how="left",
+        maintain_order="left",
+    ), start=a.start, end=a.end, labels=FORM_LABELS)  # fmt: skip
+    chart = files.chart(
+        fig,
+        "forms",
+        a.forms,
+        title="How each top country was mentioned: mentions by form",
+        alt=(
+            "Stacked bar chart of the mentions of each top country by form: name, adjective, "
+            f"capital, metonym and its leaders; counted: {describe_forms(forms)}."
+        ),
+        caption="Hatched forms are not counted under this report's policy.",
+    )
+    return Section(
+        anchor="forms",
+        title="Attention by form",
+        intro=(
+            "A country can be named (Russia), described (Russian), stood for by its capital "
+            "(Moscow) or a government building (the Kremlin), or reached through its leaders "
+            "(Putin). Set which count with [reports] forms in mentions.toml or "
+            "mentions report --forms."
+        ),
+        charts=[chart],
+    )
