@@ -20,7 +20,7 @@ import duckdb
 
 from jobs.settings import Settings
 from jobs.store.connect import DatabaseBusyError, connect
-from jobs.store.schema import MIGRATIONS
+from jobs.store.schema import MIGRATIONS, RENAMED_MIGRATIONS
 
 TABLES_SQL = (
     "SELECT table_name FROM duckdb_tables() "
@@ -109,7 +109,9 @@ def verify(con: duckdb.DuckDBPyConnection) -> list[Check]:
 
 
 def _migrations(con: duckdb.DuckDBPyConnection) -> Check:
-    applied = {row[0] for row in con.execute(APPLIED_SQL).fetchall()}
+    recorded = [row[0] for row in con.execute(APPLIED_SQL).fetchall()]
+    # A step recorded under its name before renumbering is applied all the same.
+    applied = {RENAMED_MIGRATIONS.get(version, version) for version in recorded}
     missing = [version for version, _ in MIGRATIONS if version not in applied]
     if missing:
         return Check("migrations", False, f"not applied: {', '.join(missing)}")
