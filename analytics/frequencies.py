@@ -7,7 +7,7 @@ daily shares), and a bucket with nothing in it is a row of zeros, not a missing 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -186,6 +186,12 @@ def period_bounds(period: str, at: date) -> tuple[date, date]:
     start = pl.select(pl.lit(at).cast(pl.Date).dt.truncate(every)).item()
     end = pl.select(pl.lit(start).cast(pl.Date).dt.offset_by(every)).item()
     return start, end
+
+
+def last_complete_period(period: str, now: datetime) -> date:
+    """A day inside the last period that ended before ``now``."""
+    start, _ = period_bounds(period, now.date())
+    return start - timedelta(days=1)
 
 
 def as_datetime(day: date) -> datetime:

@@ -17,8 +17,8 @@ import polars as pl
 from analytics.extraction.mentions import extract_mentions
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings
-from jobs.sources.read import BadInput, parse_timestamp
-from jobs.sources.records import json_line
+from jobs.sources.dates import parse_timestamp
+from jobs.sources.records import BadInput, json_line
 from jobs.store.connect import connect
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds

@@ -24,8 +24,8 @@ from jobs.ingest_result import IngestProgress, IngestResult, ProgressCounter, in
 from jobs.reextract import mention_rows, reextract_stale
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.http import FetchLimits
-from jobs.sources.read import BadInput, Record, SourceError, read_items, source_kind
-from jobs.sources.records import FileDone, ReadContext, SourceState
+from jobs.sources.read import read_items, source_kind
+from jobs.sources.records import BadInput, FileDone, ReadContext, Record, SourceError, SourceState
 from jobs.sources.urls import is_url
 from jobs.store.articles import insert_new_articles, known_articles, known_urls, new_article_ids
 from jobs.store.connect import connect, transaction

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.forms import describe_forms, parse_forms
-from analytics.frequencies import as_datetime, every_for, period_bounds
+from analytics.form_policy import describe_forms, parse_forms
+from analytics.frequencies import as_datetime, every_for, last_complete_period, period_bounds
 from analytics.period import WINDOWS, analyse_period
 from jobs.evidence import read_evidence
 from jobs.report_files import PDF_NAME, report_folder
@@ -99,12 +99,6 @@ class ReportResult:
     end_on: date
     articles: int
     pdf: Path | None = None
-
-
-def last_complete_period(period: str, now: datetime) -> date:
-    """A day inside the last period that ended before ``now``."""
-    start, _ = period_bounds(period, now.date())
-    return start - timedelta(days=1)
 
 
 def window_start(period: str, start: date) -> date:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from analytics.forms import ALL_FORMS, DEFAULT_FORMS, UnknownFormError, parse_forms
+from analytics.form_policy import ALL_FORMS, DEFAULT_FORMS, UnknownFormError, parse_forms
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.forms import FORM_LABELS, describe_forms
+from analytics.form_policy import FORM_LABELS, describe_forms
 from analytics.period import PeriodAnalysis
 from analytics.trends import Z_MIN
 from jobs.evidence import Evidence

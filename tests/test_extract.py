@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.extract import extract_jsonl
-from jobs.sources.read import BadInput
+from jobs.sources.records import BadInput
 from tests.conftest import SEEDS_DIR
 
 # "President Bush" resolves by the article's date: 1990 is George H. W. Bush,

@@ -6,15 +6,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analytics.forms import (
-    COUNTRY_FORMS,
-    UnknownFormError,
-    article_entities,
-    counted_rows,
-    describe_forms,
-    form_split,
-    parse_forms,
-)
+from analytics.form_policy import COUNTRY_FORMS, UnknownFormError, describe_forms, parse_forms
+from analytics.forms import article_entities, counted_rows, form_split
 
 ENTITIES = pl.DataFrame(
     {

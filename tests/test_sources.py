@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sources.read import BadInput, SourceError, parse_timestamp, read_source
+from jobs.sources.dates import parse_timestamp
+from jobs.sources.read import read_source
+from jobs.sources.records import BadInput, SourceError
 
 
 def _read(location: Path, kind: str = "auto") -> tuple[list, list[BadInput]]:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics.frequencies import period_bounds
-from jobs.report import NoDataError, ReportResult, last_complete_period, run_report
+from analytics.frequencies import last_complete_period, period_bounds
 from jobs.settings import Settings
 from jobs.store.connect import connect
 from jobs.store.periods import last_complete_report
 from jobs.store.schema import ensure_schema
+
+if TYPE_CHECKING:
+    from jobs.report import ReportResult
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,10 @@ def run_due_reports(
     """Render every due report of ``period``, oldest first; without ``catch_up`` only the
     last complete period. Stops between reports when ``stop()`` turns true; the rest is
     still due at the next run, since the watermark moved with each report."""
+    # The report job (and matplotlib with it) is loaded where it runs, not by everything
+    # that imports the scheduler: `mentions jobs` and `mentions sql` start at once.
+    from jobs.report import NoDataError, run_report
+
     if catch_up:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             ensure_schema(con)

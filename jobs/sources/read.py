@@ -19,33 +19,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from jobs.sources.dates import filename_date, parse_timestamp
+from jobs.sources.dates import filename_date
 from jobs.sources.dumps import dump_kind, read_csv, read_jsonl, read_parquet
 from jobs.sources.feeds import FEED_SUFFIXES, read_feed_bytes
+from jobs.sources.kinds import FILE_KINDS, URL_KINDS
 from jobs.sources.pages import HTML_SUFFIXES, page_record
 from jobs.sources.records import BadInput, ErrorSink, FileDone, ReadContext, Record, SourceError
 from jobs.sources.remote import read_url
 from jobs.sources.urls import is_url
 
-__all__ = [
-    "BadInput",
-    "ErrorSink",
-    "FileDone",
-    "ReadContext",
-    "Record",
-    "SourceError",
-    "parse_timestamp",
-    "read_items",
-    "read_source",
-    "source_kind",
-]
-
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 MAX_FILE_BYTES = 20_000_000
-URL_KINDS = ("url", "feed", "page", "auto")
-FILE_KINDS = ("jsonl", "csv", "parquet", "feed", "html", "text")
 
 Item = Record | FileDone
 Reader = Callable[[Path, ReadContext], Iterator[Record]]

@@ -1,0 +1,185 @@
+"""Commands that bring articles in and find their mentions: run, ingest, extract,
+re-extract."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from jobs.commands.context import friendly_errors, settings_of
+from jobs.sources.kinds import FILE_KINDS, URL_KINDS
+
+if TYPE_CHECKING:
+    from jobs.sources.records import BadInput
+
+
+def _report_bad(bad: BadInput) -> None:
+    click.echo(f"skipped {bad.location}: {bad.reason}", err=True)
+
+
+@click.command()
+@click.pass_context
+@friendly_errors
+def run(ctx: click.Context) -> None:
+    """Ingest the configured sources (default: seeds/articles/), extract mentions and
+    render the report of the newest period; print the report's path.
+
+    \b
+    Example:
+        mentions run && xdg-open "$(mentions run)"
+    """
+    from jobs.pipeline import run_main
+    from jobs.progress import ingest_progress
+
+    settings = settings_of(ctx)
+    with ingest_progress() as advance:
+        result = run_main(settings, on_progress=advance)
+    ingest = result.ingest
+    click.echo(
+        f"ingested {ingest.articles_new} new of {ingest.articles_seen} articles "
+        f"({ingest.mentions_new} mentions, {ingest.errors} errors) into {settings.db_path}",
+        err=True,
+    )
+    click.echo(str(result.report.path))
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--kind",
+    type=click.Choice(list(dict.fromkeys(["auto", *URL_KINDS[:-1], "folder", *FILE_KINDS]))),
+    default="auto",
+    show_default=True,
+    help="Source kind when it cannot be guessed from the path or the answer.",
+)
+@click.option(
+    "--full-text",
+    is_flag=True,
+    help="For feeds that carry only summaries: fetch each new item's page.",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="ROLE=FIELD",
+    help="For dumps: which field holds title, text, published, url, source or id (repeatable).",
+)
+@click.pass_context
+@friendly_errors
+def ingest(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    kind: str,
+    full_text: bool,
+    columns: tuple[str, ...],
+) -> None:
+    """Ingest articles from feeds and pages (URLs), folders, text and HTML files, and
+    JSONL/CSV/Parquet dumps (default: the configured sources). Unchanged files are
+    skipped; each bad input is one line on stderr and a row in ingest_errors, and the
+    rest goes on.
+
+    Exit status: 0 when every input was read, 1 when any input could not be read
+    (missing, unfetchable, unreadable); the others are still ingested.
+
+    \b
+    Example:
+        mentions ingest https://example.org/world/rss.xml
+        mentions ingest archive/ dump.jsonl.gz
+        mentions ingest export.csv --column text=body --column published=date
+    """
+    from jobs.ingest import run_ingest
+    from jobs.ingest_result import IngestResult, raise_for_failed_inputs
+    from jobs.progress import ingest_progress
+    from jobs.runs import recorded_run
+    from jobs.settings import SourceConfig
+
+    settings = settings_of(ctx)
+    options: dict[str, Any] = {}
+    if full_text:
+        options["full_text"] = True
+    if columns:
+        pairs = [c.partition("=") for c in columns]
+        if any(not role or not sep or not field for role, sep, field in pairs):
+            raise click.ClickException("--column takes ROLE=FIELD, for example text=body")
+        options["columns"] = {role: field for role, _, field in pairs}
+    configs = [
+        SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
+    ] or None
+    with recorded_run(settings, "ingest") as record, ingest_progress() as advance:
+        result = IngestResult()
+        record.counts_from = result.as_counts  # also when it fails midway
+        run_ingest(settings, configs, on_progress=advance, on_error=_report_bad, result=result)
+        unchanged = result.files_skipped
+        skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
+        click.echo(
+            f"ingested {result.articles_new} new of {result.articles_seen} articles "
+            f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into "
+            f"{settings.db_path}"
+        )
+        raise_for_failed_inputs(result)  # exit 1, after the summary, recorded as failed
+
+
+@click.command()
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(allow_dash=True),
+    help='JSONL of {"id","title","text"[,"published"]}; - for stdin.',
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(allow_dash=True, dir_okay=False),
+    default="-",
+    show_default=True,
+    help="Where to write the mentions (JSONL).",
+)
+@click.pass_context
+@friendly_errors
+def extract(ctx: click.Context, input_path: str, output_path: str) -> None:
+    """Print every mention in a JSONL file of articles, one JSON object per mention
+    (article_id, field, kind, id, country, start, end, text, form). Stateless: the
+    database is not touched.
+
+    \b
+    Example:
+        mentions extract --input articles.jsonl --output mentions.jsonl
+    """
+    from jobs.extract import extract_jsonl
+
+    settings = settings_of(ctx)
+    source = click.open_file(input_path, "rb")
+    sink = click.open_file(output_path, "w", encoding="utf-8", atomic=output_path != "-")
+    try:
+        with source, sink:
+            result = extract_jsonl(
+                source, sink, settings.seeds_dir, name=input_path, on_error=_report_bad
+            )
+    except OSError as exc:
+        raise click.ClickException(f"{exc.filename or input_path}: {exc.strerror}") from exc
+    click.echo(
+        f"{result.mentions} mentions in {result.articles} articles ({result.errors} lines skipped)",
+        err=True,
+    )
+
+
+@click.command(name="re-extract")
+@click.pass_context
+@friendly_errors
+def re_extract(ctx: click.Context) -> None:
+    """Re-extract stored articles whose mentions came from older seeds or rules.
+
+    \b
+    Example:
+        mentions re-extract
+    """
+    from jobs.extract import run_extract
+    from jobs.runs import recorded_run
+
+    settings = settings_of(ctx)
+    with recorded_run(settings, "re-extract") as record:
+        result = run_extract(settings)
+        record.counts = {"articles_seen": result.articles, "mentions_new": result.mentions}
+    click.echo(f"re-extracted {result.articles} articles ({result.mentions} mentions)")

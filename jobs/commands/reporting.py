@@ -1,0 +1,95 @@
+"""Commands that make and show the reports: report and serve."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from jobs.commands.context import friendly_errors, settings_of
+
+
+@click.command()
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month"]),
+    default=None,
+    help="The length of the period (default: from the config, else week).",
+)
+@click.option(
+    "--at",
+    "at",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="A day inside the period (default: the last complete period).",
+)
+@click.option("--latest", is_flag=True, help="The period of the newest article.")
+@click.option(
+    "--forms",
+    default=None,
+    metavar="FORMS",
+    help=(
+        "Which mentions count for a country, comma-separated: name, adjective, capital, "
+        "metonym, leaders (a leader's mentions also count for their country), or all. "
+        "Default: [reports] forms, else name,adjective,capital,metonym."
+    ),
+)
+@click.pass_context
+@friendly_errors
+def report(
+    ctx: click.Context, period: str | None, at: Any, latest: bool, forms: str | None
+) -> None:
+    """Render the charts, page and PDF of one period, update the index and the
+    previous/next links; print the page's path.
+
+    \b
+    Example:
+        mentions report --period week --at 2022-03-01
+        mentions report --period month --at 2022-03-01 --forms name,leaders
+    """
+    from analytics.form_policy import parse_forms
+    from jobs.runs import recorded_run
+    from jobs.store.connect import DatabaseMissingError
+
+    settings = settings_of(ctx)
+    day: date | None = at.date() if at is not None else None
+    counted = parse_forms(forms) if forms is not None else None
+    if not settings.db_path.exists():  # recording the run would create an empty one
+        raise DatabaseMissingError(settings.db_path)
+    with recorded_run(settings, "report") as record:
+        from jobs.report import run_report  # matplotlib: loaded once the run is recorded
+
+        result = run_report(settings, period, day, latest=latest, forms=counted)
+        record.counts = {"articles_seen": result.articles}
+        record.message = str(result.path)
+    click.echo(str(result.path))
+
+
+@click.command()
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.pass_context
+def serve(ctx: click.Context, port: int) -> None:
+    """Serve the reports folder on http://127.0.0.1:PORT/ for a browser.
+
+    \b
+    Example:
+        mentions serve --port 8000
+    """
+    from jobs.serve import ReportsMissingError, report_server
+
+    folder = settings_of(ctx).reports_folder
+    try:
+        server = report_server(folder, port)
+    except ReportsMissingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve on 127.0.0.1:{port}: {exc.strerror}. Try another --port."
+        ) from exc
+    with server:
+        click.echo(f"serving {folder} on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass

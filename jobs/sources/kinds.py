@@ -1,0 +1,9 @@
+"""The kinds of source a user can name (``--kind``, ``kind =`` in mentions.toml).
+
+Plain constants with no imports, so the CLI can offer them without loading a reader.
+"""
+
+from __future__ import annotations
+
+URL_KINDS = ("url", "feed", "page", "auto")
+FILE_KINDS = ("jsonl", "csv", "parquet", "feed", "html", "text")
