@@ -8,10 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.evidence import Evidence
 from analytics.forms import FORM_LABELS, describe_forms
 from analytics.period import PeriodAnalysis
 from analytics.trends import Z_MIN
-from jobs.evidence import Evidence
 from jobs.report_files import PDF_NAME, ChartFiles
 from reports.attention import attention_chart
 from reports.charts import (
