@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -11,8 +10,6 @@ from matplotlib.figure import Figure
 
 from reports.charts import save_chart
 from reports.html import Chart
-
-PDF_NAME = "report.pdf"
 
 
 @dataclass
@@ -32,8 +29,3 @@ class ChartFiles:
         )
         width, height = (round(v * fig.dpi) for v in fig.get_size_inches())
         return Chart(image=f"{stem}.png", csv=f"{stem}.csv", width=width, height=height, **words)
-
-
-def report_folder(reports_dir: Path, period: str, start: date) -> Path:
-    """Where the report of the period starting on ``start`` lives."""
-    return reports_dir / period / start.isoformat()

@@ -12,7 +12,7 @@ from analytics.evidence import Evidence
 from analytics.forms import FORM_LABELS, describe_forms
 from analytics.period import PeriodAnalysis
 from analytics.trends import Z_MIN
-from jobs.report_files import PDF_NAME, ChartFiles
+from jobs.report_files import ChartFiles
 from reports.attention import attention_chart
 from reports.charts import (
     forms_chart,
@@ -21,6 +21,7 @@ from reports.charts import (
 )
 from reports.heatmap import comention_heatmap
 from reports.html import Nav, ReportPage, Section, Table
+from reports.navigation import PDF_NAME
 from reports.pdf import text_pages, write_pdf
 from reports.style import period_label, points
 from reports.text import baseline_words, evidence_groups, pdf_blocks, summary_lines
