@@ -19,6 +19,7 @@ from analytics.forms import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, period_bounds
 from analytics.period import WINDOWS, analyse_period
 from jobs.evidence import read_evidence
+from jobs.report_files import write_report_files
 from jobs.settings import Settings
 from jobs.store.articles import published_range, read_articles, read_entity_forms
 from jobs.store.connect import DatabaseMissingError, connect
@@ -169,8 +170,7 @@ def run_report(
     undated = articles.filter(
         (pl.col("published_at") >= as_datetime(start)) & (pl.col("date_source") == "ingested")
     ).height
-    page = build_report(
-        folder,
+    built = build_report(
         analysis,
         evidence,
         forms=forms,
@@ -179,6 +179,9 @@ def run_report(
         nav=Nav(period=period),
         notes=[n for n in [partial_note(period, start, end, newest.date())] if n],
     )
+    pdf = write_report_files(folder, built)
+    page = built.page
+    del built  # its figures: nothing needs them once written
     path = folder / "index.html"
     path.write_text(render_report(page), encoding="utf-8")
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
@@ -209,7 +212,7 @@ def run_report(
         start_on=start,
         end_on=end - timedelta(days=1),
         articles=analysis.articles,
-        pdf=folder / PDF_NAME,
+        pdf=pdf,
     )
 
 
