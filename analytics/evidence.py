@@ -10,6 +10,7 @@ break (paragraphs, speaker turns).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -34,6 +35,20 @@ SNIPPET_SCHEMA: dict[str, pl.DataType] = {
     "sentence_start": pl.Int64(),
     "parts": pl.List(pl.Struct({"text": pl.String(), "mark": pl.Boolean()})),
 }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The chosen articles with their sentences.
+
+    articles: target_id, entity_id, article_id, mentions, published_at, rank,
+    articles (as ``evidence_articles`` returns them) plus url, title, source_id.
+    sentences: article_id, entity_id, field, sentence_start, parts (as ``snippets``
+    returns them).
+    """
+
+    articles: pl.DataFrame
+    sentences: pl.DataFrame
 
 
 def evidence_articles(

@@ -7,31 +7,16 @@ text around the first few counted mentions of each (article, entity): whole text
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 import polars as pl
 
-from analytics.evidence import snippets
+from analytics.evidence import Evidence, snippets
 from analytics.forms import counted_rows
 from jobs.store.articles import read_article_cards, read_mention_windows, read_mentions_of
 
 WINDOW_CHARS = 400
 MENTIONS_PER_ARTICLE = 8
 SENTENCES_PER_ARTICLE = 2
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The chosen articles with their sentences.
-
-    articles: target_id, entity_id, article_id, mentions, published_at, rank,
-    articles (as ``evidence_articles`` returns them) plus url, title, source_id.
-    sentences: article_id, entity_id, field, sentence_start, parts.
-    """
-
-    articles: pl.DataFrame
-    sentences: pl.DataFrame
 
 
 def read_evidence(

@@ -19,14 +19,15 @@ from analytics.form_policy import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, last_complete_period, period_bounds
 from analytics.period import WINDOWS, analyse_period
 from jobs.evidence import read_evidence
-from jobs.report_files import PDF_NAME, report_folder
+from jobs.report_files import write_report_files
 from jobs.settings import Settings
 from jobs.store.articles import published_range, read_articles, read_entity_forms
 from jobs.store.connect import DatabaseMissingError, connect
 from jobs.store.gazetteer import read_entities
 from jobs.store.periods import list_reports, record_report
 from jobs.store.schema import ensure_schema
-from reports.html import IndexEntry, Link, Nav, render_index, render_report, replace_nav
+from reports.html import Nav, render_index, render_report, replace_nav
+from reports.navigation import PDF_NAME, index_entries, navigation, report_folder
 from reports.page import build_report
 from reports.style import period_label
 
@@ -163,8 +164,7 @@ def run_report(
     undated = articles.filter(
         (pl.col("published_at") >= as_datetime(start)) & (pl.col("date_source") == "ingested")
     ).height
-    page = build_report(
-        folder,
+    built = build_report(
         analysis,
         evidence,
         forms=forms,
@@ -173,6 +173,9 @@ def run_report(
         nav=Nav(period=period),
         notes=[n for n in [partial_note(period, start, end, newest.date())] if n],
     )
+    pdf = write_report_files(folder, built)
+    page = built.page
+    del built  # its figures: nothing needs them once written
     path = folder / "index.html"
     path.write_text(render_report(page), encoding="utf-8")
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
@@ -203,35 +206,8 @@ def run_report(
         start_on=start,
         end_on=end - timedelta(days=1),
         articles=analysis.articles,
-        pdf=folder / PDF_NAME,
+        pdf=pdf,
     )
-
-
-def navigation(reports: pl.DataFrame, period: str) -> dict[date, Nav]:
-    """For each report of ``period`` (by start day), its links to the reports of the
-    same length just before and just after it."""
-    starts = (
-        reports.filter(pl.col("period") == period)
-        .select("start_on", "end_on")
-        .unique("start_on")
-        .sort("start_on")
-        .rows()
-    )
-    links = [
-        Link(
-            href=f"../{s.isoformat()}/index.html",
-            label=period_label(s, e + timedelta(days=1)),
-        )
-        for s, e in starts
-    ]
-    return {
-        s: Nav(
-            period=period,
-            previous=links[i - 1] if i > 0 else None,
-            next=links[i + 1] if i + 1 < len(links) else None,
-        )
-        for i, (s, _) in enumerate(starts)
-    }
 
 
 def refresh_navigation(reports_dir: Path, reports: pl.DataFrame, period: str) -> int:
@@ -253,23 +229,12 @@ def refresh_navigation(reports_dir: Path, reports: pl.DataFrame, period: str) ->
 
 def write_index(reports_dir: Path, reports: pl.DataFrame, now: datetime) -> Path:
     """(Re)write the index page listing every report in the ``reports`` table."""
-    entries = []
-    for r in reports.iter_rows(named=True):
-        folder = report_folder(reports_dir, r["period"], r["start_on"])
-        href = f"{r['period']}/{r['start_on'].isoformat()}"
-        entries.append(
-            IndexEntry(
-                period=r["period"],
-                start_on=r["start_on"],
-                end_on=r["end_on"],
-                href=f"{href}/index.html",
-                created_at=r["created_at"],
-                pdf=f"{href}/{PDF_NAME}" if (folder / PDF_NAME).is_file() else None,
-                articles=r.get("articles"),
-                forms=(r.get("forms") or "").replace(",", ", ") or None,
-            )
-        )
+    with_pdf = {
+        (period, start)
+        for period, start in reports.select("period", "start_on").rows()
+        if (report_folder(reports_dir, period, start) / PDF_NAME).is_file()
+    }
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / "index.html"
-    path.write_text(render_index(entries, now), encoding="utf-8")
+    path.write_text(render_index(index_entries(reports, with_pdf), now), encoding="utf-8")
     return path

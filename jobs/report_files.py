@@ -1,39 +1,32 @@
-"""Where a report's files go: its folder, and each chart as PNG and CSV."""
+"""Write a report's files into its folder: each chart as PNG and CSV, the tables, the PDF."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-import polars as pl
-from matplotlib.figure import Figure
-
 from reports.charts import save_chart
-from reports.html import Chart
-
-PDF_NAME = "report.pdf"
-
-
-@dataclass
-class ChartFiles:
-    """Charts written so far (PNG and CSV), kept with their captions for the PDF."""
-
-    folder: Path
-    figures: list[Figure]
-    captions: list[str | None]
-
-    def chart(self, fig: Figure, stem: str, data: pl.DataFrame, **words: str) -> Chart:
-        save_chart(fig, self.folder / f"{stem}.png")
-        data.write_csv(self.folder / f"{stem}.csv", float_precision=6)
-        self.figures.append(fig)
-        self.captions.append(
-            " ".join(w for w in (words.get("title", "") + ".", words.get("caption")) if w)
-        )
-        width, height = (round(v * fig.dpi) for v in fig.get_size_inches())
-        return Chart(image=f"{stem}.png", csv=f"{stem}.csv", width=width, height=height, **words)
+from reports.files import BuiltReport
+from reports.navigation import PDF_NAME
+from reports.pdf import write_pdf
 
 
-def report_folder(reports_dir: Path, period: str, start: date) -> Path:
-    """Where the report of the period starting on ``start`` lives."""
-    return reports_dir / period / start.isoformat()
+def write_report_files(folder: Path, report: BuiltReport) -> Path:
+    """Write every chart (PNG and CSV), table (CSV) and the PDF of ``report`` into
+    ``folder``; return the PDF's path.
+
+    The PNGs go first: the PDF grows each chart's figure for its footer.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for chart in report.charts:
+        save_chart(chart.figure, folder / f"{chart.stem}.png")
+        chart.data.write_csv(folder / f"{chart.stem}.csv", float_precision=6)
+    for name, table in report.tables.items():
+        table.write_csv(folder / name, float_precision=6)
+    pdf = report.pdf
+    return write_pdf(
+        folder / PDF_NAME,
+        pdf.pages,
+        title=pdf.title,
+        created_at=pdf.created_at,
+        captions=pdf.captions,
+    )

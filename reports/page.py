@@ -1,32 +1,34 @@
-"""One period's report as files: every chart (PNG) with its numbers (CSV), the tables,
-the PDF, and the page model the HTML template renders."""
+"""One period's report as values: the page model the HTML template renders, every
+chart (figure and numbers), the tables beside them and the PDF's pages; the job
+writes them."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 
+from analytics.evidence import Evidence
 from analytics.form_policy import FORM_LABELS, describe_forms
 from analytics.period import PeriodAnalysis
 from analytics.trends import Z_MIN
-from jobs.evidence import Evidence
-from jobs.report_files import PDF_NAME, ChartFiles
 from reports.attention import attention_chart
 from reports.charts import (
     forms_chart,
     movers_chart,
     top_entities_chart,
 )
+from reports.files import BuiltReport, ChartList, PdfDocument
 from reports.heatmap import comention_heatmap
 from reports.html import Nav, ReportPage, Section, Table
-from reports.pdf import text_pages, write_pdf
+from reports.navigation import PDF_NAME
+from reports.pdf import text_pages
 from reports.style import period_label, points
 from reports.text import baseline_words, evidence_groups, pdf_blocks, summary_lines
 from reports.tilemap import world_tile_map
 
 KIND_TITLES = {"country": "Countries", "leader": "Leaders"}
+PAIRS_CSV = "pairs.csv"
 
 
 def _pct(value: float | None) -> str:
@@ -42,7 +44,6 @@ def _z(value: float | None) -> str:
 
 
 def build_report(
-    folder: Path,
     analysis: PeriodAnalysis,
     evidence: Evidence,
     *,
@@ -51,12 +52,11 @@ def build_report(
     generated_at: datetime,
     nav: Nav,
     notes: list[str] | None = None,
-) -> ReportPage:
-    """Write every chart, CSV and the PDF of ``analysis`` into ``folder``; return the
-    page model (the caller renders and writes the HTML)."""
-    folder.mkdir(parents=True, exist_ok=True)
+) -> BuiltReport:
+    """Every chart, table and PDF page of ``analysis``, with the page model (the job
+    writes the files, renders and writes the HTML)."""
     a = analysis
-    files = ChartFiles(folder, [], [])
+    files = ChartList()
     last = a.end - timedelta(days=1)
     label = period_label(a.start, a.end)
     sections = [
@@ -74,14 +74,13 @@ def build_report(
     opening = pdf_blocks(a, [*(notes or []), *summary], counting, groups, head=True)
     head = text_pages(title, opening)
     tail = text_pages(title, pdf_blocks(a, summary, counting, groups, head=False))
-    write_pdf(
-        folder / PDF_NAME,
-        [*head, *files.figures, *tail],
+    pdf = PdfDocument(
+        pages=[*head, *(c.figure for c in files.charts), *tail],
+        captions=[*[None] * len(head), *(c.caption for c in files.charts), *[None] * len(tail)],
         title=title,
         created_at=generated_at,
-        captions=[*[None] * len(head), *files.captions, *[None] * len(tail)],
     )
-    return ReportPage(
+    page = ReportPage(
         period=a.period,
         start_on=a.start,
         end_on=last,
@@ -97,9 +96,10 @@ def build_report(
         pdf=PDF_NAME,
         notes=notes or [],
     )
+    return BuiltReport(page=page, charts=files.charts, tables={PAIRS_CSV: a.pairs}, pdf=pdf)
 
 
-def _attention_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+def _attention_section(files: ChartList, a: PeriodAnalysis) -> Section:
     charts = []
     value = "rolling_share" if a.rolling > 1 else "share"
     for kind, what in KIND_TITLES.items():
@@ -157,7 +157,7 @@ def _attention_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     )
 
 
-def _top_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+def _top_section(files: ChartList, a: PeriodAnalysis) -> Section:
     charts, tables = [], []
     for kind, what in KIND_TITLES.items():
         top = a.top[kind]
@@ -224,7 +224,7 @@ def _top_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     )
 
 
-def _movers_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+def _movers_section(files: ChartList, a: PeriodAnalysis) -> Section:
     baseline = baseline_words(a.period)
     shown = a.movers_shown
     significant = a.movers.height > 0
@@ -281,7 +281,7 @@ def _movers_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     )
 
 
-def _comentions_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+def _comentions_section(files: ChartList, a: PeriodAnalysis) -> Section:
     fig = comention_heatmap(a.matrix, start=a.start, end=a.end)
     names = a.matrix.select("name_a").unique(maintain_order=True)["name_a"].to_list()
     strongest = a.strongest.head(3)
@@ -300,7 +300,6 @@ def _comentions_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
         ),
         caption="NPMI is 1 when two always appear together, 0 when independent.",
     )
-    a.pairs.write_csv(files.folder / "pairs.csv", float_precision=6)
     table = Table(
         title="Strongest pairs",
         columns=["pair", "articles together", "lift", "NPMI", "articles of each"],
@@ -314,7 +313,7 @@ def _comentions_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
             ]
             for r in a.strongest.iter_rows(named=True)
         ],
-        csv="pairs.csv",
+        csv=PAIRS_CSV,
         caption=(
             "Ranked by NPMI among pairs seen together in at least 3 articles; a leader beside "
             "their own country is left out. lift: how many times more often together than "
@@ -330,7 +329,7 @@ def _comentions_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     )
 
 
-def _world_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
+def _world_section(files: ChartList, a: PeriodAnalysis) -> Section:
     fig = world_tile_map(a.world, start=a.start, end=a.end)
     mentioned = a.world.filter(pl.col("articles") > 0)
     listed = ", ".join(
@@ -349,7 +348,7 @@ def _world_section(files: ChartFiles, a: PeriodAnalysis) -> Section:
     return Section(anchor="world", title="World view", intro="", charts=[chart])
 
 
-def _forms_section(files: ChartFiles, a: PeriodAnalysis, forms: tuple[str, ...]) -> Section:
+def _forms_section(files: ChartList, a: PeriodAnalysis, forms: tuple[str, ...]) -> Section:
     fig = forms_chart(a.forms.join(
         a.top["country"].select("entity_id", "name"), on="entity_id", how="left",
         maintain_order="left",

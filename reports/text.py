@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import polars as pl
 
+from analytics.evidence import Evidence
 from analytics.period import BASELINE, SPIKE_WINDOW, PeriodAnalysis
-from jobs.evidence import Evidence
 from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
 from reports.style import period_label, plural, points
