@@ -359,7 +359,7 @@ def resolve_leaders(
     resolved = resolved.with_columns(title=_title_as_written(pl.col("title")))
     title_len = pl.col("title").str.len_chars().fill_null(0).cast(pl.Int64)
     resolved = resolved.with_columns(
-        start=pl.col("start") - title_len,
+        start_pos=pl.col("start_pos") - title_len,
         surface=pl.concat_str(pl.col("title").fill_null(""), pl.col("surface")),
         form=pl.when(pl.col("title").is_not_null()).then(pl.lit("title")).otherwise(pl.col("form")),
     )
