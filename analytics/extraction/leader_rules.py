@@ -31,7 +31,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.extraction.context import (
+from analytics.extraction.country_rules import name_sets
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.inside_names import firm_name
+from analytics.extraction.word_lists import (
     NAMED_AFTER_HEADS,
     capitals_around,
     government_after,
@@ -50,9 +53,6 @@ from analytics.extraction.context import (
     title_kind,
     title_text,
 )
-from analytics.extraction.country_rules import name_sets
-from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.inside_names import firm_name
 
 # Capitalised words that may follow a surname-first name without making it another
 # person's name ("Xi Administration", "Kim Regime").
