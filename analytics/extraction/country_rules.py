@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.inside_names import named_as_person, place_name, us_town
-from analytics.extraction.word_lists import (
-    NAME_HEADS,
+from analytics.extraction.context import (
     geographic_name,
     next_word,
     prev_is_initial,
@@ -31,6 +28,9 @@ from analytics.extraction.word_lists import (
     title_text,
     word_before,
 )
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.inside_names import named_as_person, place_name, us_town
+from analytics.extraction.word_lists import NAME_HEADS
 
 
 def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:

@@ -31,11 +31,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.extraction.country_rules import name_sets
-from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.inside_names import firm_name
-from analytics.extraction.word_lists import (
-    NAMED_AFTER_HEADS,
+from analytics.extraction.context import (
     capitals_around,
     government_after,
     hyphen_joined,
@@ -53,6 +49,10 @@ from analytics.extraction.word_lists import (
     title_kind,
     title_text,
 )
+from analytics.extraction.country_rules import name_sets
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.inside_names import firm_name
+from analytics.extraction.word_lists import NAMED_AFTER_HEADS
 
 # Capitalised words that may follow a surname-first name without making it another
 # person's name ("Xi Administration", "Kim Regime").

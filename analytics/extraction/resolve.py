@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from analytics.extraction.context import glued
 from analytics.extraction.country_rules import resolve_countries
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.leader_rules import resolve_leaders
 from analytics.extraction.spelling import normalise_surface
-from analytics.extraction.word_lists import glued
 
 RESOLVED_SCHEMA = {
     "doc": pl.UInt32,
