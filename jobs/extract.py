@@ -217,8 +217,8 @@ def extract_jsonl(
             "kind",
             id="entity_id",
             country="country",
-            start="start",
-            end="end",
+            start="start_pos",
+            end="end_pos",
             text="surface",
             form="form",
         )

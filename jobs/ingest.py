@@ -20,8 +20,10 @@ import numpy as np
 import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.mentions import extract_mentions
+from analytics.frames import ARTICLE_SCHEMA
 from jobs.ingest_result import IngestProgress, IngestResult, ProgressCounter, input_bytes
-from jobs.reextract import mention_rows, reextract_stale
+from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.http import FetchLimits
 from jobs.sources.read import read_items, source_kind
@@ -47,23 +49,6 @@ BATCH_SIZE = 2000
 DUMP_KINDS = ("jsonl", "csv", "parquet")
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
-
-ARTICLE_SCHEMA: pl.Schema = pl.Schema(
-    {
-        "article_id": pl.String(),
-        "source_id": pl.String(),
-        "external_id": pl.String(),
-        "url": pl.String(),
-        "title": pl.String(),
-        "text": pl.String(),
-        "published_at": pl.Datetime("us"),
-        "date_source": pl.String(),
-        "story_id": pl.String(),
-        "content_hash": pl.String(),
-        "ingested_at": pl.Datetime("us"),
-        "site_name": pl.String(),
-    }
-)
 
 
 def article_id_for(url: str) -> str:
@@ -322,7 +307,7 @@ def _store_batch(
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             known = known_articles(con, articles)
         articles = articles.filter(~pl.col("article_id").is_in(list(known)))
-    mentions = mention_rows(articles, gazetteer)
+    mentions = extract_mentions(articles, gazetteer)
     signatures, shingles = sign(articles)
     files = pl.DataFrame(
         [(f.path, f.size, f.mtime_ns, f.sha256) for f in done],

@@ -46,21 +46,6 @@ class ReextractResult:
     mentions: int = 0
 
 
-def mention_rows(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
-    """Mentions of a batch of article rows, with the column names of ``mentions``."""
-    return extract_mentions(articles, gazetteer).select(
-        "article_id",
-        "entity_id",
-        "kind",
-        "field",
-        start_pos="start",
-        end_pos="end",
-        surface="surface",
-        form="form",
-        rule="rule",
-    )
-
-
 def _strings_to_look_for(
     settings: Settings, gazetteer: Gazetteer, versions: list[str | None]
 ) -> dict[str | None, list[str] | None]:
@@ -118,7 +103,7 @@ def reextract_stale(
             break
         flags = _needs_extraction(batch, looks)
         todo = batch.filter(flags)
-        mentions = mention_rows(todo.drop("old_version"), gazetteer)
+        mentions = extract_mentions(todo.drop("old_version"), gazetteer)
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             add_pending(
                 con,

@@ -38,7 +38,7 @@ def test_offsets_point_at_the_surface(gazetteer: Gazetteer) -> None:
     found = _mentions(gazetteer, text)
     assert found["surface"].to_list() == ["U.S.", "Russia", "Washington", "Moscow"]
     for row in found.iter_rows(named=True):
-        assert text[row["start"] : row["end"]] == row["surface"]
+        assert text[row["start_pos"] : row["end_pos"]] == row["surface"]
     assert found["form"].to_list() == ["name", "name", "capital", "capital"]
 
 

@@ -38,7 +38,7 @@ def _found(
     )
     found = extract_mentions(articles, gazetteer)
     for row in found.iter_rows(named=True):
-        assert text[row["start"] : row["end"]] == row["surface"], row
+        assert text[row["start_pos"] : row["end_pos"]] == row["surface"], row
     return list(zip(found["surface"], found["entity_id"], found["form"], strict=True))
 
 

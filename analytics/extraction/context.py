@@ -2,100 +2,24 @@
 
 Every function returns a polars expression over the candidate frame's ``before`` and
 ``after`` columns (the text next to the match), so the rules run vectorised on
-candidates only. The word lists are language facts, not data about countries or
-leaders, so they live here and not in ``seeds/``.
+candidates only. The words they look for are listed in ``word_lists``.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-# Titles that name an office: "President Bush" is whoever was president on the date.
-OFFICE_TITLES: dict[str, str] = {
-    "President": "President",
-    "President-elect": "President",
-    "President-Elect": "President",
-    "Prime Minister": "Prime Minister",
-    "Prime Minister-elect": "Prime Minister",
-    "Prime Minister-designate": "Prime Minister",
-    "PM": "Prime Minister",
-    "Premier": "Premier",
-    "Chancellor": "Chancellor",
-    "Taoiseach": "Prime Minister",
-    "King": "King",
-    "Queen": "Queen",
-    "Emperor": "Emperor",
-    "Emir": "Emir",
-    "Amir": "Emir",
-    "Sultan": "Sultan",
-    "Grand Duke": "Grand Duke",
-    "Pope": "Pope",
-    "Supreme Leader": "Supreme Leader",
-    "General Secretary": "General Secretary",
-    "State Counsellor": "State Counsellor",
-}
-# Honorifics: after them a surname is resolved like a bare one ("Mr. Modi").
-HONORIFICS: tuple[str, ...] = (
-    "Mr.",
-    "Mr",
-    "Ms.",
-    "Ms",
-    "Madam",
-    "Madame",
-    "Sir",
-    "Dame",
-    "Lord",
-    "Sheikh",
-    "Sheik",
-    "Ayatollah",
-    "Comrade",
-    "Marshal",
-    "Field Marshal",
-    "General",
-    "Gen.",
-    "Chairman",
+from analytics.extraction.word_lists import (
+    GEOGRAPHIC_HEADS,
+    HONORIFICS,
+    NOT_NAMES,
+    OFFICE_TITLES,
+    OTHER_OFFICES,
+    OTHER_TITLES,
+    ROLE_OFFICE,
+    SPOUSE_TITLES,
 )
-# Titles of another office: whoever bears one is not the head of state or government
-# then ("Senator Risch" is not Liechtenstein's prime minister), but may have been or
-# become one, if the article names them in full ("Vice President Biden").
-OTHER_OFFICES: tuple[str, ...] = (
-    "Vice President",
-    "[Vice] President",
-    "Vice-President",
-    "Deputy Prime Minister",
-    "Vice Premier",
-    "Vice Chancellor",
-    "Crown Prince",
-    "Prince",
-    "Princess",
-    "Senator",
-    "Sen.",
-    "Governor",
-    "Gov.",
-    "Secretary",
-    "Minister",
-    "Foreign Minister",
-    "Defense Minister",
-    "Representative",
-    "Rep.",
-    "Speaker",
-    "Mayor",
-    "Ambassador",
-    "Judge",
-    "Justice",
-)
-# Words that make the name someone's spouse or another person: "Mrs. Kishida", "Dr.
-# Biden" (Jill Biden), "First Lady Biden". Never the leader.
-SPOUSE_TITLES: tuple[str, ...] = (
-    "Mrs.",
-    "Mrs",
-    "Dr.",
-    "Dr",
-    "Madame",
-    "First Lady",
-    "Second Gentleman",
-)
-OTHER_TITLES: tuple[str, ...] = HONORIFICS + OTHER_OFFICES + SPOUSE_TITLES
+
 # "former President Bush", "the late King Hussein": not the incumbent.
 _FORMER = r"(?:[Ff]ormer|FORMER|[Ll]ate|LATE|[Ee]x-|EX-|[Tt]hen-?|THEN-?)\s*"
 
@@ -119,147 +43,8 @@ _PREV_WORD = r"(?:^|[\s(\[\"“‘'/])(\p{Lu}[\p{L}'’]*)\s$"
 _PREV_INITIAL = r"(?:^|\s)\p{Lu}\.\s$"
 _NEXT_WORD = r"^\s(\p{Lu}[\p{L}'’]*)"
 _SENTENCE_START = r"(?:^|[.!?:;]\s+|\n\s*|[\"“]\s*)$"
-
-# Nouns that make a geographic name of a country word: the South China Sea, the Korean
-# Peninsula, the Jordan River (MENTIONS.md: geographic names do not count).
-GEOGRAPHIC_HEADS: tuple[str, ...] = (
-    "Sea",
-    "Seas",
-    "Strait",
-    "Straits",
-    "Gulf",
-    "Peninsula",
-    "Ocean",
-    "River",
-    "Valley",
-    "Basin",
-    "Plateau",
-    "Desert",
-    "Channel",
-    "Canal",
-    "Sound",
-    "Bay",
-    "Lake",
-    "Delta",
-    "Highlands",
-    "Mountains",
-    "Rift",
-    "Trench",
-    "Isthmus",
-    "Archipelago",
-)
+# "the Sea of Japan", "the Gulf of Mexico": a geographic name too.
 _GEOGRAPHIC_BEFORE = r"(?:Sea|Gulf|Bay|Straits?|Lake|Isthmus|Sea|SEA|GULF|BAY|STRAITS?) of\s$"
-# Nouns that make the name of a thing of a capital: The Washington Post, the Paris
-# Agreement, the Minsk format (MENTIONS.md: a capital inside a name does not count).
-NAME_HEADS: tuple[str, ...] = (
-    "Post",
-    "Times",
-    "Journal",
-    "Examiner",
-    "Herald",
-    "Tribune",
-    "Telegraph",
-    "Gazette",
-    "Independent",
-    "Agreement",
-    "Agreements",
-    "Accord",
-    "Accords",
-    "Climate",
-    "Protocol",
-    "Protocols",
-    "Convention",
-    "Declaration",
-    "Consensus",
-    "Treaty",
-    "Format",
-    "Principles",
-    "Process",
-    "Club",
-    "Stock",
-    "Exchange",
-    "Airport",
-    "University",
-    "College",
-    "School",
-    "Institute",
-    "Nationals",
-    "Commanders",
-    "Wizards",
-    "Capitals",
-    "Mystics",
-    "Monument",
-    "Metro",
-    "Zoo",
-    "Marathon",
-    "Olympics",
-    "Olympic",
-    "Games",
-    "Summit",
-    "Conference",
-    "Charter",
-    "Pact",
-    "Memorandum",
-    "Communiqué",
-    "Initiative",
-    "Forum",
-    "Group",
-    "Statement",
-    "Rules",
-    "Dulles",
-    "National",
-    "Center",
-    "Centre",
-    "Consensus",
-    "Mall",
-    "Policy",
-    "Wall",
-    "Airlift",
-    "agreement",
-    "agreements",
-    "accord",
-    "accords",
-    "format",
-    "protocol",
-    "consensus",
-    "declaration",
-)
-# Words after a leader's surname that make a thing named after the person
-# (Kennedy Airport, Lenin Avenue, Trump Tower: MENTIONS.md, these do not count).
-NAMED_AFTER_HEADS: tuple[str, ...] = (
-    "Airport",
-    "Avenue",
-    "Boulevard",
-    "Bridge",
-    "Building",
-    "Center",
-    "Centre",
-    "Foundation",
-    "Hospital",
-    "Hotel",
-    "Institute",
-    "Library",
-    "Memorial",
-    "Monument",
-    "Museum",
-    "Park",
-    "Plaza",
-    "School",
-    "Square",
-    "Stadium",
-    "Street",
-    "Tower",
-    "Towers",
-    "University",
-    "Highway",
-    "Expressway",
-    "Station",
-    "Hall",
-    "Dam",
-    "Mosque",
-    "Organization",
-    "Road",
-)
 # After a surname, a generational suffix names a relative: "Trump Jr.", "Bush Sr."
 _SUFFIX_AFTER = r"^,?\s(?:Jr\.?|Sr\.?|JR\.?|SR\.?|III?|IV)(?:$|[^\p{L}])"
 # "the Biden administration", "Biden-Harris Administration", "the Assad regime",
@@ -297,26 +82,13 @@ def _title_core(title: pl.Expr) -> pl.Expr:
     )
 
 
-# Roles of leader_terms.csv that name the same office as a title in the text.
-_ROLE_OFFICE = {
-    "Taoiseach": "Prime Minister",
-    "Chairman of the Council of Ministers": "Prime Minister",
-    "President of the Council of Ministers": "Prime Minister",
-    "Chairman of the Cabinet of Ministers": "Prime Minister",
-    "Head of Government": "Prime Minister",
-    "Head of State": "President",
-    "President of the Presidency": "President",
-    "First Secretary": "General Secretary",
-}
-
-
 def office_of_role(role: pl.Expr) -> pl.Expr:
     """The office a term's role is, as titles name it: an acting, interim or co- president
     is a president; a Taoiseach is a prime minister."""
     core = role.str.replace(
         r"^(?:Acting |Interim |Provisional |Transitional Council |Co-|State )", ""
     )
-    return core.replace(_ROLE_OFFICE)
+    return core.replace(ROLE_OFFICE)
 
 
 def title_kind(title: pl.Expr) -> pl.Expr:
@@ -332,18 +104,6 @@ def is_former(title: pl.Expr) -> pl.Expr:
     return title.str.contains(rf"^{_FORMER}").fill_null(False)
 
 
-# Capitalised words that may stand before a leader's surname without being a first
-# name: function words of title-case headlines, days and months.
-_NOT_NAMES = (
-    "The A An And Or But Nor Of In On At For With By From To As After Before Under Over "
-    "Between Against Without About Into Than Like If When While Because Since Why How What "
-    "Who Whom Whose Which Where That This These Those His Her Their Our My Your Its Not No "
-    "Yes Even Only Also Then Now So Said Says Say Thank Thanks Dear Welcome Via Per Vs "
-    "Both Either Neither Every Each All Any Some Many Most More Much Such Other Another "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
-    "May June July August September October November December Is Was Are Were Will Would "
-    "Can Could Should Must Has Have Had Do Does Did Let Here There"
-).split()
 # A capitalised word right before the match that starts no sentence and is no
 # possessive: with a title excluded (it is found apart), it is part of a name.
 _NAME_BEFORE = r"[^\n.!?:;\"“(\[\s]\s+(\p{Lu}[\p{L}]*)\s$"
@@ -359,7 +119,7 @@ def name_before(before: pl.Expr) -> pl.Expr:
     the match ("Kamala Harris", "Rob Barrow", "Viet Cong"); not a sentence's first word,
     not a function word of a title-case headline, not a possessive ("Russia's Putin")."""
     word = before.str.extract(_NAME_BEFORE, 1)
-    return (word.is_not_null() & ~word.is_in(_NOT_NAMES)).fill_null(False)
+    return (word.is_not_null() & ~word.is_in(NOT_NAMES)).fill_null(False)
 
 
 def prev_word(before: pl.Expr) -> pl.Expr:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.extraction.context import (
-    NAME_HEADS,
     geographic_name,
     next_word,
     prev_is_initial,
@@ -31,6 +30,7 @@ from analytics.extraction.context import (
 )
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.inside_names import named_as_person, place_name, us_town
+from analytics.extraction.word_lists import NAME_HEADS
 
 
 def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.extraction.context import (
-    NAMED_AFTER_HEADS,
     capitals_around,
     government_after,
     hyphen_joined,
@@ -53,6 +52,7 @@ from analytics.extraction.context import (
 from analytics.extraction.country_rules import name_sets
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.inside_names import firm_name
+from analytics.extraction.word_lists import NAMED_AFTER_HEADS
 
 # Capitalised words that may follow a surname-first name without making it another
 # person's name ("Xi Administration", "Kim Regime").
@@ -359,7 +359,7 @@ def resolve_leaders(
     resolved = resolved.with_columns(title=_title_as_written(pl.col("title")))
     title_len = pl.col("title").str.len_chars().fill_null(0).cast(pl.Int64)
     resolved = resolved.with_columns(
-        start=pl.col("start") - title_len,
+        start_pos=pl.col("start_pos") - title_len,
         surface=pl.concat_str(pl.col("title").fill_null(""), pl.col("surface")),
         form=pl.when(pl.col("title").is_not_null()).then(pl.lit("title")).otherwise(pl.col("form")),
     )

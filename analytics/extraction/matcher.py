@@ -97,7 +97,7 @@ def _plain_context(text: pl.Expr) -> pl.Expr:
 def _as_written(matches: pl.LazyFrame, runs: pl.LazyFrame, column: str) -> pl.LazyFrame:
     """``column`` (an offset into the matching copy) mapped to the text as written: plus
     the characters lost in the runs before it (for an end, before its last character)."""
-    at = pl.col(column) - (1 if column == "end" else 0)
+    at = pl.col(column) - (1 if column == "end_pos" else 0)
     shifted = (
         matches.with_columns(_at=at)
         .sort("_at")
@@ -117,8 +117,8 @@ def _as_written(matches: pl.LazyFrame, runs: pl.LazyFrame, column: str) -> pl.La
 CANDIDATE_SCHEMA = {
     "doc": pl.UInt32,
     "field": pl.String,
-    "start": pl.Int64,
-    "end": pl.Int64,
+    "start_pos": pl.Int64,
+    "end_pos": pl.Int64,
     "surface": pl.String,
     "before": pl.String,
     "after": pl.String,
@@ -151,7 +151,7 @@ def candidate_spans(
 
     Expects doc (row key), field ('title' or 'text'), value; ``patterns`` sorted
     longest first and ``replacements`` the same strings wrapped in NULs. Returns doc,
-    field, start, end (character offsets into value, end exclusive), surface, and up
+    field, start_pos, end_pos (character offsets into value, end exclusive), surface, and up
     to 80 characters of the text before and after the match (``before``, ``after``,
     running on through at most one neighbouring match). Whitespace runs are matched as
     one space except paragraph breaks ("United\\nStates" is a match, offsets and surface
@@ -195,7 +195,8 @@ def candidate_spans(
             first=first,
         )
         .with_columns(
-            start=pl.col("offset") - pl.when(pl.col("first")).then(pl.col("offset")).forward_fill(),
+            start_pos=pl.col("offset")
+            - pl.when(pl.col("first")).then(pl.col("offset")).forward_fill(),
             index=pl.col("number") - pl.when(pl.col("first")).then(pl.col("number")).forward_fill(),
             gap_before=pl.col("length").shift(1),
             gap_after=pl.col("length").shift(-1),
@@ -211,8 +212,8 @@ def candidate_spans(
             "row",
             pl.col("doc").cast(pl.UInt32),
             "field",
-            "start",
-            end=pl.col("start") + pl.col("length"),
+            "start_pos",
+            end_pos=pl.col("start_pos") + pl.col("length"),
             surface="piece",
             before=pl.col("before").fill_null(""),
             after=pl.col("after").fill_null(""),
@@ -226,14 +227,14 @@ def candidate_spans(
     # A text matched in a changed copy gives its offsets, surfaces and context as
     # written (its line breaks are what tells a speaker label or a sentence start).
     original = pl.col("original")
-    before_from = pl.max_horizontal(pl.col("start") - CONTEXT_CHARS, pl.lit(0))
+    before_from = pl.max_horizontal(pl.col("start_pos") - CONTEXT_CHARS, pl.lit(0))
     written = _as_written(
-        _as_written(matches.filter(original.is_not_null()), runs, "start"), runs, "end"
+        _as_written(matches.filter(original.is_not_null()), runs, "start_pos"), runs, "end_pos"
     ).with_columns(
-        surface=original.str.slice(pl.col("start"), pl.col("end") - pl.col("start")),
-        before=_plain_context(original.str.slice(before_from, pl.col("start") - before_from)),
-        after=_plain_context(original.str.slice(pl.col("end"), CONTEXT_CHARS)),
-        before_written=original.str.slice(before_from, pl.col("start") - before_from),
+        surface=original.str.slice(pl.col("start_pos"), pl.col("end_pos") - pl.col("start_pos")),
+        before=_plain_context(original.str.slice(before_from, pl.col("start_pos") - before_from)),
+        after=_plain_context(original.str.slice(pl.col("end_pos"), CONTEXT_CHARS)),
+        before_written=original.str.slice(before_from, pl.col("start_pos") - before_from),
     )
     return (
         pl.concat(

@@ -6,22 +6,22 @@ import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.matcher import candidate_spans
-from analytics.extraction.resolve import MENTION_SCHEMA, resolve_candidates
-from analytics.frames import require_columns
+from analytics.extraction.resolve import resolve_candidates
+from analytics.frames import MENTION_SCHEMA, require_columns
 
-MENTIONS_OUT_SCHEMA = {
-    "article_id": pl.String,
-    **{k: v for k, v in MENTION_SCHEMA.items() if k != "doc"},
-}
+# The rows of ``mentions`` (the store inserts these columns as they are), and the
+# entity's country, which `mentions extract` prints with each mention.
+MENTIONS_OUT_SCHEMA = pl.Schema({**MENTION_SCHEMA, "country": pl.String()})
 
 
 def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """Every country and leader mention in a batch of articles.
 
     Expects article_id, title, text and optionally published_at (Datetime or Date;
-    leaders named by surname alone are resolved by it). Returns article_id, field
-    ('title' or 'text'), start, end (character offsets into that field, end
-    exclusive), surface, kind, entity_id, country, form and rule, sorted by
+    leaders named by surname alone are resolved by it). Returns the columns of the
+    ``mentions`` table (``analytics.frames.MENTION_SCHEMA``: article_id, entity_id,
+    kind, field ('title' or 'text'), start_pos, end_pos (character offsets into that
+    field, end exclusive), surface, form, rule) and the entity's country, sorted by
     article, field and position.
     """
     require_columns(articles, {"article_id", "title", "text"})
@@ -51,6 +51,6 @@ def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFra
     mentions = resolve_candidates(candidates, context, gazetteer)
     return (
         mentions.join(docs.select("doc", "article_id"), on="doc")
-        .sort("doc", pl.col("field") != "title", "start")
+        .sort("doc", pl.col("field") != "title", "start_pos")
         .select(list(MENTIONS_OUT_SCHEMA))
     )

@@ -18,11 +18,11 @@ from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.leader_rules import resolve_leaders
 from analytics.extraction.spelling import normalise_surface
 
-MENTION_SCHEMA = {
+RESOLVED_SCHEMA = {
     "doc": pl.UInt32,
     "field": pl.String,
-    "start": pl.Int64,
-    "end": pl.Int64,
+    "start_pos": pl.Int64,
+    "end_pos": pl.Int64,
     "surface": pl.String,
     "kind": pl.String,
     "entity_id": pl.String,
@@ -39,10 +39,10 @@ def resolve_candidates(
 
     ``docs`` has doc, published_on (Date, may be null) and context (the article's
     title and text, for rules that look at the whole article). Returns the columns
-    of MENTION_SCHEMA, one row per accepted mention.
+    of RESOLVED_SCHEMA, one row per accepted mention.
     """
     if candidates.is_empty():
-        return pl.DataFrame(schema=MENTION_SCHEMA)
+        return pl.DataFrame(schema=RESOLVED_SCHEMA)
     spans = (
         candidates.with_row_index("span")
         .filter(~glued(pl.col("before"), pl.col("after")))
@@ -74,13 +74,13 @@ def resolve_candidates(
     return (
         pl.concat(
             [
-                countries.select(list(MENTION_SCHEMA.keys() - {"country"})),
-                leaders.select(list(MENTION_SCHEMA.keys() - {"country"})),
+                countries.select(list(RESOLVED_SCHEMA.keys() - {"country"})),
+                leaders.select(list(RESOLVED_SCHEMA.keys() - {"country"})),
             ],
             how="diagonal_relaxed",
         )
         .join(entity_country, on="entity_id", how="left")
-        .select(list(MENTION_SCHEMA))
-        .cast(MENTION_SCHEMA)  # type: ignore[arg-type]
-        .sort("doc", "field", "start")
+        .select(list(RESOLVED_SCHEMA))
+        .cast(RESOLVED_SCHEMA)  # type: ignore[arg-type]
+        .sort("doc", "field", "start_pos")
     )

@@ -7,36 +7,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from analytics.frames import ARTICLE_COLUMNS, MENTION_COLUMNS
 from jobs.store.connect import transaction
-
-ARTICLE_COLUMNS = (
-    "article_id",
-    "source_id",
-    "external_id",
-    "url",
-    "title",
-    "text",
-    "published_at",
-    "date_source",
-    "story_id",
-    "content_hash",
-    "ingested_at",
-    "site_name",
-)
-
-
-MENTION_COLUMNS = (
-    "article_id",
-    "entity_id",
-    "kind",
-    "field",
-    "start_pos",
-    "end_pos",
-    "surface",
-    "form",
-    "rule",
-)
-
 
 KNOWN_URLS_SQL = "SELECT DISTINCT url FROM articles WHERE url IN (SELECT unnest(?))"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from jobs.store.articles import MENTION_COLUMNS
+from analytics.frames import MENTION_COLUMNS
 from jobs.store.connect import transaction
 
 ENTITIES_SQL = "SELECT entity_id, kind, name, country FROM entities ORDER BY entity_id"
