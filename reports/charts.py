@@ -109,7 +109,13 @@ def top_entities_chart(
 
 
 def movers_chart(
-    movers: pl.DataFrame, *, start: date, end: date, baseline: str, z_min: float
+    movers: pl.DataFrame,
+    *,
+    start: date,
+    end: date,
+    baseline: str,
+    z_min: float,
+    min_articles: int,
 ) -> Figure:
     """Diverging bars: each mover's change in share of articles against its trailing
     baseline, rising in blue, falling in orange, 'not significant' (the largest changes
@@ -141,7 +147,7 @@ def movers_chart(
     chart_title(
         fig,
         f"{heading}, {period_label(start, end)}: change in share of articles "
-        f"against {baseline} (|z| ≥ {z_min:g})",
+        f"against {baseline} (a mover has |z| ≥ {z_min:g} and at least {min_articles} articles)",
     )
     ax.set_xlabel("change in share of articles (percentage points)")
     ax.set_ylabel("country or leader")

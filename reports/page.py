@@ -11,7 +11,7 @@ import polars as pl
 from analytics.evidence import Evidence
 from analytics.form_policy import FORM_LABELS, describe_forms
 from analytics.period import PeriodAnalysis
-from analytics.trends import Z_MIN
+from analytics.trends import MIN_ARTICLES, Z_MIN
 from reports.attention import attention_chart
 from reports.charts import (
     forms_chart,
@@ -211,7 +211,7 @@ def _top_section(files: ChartList, a: PeriodAnalysis) -> Section:
                 caption=(
                     f"change: share points since the previous {a.period}; usual: the share "
                     f"over {baseline_words(a.period)}; mover: a change against the usual share "
-                    f"with |z| ≥ {Z_MIN:g} and at least 5 articles."
+                    f"with |z| ≥ {Z_MIN:g} and at least {MIN_ARTICLES} articles."
                 ),
             )
         )
@@ -228,7 +228,9 @@ def _movers_section(files: ChartList, a: PeriodAnalysis) -> Section:
     baseline = baseline_words(a.period)
     shown = a.movers_shown
     significant = a.movers.height > 0
-    fig = movers_chart(shown, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN)
+    fig = movers_chart(
+        shown, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN, min_articles=MIN_ARTICLES
+    )
     names = ", ".join(
         f"{r['name']} ({r['mover']}, {r['baseline_share']:.0%} to {r['share']:.0%})"
         for r in shown.iter_rows(named=True)
@@ -267,8 +269,9 @@ def _movers_section(files: ChartList, a: PeriodAnalysis) -> Section:
         title="Movers",
         intro=(
             f"Countries and leaders whose share of articles changed against {baseline} by more "
-            f"than chance explains (two-proportion z-test, |z| ≥ {Z_MIN:g}, at least 5 articles "
-            "now or expected). The sentences behind each rise are under Evidence."
+            f"than chance explains (two-proportion z-test, |z| ≥ {Z_MIN:g}, at least "
+            f"{MIN_ARTICLES} articles now or expected). "
+            "The sentences behind each rise are under Evidence."
             + (
                 ""
                 if significant or not shown.height

@@ -83,7 +83,7 @@ def _all_charts(period: tuple[date, date]) -> dict[str, Figure]:
         "top": top_entities_chart(_changes(names), what="Top leaders", start=start, end=end,
                                   previous_name="previous week"),
         "movers": movers_chart(_changes(names), start=start, end=end,
-                               baseline="the 8 weeks before", z_min=3.0),
+                               baseline="the 8 weeks before", z_min=3.0, min_articles=5),
         "forms": forms_chart(forms, start=start, end=end, labels={}),
         "heatmap": comention_heatmap(matrix, start=start, end=end),
         "world": world_tile_map(world, start=start, end=end),

@@ -139,7 +139,9 @@ def test_without_significant_movers_the_largest_changes_are_shown_as_not_signifi
     shown = largest_changes(changes, 5)
     assert shown["entity_id"].to_list() == ["FRA", "RUS"]
     assert shown["mover"].to_list() == ["not significant"] * 2
-    fig = movers_chart(shown, start=date(2022, 2, 1), end=date(2022, 3, 1), baseline="x", z_min=3)
+    fig = movers_chart(
+        shown, start=date(2022, 2, 1), end=date(2022, 3, 1), baseline="x", z_min=3, min_articles=5
+    )
     assert any("not significant" in t for t in _texts(fig))
 
 
