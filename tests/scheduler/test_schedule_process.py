@@ -24,6 +24,7 @@ from jobs.scheduler.runner import JobRunner
 from jobs.scheduler.schedule import missed_reports
 from jobs.settings import load_settings
 from jobs.sources.urls import canonical_url
+from tests.conftest import ROOT
 from tests.loopback import LoopbackServer, Reply
 
 MENTIONS = Path(sys.executable).with_name("mentions")
@@ -359,7 +360,7 @@ def test_schedule_ingests_a_growing_feed_while_sql_queries_run(
         out = tmp_path / "queries.json"
         reader = subprocess.run(
             [sys.executable, "-c", SQL_LOOP, str(db), str(out), "8", "100"],
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=ROOT,
             capture_output=True,
             text=True,
             timeout=120,
