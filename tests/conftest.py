@@ -16,6 +16,8 @@ from jobs.store.seeds import load_gazetteer, load_seeds
 from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+FEEDS = DATA / "feeds"
 SHARED = ROOT.parent / "shared"
 SEEDS_DIR = DEFAULT_SEEDS_DIR
 SEED_ARTICLE = SEEDS_DIR / "articles" / "us-russia-second-round-talks.txt"
@@ -77,7 +79,7 @@ def assert_chart_image(path: Path, size: tuple[int, int], busy: bool = True) -> 
             assert background < 0.97, f"{path.name} is {background:.0%} one colour"
 
 
-# A small corpus whose report numbers are computed by hand in tests/test_report.py:
+# A small corpus whose report numbers are computed by hand in tests/reports/test_report.py:
 # January and February 2022 (8 articles each) are the baseline, March (10) the period.
 _MARCH = [
     (

@@ -11,9 +11,8 @@ from click.testing import CliRunner, Result
 
 from jobs.cli import cli
 from jobs.settings import Settings, SettingsError, load_settings
+from tests.conftest import FEEDS
 from tests.loopback import LoopbackServer, Reply
-
-FEEDS = Path(__file__).parent / "data" / "feeds"
 
 
 def _ingest(settings: Settings, *args: str, config: Path | None = None) -> Result:

@@ -28,9 +28,8 @@ from jobs.scheduler.schedule import build_scheduler
 from jobs.settings import JobConfig, Settings, SourceConfig
 from jobs.store.connect import connect
 from jobs.store.schema import ensure_schema
+from tests.conftest import FEEDS
 from tests.loopback import LoopbackServer, Reply
-
-FEEDS = Path(__file__).parent / "data" / "feeds"
 
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:

@@ -17,9 +17,9 @@ from jobs.settings import Settings, SourceConfig
 from jobs.sources.http import Fetcher, FetchError, FetchLimits
 from jobs.sources.read import read_source
 from jobs.sources.records import BadInput, Record
+from tests.conftest import FEEDS
 from tests.loopback import LoopbackServer, Reply, zeros
 
-FEEDS = Path(__file__).parent / "data" / "feeds"
 RSS = "application/rss+xml; charset=utf-8"
 
 

@@ -15,7 +15,7 @@ from analytics.trends import largest_changes, movers, period_changes, rolling_at
 from reports.attention import attention_chart
 from reports.charts import movers_chart, top_entities_chart
 from reports.style import plural, points
-from tests.test_trends import _freq
+from tests.analytics.test_trends import _freq
 
 
 def _texts(fig: Figure) -> list[str]:
