@@ -118,7 +118,7 @@ class BoundedTransport(httpx.HTTPTransport):
     def __init__(self, budget: Budget) -> None:
         super().__init__()
         # httpx (0.28) takes no network backend, so its pool is rebuilt around ours;
-        # tests/test_fetch.py fails the day this stops working.
+        # tests/sources/test_fetch.py fails the day this stops working.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             network_backend=_BoundedBackend(budget),

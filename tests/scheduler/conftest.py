@@ -40,7 +40,7 @@ class SchedulerProcess:
                 self.lines.append(line.rstrip("\n"))
                 self._changed.notify_all()
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, text: str, timeout: float = 120.0) -> str:
         """The first stderr line holding ``text``; fails with the whole log if none comes."""
         deadline = time.monotonic() + timeout
         with self._changed:
