@@ -13,7 +13,7 @@ from jobs.settings import DEFAULT_SEEDS_DIR, Settings, load_settings
 from jobs.store.connect import connect
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds
-from tests.loopback import LoopbackServer
+from tests.sources.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

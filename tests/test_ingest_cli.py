@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from jobs.cli import cli
 from jobs.settings import Settings, SettingsError, load_settings
 from tests.conftest import FEEDS
-from tests.loopback import LoopbackServer, Reply
+from tests.sources.loopback import LoopbackServer, Reply
 
 
 def _ingest(settings: Settings, *args: str, config: Path | None = None) -> Result:

@@ -29,7 +29,7 @@ from jobs.settings import JobConfig, Settings, SourceConfig
 from jobs.store.connect import connect
 from jobs.store.schema import ensure_schema
 from tests.conftest import FEEDS
-from tests.loopback import LoopbackServer, Reply
+from tests.sources.loopback import LoopbackServer, Reply
 
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:

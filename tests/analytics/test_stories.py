@@ -15,8 +15,8 @@ from analytics.minhash import NUM_PERM, has_signature, minhash_signatures, simil
 from analytics.stories import assign_stories
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
+from tests.analytics.story_sample import build_sample, measure, write_jsonl
 from tests.conftest import CORPUS, needs_shared
-from tests.story_sample import build_sample, measure, write_jsonl
 
 T0 = datetime(2022, 3, 1, 9)
 PARAGRAPHS = [

@@ -1,5 +1,5 @@
 """Measure story grouping on real text: precision and recall of near-duplicate grouping
-on a labelled sample of the wh-briefings corpus (see tests/story_sample.py), through
+on a labelled sample of the wh-briefings corpus (see tests/analytics/story_sample.py), through
 the real ingest (originals and same-topic documents in one run, edited copies in the
 next, so copies must find stored stories).
 
@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from jobs.ingest import run_ingest  # noqa: E402 (after the path is set)
 from jobs.settings import SourceConfig, load_settings  # noqa: E402
+from tests.analytics.story_sample import build_sample, measure, write_jsonl  # noqa: E402
 from tests.conftest import CORPUS  # noqa: E402
-from tests.story_sample import build_sample, measure, write_jsonl  # noqa: E402
 
 
 def main() -> None:

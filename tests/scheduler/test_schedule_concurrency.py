@@ -18,8 +18,8 @@ from pathlib import Path
 
 from jobs.sources.urls import canonical_url
 from tests.conftest import ROOT
-from tests.loopback import LoopbackServer, Reply
 from tests.scheduler.conftest import SchedulerProcess, read_rows, write_config
+from tests.sources.loopback import LoopbackServer, Reply
 
 
 def _wait_until(check: Callable[[], bool], timeout: float) -> None:

@@ -18,7 +18,7 @@ from jobs.sources.http import Fetcher, FetchError, FetchLimits
 from jobs.sources.read import read_source
 from jobs.sources.records import BadInput, Record
 from tests.conftest import FEEDS
-from tests.loopback import LoopbackServer, Reply, zeros
+from tests.sources.loopback import LoopbackServer, Reply, zeros
 
 RSS = "application/rss+xml; charset=utf-8"
 

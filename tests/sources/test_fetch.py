@@ -16,7 +16,7 @@ from jobs.ingest import fetch_limits, run_ingest
 from jobs.settings import Settings, SettingsError, SourceConfig, load_settings
 from jobs.sources.addresses import PUBLIC, IPAddress, address_class, redirect_refusal
 from jobs.sources.http import Fetcher, FetchError, FetchLimits
-from tests.loopback import LoopbackServer, Reply
+from tests.sources.loopback import LoopbackServer, Reply
 
 # 1.5 s per read; a whole download, headers included, gets 3 x that.
 LIMITS = FetchLimits(timeout=1.5)

@@ -13,7 +13,7 @@ from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.read import read_source
 from jobs.sources.records import BadInput, Record
-from tests.loopback import LoopbackServer, Reply
+from tests.sources.loopback import LoopbackServer, Reply
 
 BODY = (
     "<p>Finland and Sweden handed in their applications to join NATO on Wednesday, "

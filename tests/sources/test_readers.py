@@ -17,7 +17,7 @@ import pytest
 
 from jobs.sources.read import read_source
 from jobs.sources.records import BadInput, Record
-from tests.loopback import LoopbackServer, Reply
+from tests.sources.loopback import LoopbackServer, Reply
 from tests.sources.media import ARTICLES, MEDIA, Document, Expected, Medium
 
 
