@@ -207,3 +207,30 @@ def test_a_month_gone_from_the_file_leaves_the_lake(corpus: Settings, tmp_path: 
     }
     assert not (lake / "articles" / "month=2022-01").exists()
     assert lake_answers(lake) == file_answers(corpus.db_path)
+
+
+def test_a_database_without_articles_exports_empty_tables(db_path: Path, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+
+    result = export_lake(db_path, lake, now=NOW)
+
+    assert sorted(result.written) == ["entities", "leader_terms"]
+    assert lake_answers(lake) == file_answers(db_path)
+    describe = [
+        f"SELECT column_name, column_type FROM (DESCRIBE {t})" for t in ("articles", "mentions")
+    ]
+    with open_lake(lake) as con:
+        on_lake = [con.sql(query).fetchall() for query in describe]
+    with connect(db_path, read_only=True) as con:
+        assert on_lake == [con.sql(query).fetchall() for query in describe]
+
+
+def test_two_exports_of_one_lake_do_not_run_at_once(corpus: Settings, tmp_path: Path) -> None:
+    from jobs.lake.files import LakeBusyError, export_lock
+
+    lake = tmp_path / "lake"
+    with export_lock(lake), pytest.raises(LakeBusyError, match="being exported"):
+        # flock is per open file: a second open in this process conflicts like another
+        # process would.
+        export_lake(corpus.db_path, lake, now=NOW)
+    assert export_lake(corpus.db_path, lake, now=NOW).written

@@ -157,18 +157,29 @@ def partition_path(lake: Path, key: str) -> Path:
     return lake / key / DATA_NAME
 
 
-def _columns_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    columns = con.sql(COLUMNS_SQL, params=[table]).fetchall()
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[list[str]]]:
+    """[name, type] of the columns of each table the lake holds, as the file has them."""
+    return {
+        table.name: [
+            [name, kind] for name, kind in con.sql(COLUMNS_SQL, params=[table.name]).fetchall()
+        ]
+        for table in LAKE_TABLES
+    }
+
+
+def _columns_digest(columns: list[list[str]]) -> str:
     text = ",".join(f"{name} {kind}" for name, kind in columns)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _wanted_partitions(con: duckdb.DuckDBPyConnection) -> dict[str, _Wanted]:
+def _wanted_partitions(
+    con: duckdb.DuckDBPyConnection, columns: dict[str, list[list[str]]]
+) -> dict[str, _Wanted]:
     """Every partition the database holds now, with its row count and fingerprint."""
     wanted: dict[str, _Wanted] = {}
     months: set[str] = set()
     for table in LAKE_TABLES:
-        digest = _columns_digest(con, table.name)
+        digest = _columns_digest(columns[table.name])
         found = {
             month: (int(rows), content)
             for month, rows, content in con.sql(table.fingerprints_sql).fetchall()
@@ -210,7 +221,8 @@ def export_lake(
         old: dict[str, dict[str, Any]] = before.get("partitions", {})
         entries: dict[str, dict[str, Any]] = {}
         with connect(db_path, read_only=True, timeout=timeout, on_wait=on_wait) as con:
-            wanted = _wanted_partitions(con)
+            columns = table_columns(con)
+            wanted = _wanted_partitions(con, columns)
             for key, part in wanted.items():
                 path = partition_path(lake, key)
                 previous = old.get(key)
@@ -235,9 +247,14 @@ def export_lake(
             remove_partition(lake, key)
             result.removed.append(key)
         # Nothing changed: the manifest stays as it is (its exported_at is the last change).
-        if before.get("format") != MANIFEST_FORMAT or before.get("partitions") != entries:
-            manifest = {"format": MANIFEST_FORMAT, "partitions": entries, "exported_at": stamp}
-            write_manifest(lake, manifest)
+        # "tables" lets a reader type a table that has no file yet (a file with no articles).
+        manifest: dict[str, Any] = {
+            "format": MANIFEST_FORMAT,
+            "tables": columns,
+            "partitions": entries,
+        }
+        if any(before.get(key) != value for key, value in manifest.items()):
+            write_manifest(lake, {**manifest, "exported_at": stamp})
     result.seconds = time.monotonic() - started
     log.info(
         "exported %d partitions (%d rows) to %s; %d unchanged, %d removed",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from jobs.lake.files import MANIFEST_NAME
+from jobs.lake.files import MANIFEST_NAME, read_manifest
 from jobs.store.schema import MIGRATIONS
 
 # Tables read straight from the lake's files; the month folder is hive partitioning, and
@@ -58,28 +58,45 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def lake_views_sql(lake: Path) -> list[str]:
-    """The CREATE VIEW statements that put the DuckDB file's names over ``lake``."""
+def _empty_select(columns: list[list[str]]) -> str:
+    # A table with no file yet (a database with no articles): its columns, no rows.
+    return (
+        "SELECT "
+        + ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in columns)
+        + " LIMIT 0"
+    )
+
+
+def lake_views_sql(lake: Path, columns: dict[str, list[list[str]]] | None = None) -> list[str]:
+    """The CREATE VIEW statements that put the DuckDB file's names over ``lake``;
+    ``columns`` (the manifest's "tables") types the tables that have no file."""
     root = lake.resolve()
-    statements = [
-        f"CREATE VIEW {table} AS SELECT * EXCLUDE (month) FROM read_parquet("
-        f"{_sql_string(str(root / table / '*' / '*.parquet'))}, hive_partitioning = true)"
-        for table in MONTHLY_TABLES
-    ]
-    statements += [
-        f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
-        f"{_sql_string(str(root / table / '*.parquet'))})"
-        for table in SINGLE_TABLES
-    ]
+    statements = []
+    for table in (*MONTHLY_TABLES, *SINGLE_TABLES):
+        monthly = table in MONTHLY_TABLES
+        pattern = "*/*.parquet" if monthly else "*.parquet"
+        if columns and table in columns and not any((root / table).glob(pattern)):
+            statements.append(f"CREATE VIEW {table} AS {_empty_select(columns[table])}")
+        elif monthly:
+            statements.append(
+                f"CREATE VIEW {table} AS SELECT * EXCLUDE (month) FROM read_parquet("
+                f"{_sql_string(str(root / table / pattern))}, hive_partitioning = true)"
+            )
+        else:
+            statements.append(
+                f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
+                f"{_sql_string(str(root / table / pattern))})"
+            )
     statements += [f"CREATE VIEW {view} AS {schema_view_sql(view)}" for view in SCHEMA_VIEWS]
     return statements
 
 
 def create_lake_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     """Create the lake's views on ``con`` (raise LakeMissingError if there is no lake)."""
-    if not (lake / MANIFEST_NAME).exists():
+    manifest = read_manifest(lake)
+    if manifest is None:
         raise LakeMissingError(lake)
-    for statement in lake_views_sql(lake):
+    for statement in lake_views_sql(lake, manifest.get("tables")):
         con.execute(statement)
 
 
