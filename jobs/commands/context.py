@@ -33,6 +33,8 @@ def _user_message(exc: Exception) -> str | None:
     import duckdb
 
     from jobs.ingest_result import InputsFailedError
+    from jobs.lake.files import LakeBusyError
+    from jobs.lake.views import LakeMissingError
     from jobs.scheduler.runner import UnknownJobError
     from jobs.settings import SettingsError
     from jobs.sources.records import SourceError
@@ -49,6 +51,8 @@ def _user_message(exc: Exception) -> str | None:
         UnknownJobError,
         InputsFailedError,
         DatabaseCorruptError,
+        LakeMissingError,
+        LakeBusyError,
         ValueError,
     )
     if isinstance(exc, expected):

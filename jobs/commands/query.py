@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
     help="Query the snapshot the maintenance job publishes: never blocks the scheduler.",
 )
 @click.option(
+    "--lake",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Query the Parquet lake that mentions export --lake wrote, under the same table "
+    "and view names, instead of the file.",
+)
+@click.option(
     "-p",
     "--param",
     "params",
@@ -63,6 +70,7 @@ def sql(
     as_json: bool,
     write: bool,
     snapshot: bool,
+    lake: Path | None,
     params: tuple[tuple[str, str], ...],
     wait: float,
 ) -> None:
@@ -82,6 +90,7 @@ def sql(
         mentions sql "select entity_id, count(*) from mentions group by 1 order by 2 desc"
         mentions sql --csv "select * from daily_mentions where entity_id = \\$e" -p e RUS
         mentions sql --csv-safe "select title, url from articles" > articles.csv
+        mentions sql --lake data/lake "select count(*) from mentions"
     """
     from jobs.sql.output import results_json
     from jobs.sql.statements import (
@@ -104,6 +113,9 @@ def sql(
     as_csv = as_csv or csv_safe
     if snapshot and write:
         raise click.ClickException("--snapshot and --write cannot be used together.")
+    for flag, given in (("--write", write), ("--snapshot", snapshot)):
+        if lake is not None and given:
+            raise click.ClickException(f"--lake and {flag} cannot be used together.")
     try:
         statements = parse_statements(query_text(query, sys.stdin.read))
     except SqlUsageError as exc:
@@ -123,9 +135,16 @@ def sql(
     results: list[StatementResult] = []
     try:
         config = None if write else READ_ONLY_CONFIG
-        with connect(
-            path, read_only=not write, timeout=wait, on_wait=tell_waiting, config=config
-        ) as con:
+        if lake is not None:
+            from jobs.lake.views import open_lake
+        opened = (
+            open_lake(lake, config=READ_ONLY_CONFIG)
+            if lake is not None
+            else connect(
+                path, read_only=not write, timeout=wait, on_wait=tell_waiting, config=config
+            )
+        )
+        with opened as con:
             if not write:
                 lock_down(con)
             for result in run_statements(con, statements, dict(params)):
