@@ -17,7 +17,7 @@ from jobs.lake.export import export_lake
 from jobs.lake.files import MANIFEST_NAME
 from jobs.settings import Settings
 from tests.conftest import ROOT, load_report_corpus
-from tests.test_lake import NOW, add_articles, file_answers, lake_answers
+from tests.lake.test_lake import NOW, add_articles, file_answers, lake_answers
 
 
 class Crash(RuntimeError):
