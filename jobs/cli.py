@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from jobs.commands.data import extract, ingest, re_extract, run
+from jobs.commands.explore import chart
 from jobs.commands.query import check, sql
 from jobs.commands.reporting import report, serve
 from jobs.commands.scheduling import list_jobs, run_job, schedule
@@ -66,7 +67,7 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None, verb
         raise click.ClickException(str(exc)) from exc
 
 
-for _command in (run, ingest, extract, re_extract, sql, check, report, serve, schedule):
+for _command in (run, ingest, extract, re_extract, sql, check, report, serve, schedule, chart):
     cli.add_command(_command)
 cli.add_command(list_jobs)
 cli.add_command(run_job)
