@@ -73,7 +73,8 @@ def timeline_frame(
     policy: article_id, entity_id, published_at, mentions. ``articles`` has every
     article of the range: published_at, story_id. With ``smooth`` = N, each bucket's
     counts are the sums over it and the N - 1 buckets before (share = summed articles
-    over summed totals), and it is partial when any of them is. Returns
+    over summed totals), and it is partial when any of them is or when the range
+    holds fewer than N - 1 buckets before it. Returns
     TIMELINE_COLUMNS, by bucket, then in the order of ``entities``.
     """
     require_columns(article_entities, {"article_id", "entity_id", "published_at", "mentions"})
@@ -111,7 +112,12 @@ def timeline_frame(
             pl.col("articles", "total_articles", "mentions")
             .rolling_sum(smooth, min_samples=1)
             .over("_order"),
-            pl.col("partial").cast(pl.Int8).rolling_max(smooth, min_samples=1).over("_order") > 0,
+            # A window reaching before the range sums fewer buckets: partial too.
+            partial=(
+                pl.col("partial").cast(pl.Int8).rolling_max(smooth, min_samples=1).over("_order")
+                > 0
+            )
+            | (pl.int_range(pl.len()).over("_order") < smooth - 1),
         )
     return (
         frame.with_columns(

@@ -150,12 +150,15 @@ def timeline(
     return timeline_frame(rows, articles, frame, span.start, span.end, every, smooth)
 
 
-def timeline_figure(frame: pl.DataFrame, measure: str = "share") -> Figure:
+def timeline_figure(
+    frame: pl.DataFrame, measure: str = "share", every: str | None = None, smooth: int | None = None
+) -> Figure:
     """The chart of a ``timeline`` frame: one line per entity of ``measure`` (share,
-    articles or mentions), partial buckets dashed."""
+    articles or mentions), partial buckets dashed; ``every`` and ``smooth``, as given
+    to ``timeline``, only label the title."""
     from reports.timeline import timeline_chart
 
-    return timeline_chart(frame, measure)
+    return timeline_chart(frame, measure, every, smooth)
 
 
 def evidence(
@@ -225,7 +228,13 @@ def comentions(
     )
 
 
-def write_chart(frame: pl.DataFrame, output: Path, measure: str = "share") -> tuple[Path, Path]:
+def write_chart(
+    frame: pl.DataFrame,
+    output: Path,
+    measure: str = "share",
+    every: str | None = None,
+    smooth: int | None = None,
+) -> tuple[Path, Path]:
     """Write the chart of a ``timeline`` frame to ``output`` (.png, .svg or .pdf, by the
     suffix) and its data beside it as CSV (the same name with .csv); return both."""
     output = Path(output)
@@ -236,5 +245,7 @@ def write_chart(frame: pl.DataFrame, output: Path, measure: str = "share") -> tu
     output.parent.mkdir(parents=True, exist_ok=True)
     data = output.with_suffix(CSV_SUFFIX)
     frame.with_columns(pl.col("bucket_start").dt.to_string("%Y-%m-%d")).write_csv(data)
-    timeline_figure(frame, measure).savefig(output, format=output.suffix.lower().lstrip("."))
+    timeline_figure(frame, measure, every, smooth).savefig(
+        output, format=output.suffix.lower().lstrip(".")
+    )
     return output, data

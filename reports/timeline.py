@@ -33,9 +33,12 @@ def _span(frame: pl.DataFrame) -> str:
     return f"buckets from {days[0].isoformat()} to {days[-1].isoformat()}"
 
 
-def timeline_chart(frame: pl.DataFrame, measure: str = "share") -> Figure:
+def timeline_chart(
+    frame: pl.DataFrame, measure: str = "share", every: str | None = None, smooth: int | None = None
+) -> Figure:
     """Lines of ``measure`` (share, articles or mentions) per bucket, one per entity in
-    the frame's order. Expects bucket_start, entity_id, name, partial and ``measure``."""
+    the frame's order; ``every`` (the bucket's name) and ``smooth`` (buckets summed)
+    go into the title. Expects bucket_start, entity_id, name, partial and ``measure``."""
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.subplots()
     entity_ids = list(dict.fromkeys(frame["entity_id"].to_list()))
@@ -80,7 +83,7 @@ def timeline_chart(frame: pl.DataFrame, measure: str = "share") -> Figure:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if frame["partial"].any():
         ax.annotate(
-            "dashed, hollow: partial bucket (the range cuts it)",
+            "dashed, hollow: partial (the range cuts the bucket or its smoothing window)",
             xy=(0, 0),
             xycoords="figure fraction",
             xytext=(6, 4),
@@ -89,5 +92,7 @@ def timeline_chart(frame: pl.DataFrame, measure: str = "share") -> Figure:
             fontsize="small",
         )
     names = ", ".join(dict.fromkeys(frame["name"].to_list()))
-    chart_title(fig, f"{LABELS[measure].capitalize()}: {names}; {_span(frame)}")
+    per = f" per {every}" if every else ""
+    summed = f", sums of {smooth} {every or 'bucket'}s" if smooth and smooth > 1 else ""
+    chart_title(fig, f"{LABELS[measure].capitalize()}{per}{summed}: {names}; {_span(frame)}")
     return fig

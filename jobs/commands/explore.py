@@ -109,7 +109,7 @@ def chart(
             forms=forms,
             smooth=smooth,
         )
-        figure_path, data_path = explore.write_chart(frame, output, measure)
+        figure_path, data_path = explore.write_chart(frame, output, measure, every, smooth)
     except (UnknownEntityError, AmbiguousEntityError, TimelineError, UnknownFormError) as exc:
         raise RequestError(str(exc)) from exc
     click.echo(str(figure_path))
