@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from jobs.commands.data import extract, ingest, re_extract, run
+from jobs.commands.explore import chart
 from jobs.commands.lake import export
 from jobs.commands.query import check, sql
 from jobs.commands.reporting import report, serve
@@ -67,7 +68,6 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None, verb
         raise click.ClickException(str(exc)) from exc
 
 
-for _command in (run, ingest, extract, re_extract, sql, check, export, report, serve, schedule):
+_COMMANDS = (run, ingest, extract, re_extract, sql, check, export, report, chart, serve, schedule)
+for _command in (*_COMMANDS, list_jobs, run_job):
     cli.add_command(_command)
-cli.add_command(list_jobs)
-cli.add_command(run_job)

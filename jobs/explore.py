@@ -1,0 +1,251 @@
+"""The notebook API: polars frames and matplotlib figures for any entities over any
+range. ``mentions chart`` (and the explorer) call these same functions.
+
+Each call opens the database read-only for its reads and closes it, so a notebook never
+holds the file while a scheduled job wants to write::
+
+    from jobs import explore
+    frame = explore.timeline("data/mentions.duckdb", ["Russia", "Putin"], every="month")
+    explore.timeline_figure(frame)
+
+A day range is given as ``start`` and ``end``, both days included (None: the first or
+last stored article's day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+
+from analytics.comentions import comention_pairs
+from analytics.entity_names import Entity, resolve_entity
+from analytics.evidence import evidence_articles
+from analytics.form_policy import DEFAULT_FORMS, parse_forms
+from analytics.forms import article_entities, counted_rows
+from analytics.frequencies import as_datetime
+from analytics.timeline import TimelineError, check_request, timeline_frame
+from jobs.evidence import read_evidence
+from jobs.settings import Settings
+from jobs.store.articles import published_range, read_articles, read_entity_forms
+from jobs.store.connect import connect
+from jobs.store.explore import read_leader_terms, read_naming_aliases
+from jobs.store.gazetteer import read_entities
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+Source = Settings | Path | str
+
+CSV_SUFFIX = ".csv"
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+__all__ = [
+    "comentions",
+    "evidence",
+    "find_entity",
+    "timeline",
+    "timeline_figure",
+    "write_chart",
+]
+
+
+def _path(source: Source) -> Path:
+    return source.db_path if isinstance(source, Settings) else Path(source)
+
+
+def _forms(source: Source, forms: Iterable[str] | str | None) -> tuple[str, ...]:
+    if forms is not None:
+        return parse_forms(forms)
+    return source.forms if isinstance(source, Settings) else DEFAULT_FORMS
+
+
+def _resolve_all(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[Entity]:
+    entities = read_entities(con)
+    aliases = read_naming_aliases(con)
+    terms = read_leader_terms(con)
+    return [resolve_entity(n, entities, aliases, terms) for n in names]
+
+
+def find_entity(source: Source, name: str) -> Entity:
+    """The country or leader ``name`` means ('RUS', 'russia', 'Putin', 'Zelensky').
+    Raises AmbiguousEntityError (with the candidates) or UnknownEntityError (with the
+    closest names)."""
+    with connect(_path(source), read_only=True) as con:
+        return _resolve_all(con, [name])[0]
+
+
+@dataclass(frozen=True)
+class _Range:
+    start: date
+    end: date  # exclusive
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        return as_datetime(self.start), as_datetime(self.end)
+
+
+def _range(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> _Range:
+    """[start, end + 1 day), the stored articles' days filling in a missing end."""
+    if start is not None and end is not None and start > end:
+        raise TimelineError(
+            f"the range {start.isoformat()} to {end.isoformat()} is reversed; "
+            "--from must be on or before --to"
+        )
+    first, last = published_range(con)
+    if first is None or last is None:
+        raise TimelineError("no articles are stored yet; run mentions ingest first")
+    begin = start if start is not None else first.date()
+    finish = end if end is not None else last.date()
+    if begin > finish:
+        raise TimelineError(
+            f"no articles in the range asked for; stored articles run from "
+            f"{first.date().isoformat()} to {last.date().isoformat()}"
+        )
+    return _Range(begin, finish + timedelta(days=1))
+
+
+def _counted(con: duckdb.DuckDBPyConnection, span: _Range, forms: tuple[str, ...]) -> pl.DataFrame:
+    """One row per (article, entity) in the range, counted under ``forms``."""
+    rows = counted_rows(read_entity_forms(con, *span.window), read_entities(con), forms)
+    return article_entities(rows)
+
+
+def timeline(
+    source: Source,
+    entities: str | Iterable[str],
+    start: date | None = None,
+    end: date | None = None,
+    every: str = "week",
+    forms: Iterable[str] | str | None = None,
+    smooth: int | None = None,
+) -> pl.DataFrame:
+    """Per bucket and entity: bucket_start, entity_id, name, articles, total_articles,
+    share (articles / total_articles of the bucket), mentions and partial (the range
+    does not cover the bucket to both ends). ``every``: day, week, month, quarter,
+    year; ``smooth`` = N sums each bucket with the N - 1 before it."""
+    names = [entities] if isinstance(entities, str) else list(entities)
+    counting = _forms(source, forms)
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, names)
+        span = _range(con, start, end)
+        chosen = list(dict.fromkeys(e.entity_id for e in found))
+        check_request(chosen, span.start, span.end, every)
+        rows = _counted(con, span, counting)
+        articles = read_articles(con, *span.window)
+    if articles.is_empty():
+        last = span.end - timedelta(days=1)
+        raise TimelineError(f"no articles between {span.start.isoformat()} and {last.isoformat()}")
+    frame = pl.DataFrame(
+        {
+            "entity_id": chosen,
+            "name": [next(e.name for e in found if e.entity_id == i) for i in chosen],
+        }
+    )
+    return timeline_frame(rows, articles, frame, span.start, span.end, every, smooth)
+
+
+def timeline_figure(
+    frame: pl.DataFrame, measure: str = "share", every: str | None = None, smooth: int | None = None
+) -> Figure:
+    """The chart of a ``timeline`` frame: one line per entity of ``measure`` (share,
+    articles or mentions), partial buckets dashed; ``every`` and ``smooth``, as given
+    to ``timeline``, only label the title."""
+    from reports.timeline import timeline_chart
+
+    return timeline_chart(frame, measure, every, smooth)
+
+
+def evidence(
+    source: Source,
+    entity: str,
+    start: date | None = None,
+    end: date | None = None,
+    forms: Iterable[str] | str | None = None,
+    limit: int = 10,
+) -> pl.DataFrame:
+    """The articles behind an entity in the range, those mentioning it most first (one
+    per story): article_id, published_at, title, url, mentions, sentences (the
+    sentences around its counted mentions)."""
+    counting = _forms(source, forms)
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, [entity])[0]
+        span = _range(con, start, end)
+        rows = _counted(con, span, counting)
+        target = pl.DataFrame(
+            {"target_id": ["range"], "entity_id": [found.entity_id]}
+        ).with_columns(
+            start_at=pl.lit(span.window[0]).cast(rows.schema["published_at"]),
+            end_at=pl.lit(span.window[1]).cast(rows.schema["published_at"]),
+        )
+        chosen = evidence_articles(rows, target, limit)
+        read = read_evidence(con, chosen, read_entities(con), counting)
+    sentences = read.sentences.group_by("article_id", maintain_order=True).agg(
+        sentences=pl.col("parts").list.eval(pl.element().struct.field("text")).list.join("")
+    )
+    return (
+        read.articles.join(sentences, on="article_id", how="left", maintain_order="left")
+        .sort("rank")
+        .select("article_id", "published_at", "title", "url", "mentions", "sentences")
+    )
+
+
+def comentions(
+    source: Source,
+    entity: str,
+    start: date | None = None,
+    end: date | None = None,
+    forms: Iterable[str] | str | None = None,
+    top: int = 10,
+) -> pl.DataFrame:
+    """The entities mentioned together with ``entity`` in the range, most articles
+    together first: entity_id, name, together, articles (of that entity), lift, npmi."""
+    counting = _forms(source, forms)
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, [entity])[0]
+        span = _range(con, start, end)
+        rows = _counted(con, span, counting)
+        total = read_articles(con, *span.window).height
+    pairs = comention_pairs(rows, total)
+    me = found.entity_id
+    return (
+        pairs.filter((pl.col("entity_a") == me) | (pl.col("entity_b") == me))
+        .select(
+            entity_id=pl.when(pl.col("entity_a") == me).then("entity_b").otherwise("entity_a"),
+            name=pl.when(pl.col("entity_a") == me).then("name_b").otherwise("name_a"),
+            together="together",
+            articles=pl.when(pl.col("entity_a") == me).then("articles_b").otherwise("articles_a"),
+            lift="lift",
+            npmi="npmi",
+        )
+        .sort(["together", "npmi", "entity_id"], descending=[True, True, False])
+        .head(top)
+    )
+
+
+def write_chart(
+    frame: pl.DataFrame,
+    output: Path,
+    measure: str = "share",
+    every: str | None = None,
+    smooth: int | None = None,
+) -> tuple[Path, Path]:
+    """Write the chart of a ``timeline`` frame to ``output`` (.png, .svg or .pdf, by the
+    suffix) and its data beside it as CSV (the same name with .csv); return both."""
+    output = Path(output)
+    if output.suffix.lower() not in CHART_SUFFIXES:
+        raise TimelineError(
+            f"cannot tell the format of {output}; end it in {', '.join(CHART_SUFFIXES)}"
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    data = output.with_suffix(CSV_SUFFIX)
+    frame.with_columns(pl.col("bucket_start").dt.to_string("%Y-%m-%d")).write_csv(data)
+    timeline_figure(frame, measure, every, smooth).savefig(
+        output, format=output.suffix.lower().lstrip(".")
+    )
+    return output, data
