@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+wait_option = click.option(
+    "--wait",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Seconds to wait while a job holds the file.",
+)
+
 
 def settings_of(ctx: click.Context) -> Settings:
     """The settings the group loaded for this invocation."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from jobs.commands.context import friendly_errors, settings_of, tell_waiting
+from jobs.commands.context import friendly_errors, settings_of, tell_waiting, wait_option
 
 
 @click.command()
@@ -17,13 +17,7 @@ from jobs.commands.context import friendly_errors, settings_of, tell_waiting
     type=click.Path(path_type=Path, file_okay=False),
     help="The lake folder (created if missing).",
 )
-@click.option(
-    "--wait",
-    default=30.0,
-    show_default=True,
-    type=float,
-    help="Seconds to wait while a job holds the file.",
-)
+@wait_option
 @click.pass_context
 @friendly_errors
 def export(ctx: click.Context, lake: Path, wait: float) -> None:

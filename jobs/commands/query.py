@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jobs.commands.context import echo_table, friendly_errors, settings_of, tell_waiting
+from jobs.commands.context import (
+    echo_table,
+    friendly_errors,
+    settings_of,
+    tell_waiting,
+    wait_option,
+)
 
 if TYPE_CHECKING:
     from jobs.sql.statements import StatementResult
@@ -53,13 +59,7 @@ if TYPE_CHECKING:
     metavar="NAME VALUE",
     help="Bind $NAME in the query to VALUE (repeatable).",
 )
-@click.option(
-    "--wait",
-    default=30.0,
-    show_default=True,
-    type=float,
-    help="Seconds to wait while a job holds the file.",
-)
+@wait_option
 @click.pass_context
 @friendly_errors
 def sql(
