@@ -78,7 +78,9 @@ def connect_cluster(cluster: str) -> Iterator[Client]:
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        # Any free port: the scheduler's HTTP server starts even without a dashboard,
+        # and a fixed one (8787) collides with a second cluster on the machine.
+        dashboard_address=":0",
     )
     client = Client(local_cluster)
     try:

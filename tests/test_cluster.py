@@ -28,7 +28,7 @@ CLOSE_TIMEOUT_S = 20
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     try:
@@ -100,3 +100,25 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_result_holds(
     assert len(after) == 2
     assert killed[0] not in after.values()
     assert not list((lake / "killed").glob("*/.*.tmp"))
+
+
+def test_the_cli_extracts_a_lake_on_a_local_cluster(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from jobs.cli import cli
+
+    write_lake(tmp_path / "articles", {"2005-01": 20, "2005-02": 20})
+    args = ["extract", "--engine", "dask", "--input", str(tmp_path / "articles")]
+    args += ["--output", str(tmp_path / "mentions")]
+    result = CliRunner().invoke(cli, [*args, "--cluster", "local:2"])
+    assert result.exit_code == 0, result.output
+    assert "month 2005-02: 20 articles" in result.output
+    assert "2 months (0 already done)" in result.output
+    extract_lake(tmp_path / "articles", tmp_path / "local", SEEDS_DIR)
+    assert_frame_equal(
+        read_lake_mentions(tmp_path / "mentions"), read_lake_mentions(tmp_path / "local")
+    )
+    for bad in ("local:0", "local:two"):
+        result = CliRunner().invoke(cli, [*args, "--cluster", bad])
+        assert result.exit_code == 1
+        assert "expected an address or local:N" in result.output or "at least one" in result.output

@@ -103,3 +103,15 @@ def test_the_cli_extracts_a_lake_and_checks_its_options(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "a lake's mentions go to a folder: give --output DIR/mentions." in result.output
+
+
+def test_the_cli_loads_no_dask_until_a_cluster_is_asked_for() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jobs.cli; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
