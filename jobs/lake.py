@@ -85,6 +85,7 @@ def worker_gazetteer(seeds_dir: Path, version: str) -> Gazetteer:
                 f"the seeds in {seeds_dir} changed during the run "
                 f"(version {gazetteer.version}, expected {version}); run again"
             )
+        _GAZETTEERS.clear()  # a long-lived worker keeps only the seeds of the latest run
         _GAZETTEERS[key] = gazetteer
     return gazetteer
 
@@ -150,7 +151,10 @@ def extract_partition(
             _BUILDS[0],
         )
     gazetteer = worker_gazetteer(Path(seeds_dir), version)
-    articles = pl.read_parquet(source, columns=list(_INPUT_COLUMNS))
+    try:
+        articles = pl.read_parquet(source, columns=list(_INPUT_COLUMNS))
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise LakeError(f"cannot read partition {source}: {exc}") from exc
     mentions = partition_mentions(articles, gazetteer)
     out_dir.mkdir(parents=True, exist_ok=True)
     # The marker goes first out of date, then the data, then the new marker: a run killed

@@ -85,6 +85,18 @@ def test_a_folder_without_partitions_is_named(tmp_path: Path) -> None:
         extract_lake(tmp_path / "articles", tmp_path / "mentions", SEEDS_DIR)
 
 
+def test_an_empty_month_gives_an_empty_partition_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    write_lake(tmp_path / "articles", {"2005-01": 0})
+    (result,) = extract_lake(tmp_path / "articles", tmp_path / "mentions", SEEDS_DIR)
+    assert (result.articles, result.mentions) == (0, 0)
+    assert read_lake_mentions(tmp_path / "mentions").columns == list(MENTION_COLUMNS)
+    bad = tmp_path / "articles" / "month=2005-02" / "data.parquet"
+    bad.parent.mkdir()
+    pl.DataFrame({"article_id": ["x"]}).write_parquet(bad)
+    with pytest.raises(LakeError, match="cannot read partition .*month=2005-02"):
+        extract_lake(tmp_path / "articles", tmp_path / "mentions", SEEDS_DIR)
+
+
 def test_the_cli_extracts_a_lake_and_checks_its_options(tmp_path: Path) -> None:
     write_lake(tmp_path / "articles", {"2005-01": 10})
     args = ["extract", "--input", str(tmp_path / "articles")]
