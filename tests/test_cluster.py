@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-from jobs.lake import PartitionResult, extract_lake, read_lake_mentions
+from jobs.lake.partitions import PartitionResult, extract_lake, read_lake_mentions
 from tests.conftest import SEEDS_DIR
 from tests.lake_sample import write_lake
 
@@ -54,7 +54,7 @@ def _worker_pids(client: distributed.Client) -> dict[str, int]:
 def test_the_cluster_gives_the_single_process_result(
     client: distributed.Client, lake: Path
 ) -> None:
-    from jobs.cluster import extract_lake_on
+    from jobs.lake.cluster import extract_lake_on
 
     results = extract_lake_on(client, lake / "articles", lake / "dask", SEEDS_DIR)
     assert [r.month for r in results] == sorted(MONTHS)
@@ -73,7 +73,7 @@ def test_the_cluster_gives_the_single_process_result(
 def test_a_worker_killed_mid_run_is_replaced_and_the_result_holds(
     client: distributed.Client, lake: Path
 ) -> None:
-    from jobs.cluster import extract_lake_on
+    from jobs.lake.cluster import extract_lake_on
 
     before = _worker_pids(client)
     killed: list[int] = []

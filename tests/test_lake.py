@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from analytics.extraction.mentions import extract_mentions
 from analytics.frames import MENTION_COLUMNS
 from jobs.cli import cli
-from jobs.lake import LakeError, extract_lake, read_lake_mentions
+from jobs.lake.partitions import LakeError, extract_lake, read_lake_mentions
 from jobs.store.seeds import load_gazetteer
 from tests.conftest import SEEDS_DIR
 from tests.lake_sample import sample_articles, write_lake

@@ -13,7 +13,7 @@ from jobs.sources.kinds import FILE_KINDS, URL_KINDS
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from jobs.lake import PartitionResult
+    from jobs.lake.partitions import PartitionResult
     from jobs.sources.records import BadInput
 
 
@@ -212,14 +212,14 @@ def _extract_lake(
         click.echo(f"month {done.month}: {done.articles} articles, {state}", err=True)
 
     if engine == "dask":
-        from jobs.cluster import extract_lake_dask
+        from jobs.lake.cluster import extract_lake_dask
 
         assert cluster is not None
         results = extract_lake_dask(
             cluster, input_dir, Path(output_path), seeds_dir, on_done=report
         )
     else:
-        from jobs.lake import extract_lake
+        from jobs.lake.partitions import extract_lake
 
         results = extract_lake(input_dir, Path(output_path), seeds_dir, on_done=report)
     skipped = sum(r.skipped for r in results)

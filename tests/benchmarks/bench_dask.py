@@ -7,12 +7,12 @@ of one and of two worker processes.
 Builds a lake from ../shared/corpora/wh-briefings/articles.jsonl.gz in a temporary folder
 (monthly partitions of the `articles` table's columns; not timed), then times the
 extraction phase of each engine into a fresh output folder: the single-process loop
-(`jobs.lake.extract_lake`), and `jobs.cluster.extract_lake_on` on a LocalCluster of N
-worker processes with one thread each, started before the clock (start-up is printed
-apart). Each run builds the gazetteer once per process, inside the timing. Every run's
-mentions are checked equal to the single-process ones. POLARS_MAX_THREADS defaults to 1
-(one core per process, so workers are the only parallelism); the machine is shared, so
-the load average is printed before and after.
+(`jobs.lake.partitions.extract_lake`), and `jobs.lake.cluster.extract_lake_on` on a
+LocalCluster of N worker processes with one thread each, started before the clock
+(start-up is printed apart). Each run builds the gazetteer once per process, inside the
+timing. Every run's mentions are checked equal to the single-process ones.
+POLARS_MAX_THREADS defaults to 1 (one core per process, so workers are the only
+parallelism); the machine is shared, so the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path  # noqa: E402
 import polars as pl  # noqa: E402
 
 from analytics.frames import ARTICLE_SCHEMA  # noqa: E402
-from jobs.lake import extract_lake, read_lake_mentions  # noqa: E402
+from jobs.lake.partitions import extract_lake, read_lake_mentions  # noqa: E402
 from jobs.settings import DEFAULT_SEEDS_DIR  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"{args.corpus} not found (the shared corpora are not beside this checkout)")
-    from jobs.cluster import connect_cluster, extract_lake_on
+    from jobs.lake.cluster import connect_cluster, extract_lake_on
 
     with tempfile.TemporaryDirectory() as tmp:
         lake = Path(tmp)

@@ -1,6 +1,7 @@
-"""`mentions extract --engine dask`: the lake's partitions mapped over a ``dask.distributed``
-cluster, each task running ``jobs.lake.extract_partition`` (the same pure extraction as
-the local engine, so the output is the same rows in the same order).
+"""`mentions extract --engine dask`: the lake's partitions mapped over a
+``dask.distributed`` cluster, each task running ``jobs.lake.partitions.extract_partition``
+(the same pure extraction as the local engine, so the output is the same rows in the
+same order).
 
 Dask is the optional extra ``mentions[cluster]``; it is imported only inside these
 functions, so that no other command pays for it.
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobs.lake import LakeError, PartitionResult, extract_partition, input_partitions
+from jobs.lake.partitions import LakeError, PartitionResult, extract_partition, input_partitions
 from jobs.store.seeds import load_gazetteer
 
 if TYPE_CHECKING:

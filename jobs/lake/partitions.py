@@ -1,8 +1,8 @@
 """Extraction over a lake of monthly Parquet partitions: ``DIR/articles/month=YYYY-MM/
 data.parquet`` in, ``DIR/mentions/month=YYYY-MM/data.parquet`` out, one partition at a time.
 
-A partition is the unit of work, of a Dask task (``jobs.cluster``) as of the local loop
-here: a task gets paths, reads its input, writes its output atomically beside a done
+A partition is the unit of work, of a Dask task (``jobs.lake.cluster``) as of the local
+loop here: a task gets paths, reads its input, writes its output atomically beside a done
 marker, and returns a small summary. The marker records the gazetteer version and the
 input's fingerprint, so a re-run skips a partition only when both still match.
 """
