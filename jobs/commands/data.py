@@ -11,6 +11,9 @@ from jobs.commands.context import friendly_errors, settings_of
 from jobs.sources.kinds import FILE_KINDS, URL_KINDS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from jobs.lake.partitions import PartitionResult
     from jobs.sources.records import BadInput
 
 
@@ -126,30 +129,56 @@ def ingest(
     "input_path",
     required=True,
     type=click.Path(allow_dash=True),
-    help='JSONL of {"id","title","text"[,"published"]}; - for stdin.',
+    help='JSONL of {"id","title","text"[,"published"]}; - for stdin; or a lake\'s '
+    "articles folder of month=YYYY-MM/data.parquet partitions.",
 )
 @click.option(
     "--output",
     "output_path",
-    type=click.Path(allow_dash=True, dir_okay=False),
+    type=click.Path(allow_dash=True),
     default="-",
     show_default=True,
-    help="Where to write the mentions (JSONL).",
+    help="Where to write the mentions (JSONL); for a lake, its mentions folder.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Extract a lake in this process, or on a Dask cluster (the mentions[cluster] extra).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS|local:N",
+    help="With --engine dask: a scheduler address, or local:N to start N worker processes.",
 )
 @click.pass_context
 @friendly_errors
-def extract(ctx: click.Context, input_path: str, output_path: str) -> None:
+def extract(
+    ctx: click.Context, input_path: str, output_path: str, engine: str, cluster: str | None
+) -> None:
     """Print every mention in a JSONL file of articles, one JSON object per mention
     (article_id, field, kind, id, country, start, end, text, form). Stateless: the
-    database is not touched.
+    database is not touched. Given a lake's articles folder, write one mentions
+    partition per month (Parquet, atomically), skipping months already done with
+    these seeds; --engine dask spreads the months over a cluster.
 
     \b
     Example:
         mentions extract --input articles.jsonl --output mentions.jsonl
+        mentions extract --engine dask --cluster local:2 \\
+            --input lake/articles --output lake/mentions
     """
-    from jobs.extract import extract_jsonl
+    from pathlib import Path
 
     settings = settings_of(ctx)
+    if engine == "dask" or Path(input_path).is_dir():
+        _extract_lake(Path(input_path), output_path, settings.seeds_dir, engine, cluster)
+        return
+    if cluster is not None:
+        raise click.UsageError("--cluster needs --engine dask and a lake folder as --input.")
+    from jobs.extract import extract_jsonl
+
     source = click.open_file(input_path, "rb")
     sink = click.open_file(output_path, "w", encoding="utf-8", atomic=output_path != "-")
     try:
@@ -161,6 +190,42 @@ def extract(ctx: click.Context, input_path: str, output_path: str) -> None:
         raise click.ClickException(f"{exc.filename or input_path}: {exc.strerror}") from exc
     click.echo(
         f"{result.mentions} mentions in {result.articles} articles ({result.errors} lines skipped)",
+        err=True,
+    )
+
+
+def _extract_lake(
+    input_dir: Path, output_path: str, seeds_dir: Path, engine: str, cluster: str | None
+) -> None:
+    """`mentions extract` over a lake: months in, months out, on one engine."""
+    from pathlib import Path
+
+    if output_path == "-":
+        raise click.UsageError("a lake's mentions go to a folder: give --output DIR/mentions.")
+    if engine == "dask" and cluster is None:
+        raise click.UsageError("--engine dask needs --cluster ADDRESS or --cluster local:N.")
+    if engine == "local" and cluster is not None:
+        raise click.UsageError("--cluster needs --engine dask.")
+
+    def report(done: PartitionResult) -> None:
+        state = "already done" if done.skipped else f"{done.mentions} mentions"
+        click.echo(f"month {done.month}: {done.articles} articles, {state}", err=True)
+
+    if engine == "dask":
+        from jobs.lake.cluster import extract_lake_dask
+
+        assert cluster is not None
+        results = extract_lake_dask(
+            cluster, input_dir, Path(output_path), seeds_dir, on_done=report
+        )
+    else:
+        from jobs.lake.partitions import extract_lake
+
+        results = extract_lake(input_dir, Path(output_path), seeds_dir, on_done=report)
+    skipped = sum(r.skipped for r in results)
+    click.echo(
+        f"{sum(r.mentions for r in results)} mentions in {sum(r.articles for r in results)} "
+        f"articles, {len(results)} months ({skipped} already done)",
         err=True,
     )
 
