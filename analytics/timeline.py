@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from analytics.frames import require_columns
-from analytics.frequencies import article_totals
+from analytics.frequencies import article_totals, bucket_starts
 
 EVERY = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 MEASURES = ("share", "articles", "mentions")
@@ -95,6 +95,58 @@ def timeline_frame(
             mentions=pl.col("mentions").sum().cast(pl.Int64),
         )
     )
+    return _timeline(counts, totals, entities, start, end, interval, smooth)
+
+
+def daily_timeline_frame(
+    daily: pl.DataFrame,
+    daily_totals: pl.DataFrame,
+    entities: pl.DataFrame,
+    start: date,
+    end: date,
+    every: str = "week",
+    smooth: int | None = None,
+) -> pl.DataFrame:
+    """``timeline_frame`` from per-day counts rather than per-article rows: equal to it
+    when ``daily`` counts, per day in [start, end) and entity (day, entity_id, articles,
+    mentions), what the forms policy counts. An article has one day, so distinct
+    articles per day add up to distinct articles per bucket. ``daily_totals`` has day,
+    articles for every day of the range with articles."""
+    require_columns(daily, {"day", "entity_id", "articles", "mentions"})
+    require_columns(daily_totals, {"day", "articles"})
+    require_columns(entities, {"entity_id", "name"})
+    interval = EVERY[every]
+    in_range = (pl.col("day") >= start) & (pl.col("day") < end)
+    bucket = pl.col("day").cast(pl.Date).dt.truncate(interval)
+    counts = (
+        daily.filter(in_range)
+        .group_by("entity_id", bucket_start=bucket)
+        .agg(pl.col("articles", "mentions").sum().cast(pl.Int64))
+    )
+    summed = (
+        daily_totals.filter(in_range)
+        .group_by(bucket_start=bucket)
+        .agg(total_articles=pl.col("articles").sum())
+    )
+    totals = (
+        bucket_starts(start, end, interval)
+        .alias("bucket_start")
+        .to_frame()
+        .join(summed, on="bucket_start", how="left")
+        .with_columns(pl.col("total_articles").fill_null(0).cast(pl.Int64))
+    )
+    return _timeline(counts, totals, entities, start, end, interval, smooth)
+
+
+def _timeline(
+    counts: pl.DataFrame,
+    totals: pl.DataFrame,
+    entities: pl.DataFrame,
+    start: date,
+    end: date,
+    interval: str,
+    smooth: int | None,
+) -> pl.DataFrame:
     chosen = entities.select("entity_id", "name").unique("entity_id", maintain_order=True)
     order = chosen.with_row_index("_order")
     frame = (

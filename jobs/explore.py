@@ -26,12 +26,18 @@ import polars as pl
 from analytics.comentions import comention_pairs
 from analytics.entity_names import Entity, resolve_entity
 from analytics.evidence import evidence_articles
-from analytics.form_policy import DEFAULT_FORMS, parse_forms
+from analytics.form_policy import COUNTRY_FORMS, DEFAULT_FORMS, LEADERS, parse_forms
 from analytics.forms import article_entities, counted_rows
 from analytics.frequencies import as_datetime
-from analytics.timeline import TimelineError, check_request, timeline_frame
+from analytics.timeline import (
+    TimelineError,
+    check_request,
+    daily_timeline_frame,
+    timeline_frame,
+)
 from jobs.evidence import read_evidence
 from jobs.settings import Settings
+from jobs.store.aggregates import read_daily_entities, read_daily_totals
 from jobs.store.articles import published_range, read_articles, read_entity_forms
 from jobs.store.connect import connect
 from jobs.store.explore import read_leader_terms, read_naming_aliases
@@ -136,18 +142,38 @@ def timeline(
         span = _range(con, start, end)
         chosen = list(dict.fromkeys(e.entity_id for e in found))
         check_request(chosen, span.start, span.end, every)
+        frame = pl.DataFrame(
+            {
+                "entity_id": chosen,
+                "name": [next(e.name for e in found if e.entity_id == i) for i in chosen],
+            }
+        )
+        if _daily_counts_suffice(found, counting):
+            totals = read_daily_totals(con, span.start, span.end)
+            _require_articles(span, totals.is_empty())
+            daily = read_daily_entities(con, span.start, span.end, chosen)
+            return daily_timeline_frame(daily, totals, frame, span.start, span.end, every, smooth)
         rows = _counted(con, span, counting)
         articles = read_articles(con, *span.window)
-    if articles.is_empty():
+    _require_articles(span, articles.is_empty())
+    return timeline_frame(rows, articles, frame, span.start, span.end, every, smooth)
+
+
+def _daily_counts_suffice(found: list[Entity], forms: tuple[str, ...]) -> bool:
+    """Whether the policy counts every mention of each entity and nothing else, so the
+    per-day counts by any form (daily_entities) are its counts: a leader counts all its
+    mentions; a country all of its own when every country form counts. Rolling leaders
+    up to countries needs the articles themselves (one counts once, by any path)."""
+    if LEADERS in forms:
+        return False
+    every_form = set(COUNTRY_FORMS) <= set(forms)
+    return all(e.kind == "leader" or every_form for e in found)
+
+
+def _require_articles(span: _Range, empty: bool) -> None:
+    if empty:
         last = span.end - timedelta(days=1)
         raise TimelineError(f"no articles between {span.start.isoformat()} and {last.isoformat()}")
-    frame = pl.DataFrame(
-        {
-            "entity_id": chosen,
-            "name": [next(e.name for e in found if e.entity_id == i) for i in chosen],
-        }
-    )
-    return timeline_frame(rows, articles, frame, span.start, span.end, every, smooth)
 
 
 def timeline_figure(

@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from analytics.frames import ARTICLE_COLUMNS, MENTION_COLUMNS
+from jobs.store.aggregates import add_new_articles
 from jobs.store.connect import transaction
 
 KNOWN_URLS_SQL = "SELECT DISTINCT url FROM articles WHERE url IN (SELECT unnest(?))"
@@ -99,6 +100,7 @@ def insert_new_articles(
         con.register("new_ids", new_ids)
         con.execute(INSERT_ARTICLES_SQL, [gazetteer_version])
         con.execute(INSERT_MENTIONS_SQL)
+        add_new_articles(con)
         con.unregister("new_ids")
     finally:
         con.unregister("batch_articles")

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from jobs.settings import Settings
+from jobs.store.aggregates import AGGREGATE_TABLES, aggregate_mismatches
 from jobs.store.connect import DatabaseBusyError, connect
 from jobs.store.schema import MIGRATIONS, RENAMED_MIGRATIONS
 
@@ -103,6 +104,7 @@ def verify(con: duckdb.DuckDBPyConnection) -> list[Check]:
     checks = [_guarded("migrations", lambda: _migrations(con))]
     checks.append(_guarded("tables", lambda: _tables(con)))
     checks.append(_guarded("mentions", lambda: _mentions(con)))
+    checks.append(_guarded("aggregates", lambda: _aggregates(con)))
     checks.append(_guarded("sources", lambda: _sources(con)))
     checks.append(_guarded("views", lambda: _views(con)))
     return checks
@@ -148,6 +150,14 @@ def _mentions(con: duckdb.DuckDBPyConnection) -> Check:
             "mentions", False, f"{orphans:,} mentions of {articles:,} articles that are not stored"
         )
     return Check("mentions", True, "every mention points at a stored article")
+
+
+def _aggregates(con: duckdb.DuckDBPyConnection) -> Check:
+    wrong = {table: rows for table, rows in aggregate_mismatches(con).items() if rows}
+    if wrong:
+        shown = ", ".join(f"{table} {rows:,}" for table, rows in wrong.items())
+        return Check("aggregates", False, f"rows disagreeing with a direct count: {shown}")
+    return Check("aggregates", True, f"{', '.join(AGGREGATE_TABLES)} equal a direct count")
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> Check:

@@ -6,6 +6,7 @@ import duckdb
 import polars as pl
 
 from analytics.frames import MENTION_COLUMNS
+from jobs.store.aggregates import recount_reextracted
 from jobs.store.connect import transaction
 
 ENTITIES_SQL = "SELECT entity_id, kind, name, country FROM entities ORDER BY entity_id"
@@ -142,6 +143,9 @@ SWAP_PENDING_SQL = (
        (SELECT DISTINCT gazetteer_version FROM articles WHERE gazetteer_version IS NOT NULL)""",
 )
 
+# The daily aggregates are recounted after these first steps (the mentions swapped),
+# while pending_articles still names the articles re-extracted.
+SWAP_MENTIONS_STEPS = 2
 
 PENDING_COUNTS_SQL = """
 SELECT (SELECT count(*) FROM pending_articles WHERE gazetteer_version = ? AND reextracted),
@@ -156,6 +160,9 @@ def swap_pending(con: duckdb.DuckDBPyConnection, gazetteer_version: str) -> tupl
     v = gazetteer_version
     counts = con.execute(PENDING_COUNTS_SQL, [v, v, v]).fetchall()[0]
     with transaction(con):
-        for sql in SWAP_PENDING_SQL:
+        for sql in SWAP_PENDING_SQL[:SWAP_MENTIONS_STEPS]:
+            con.execute(sql, {"v": v})
+        recount_reextracted(con, v)
+        for sql in SWAP_PENDING_SQL[SWAP_MENTIONS_STEPS:]:
             con.execute(sql, {"v": v})
     return int(counts[0]), int(counts[1]), int(counts[2])

@@ -287,6 +287,33 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         COMMENT ON COLUMN job_runs.process_started IS 'Start time of the process pid (clock ticks since boot), so a reused pid is not taken for the run''s process; NULL where unknown.';
         """,
     ),
+    (
+        "0011_daily_aggregates",
+        """
+        CREATE TABLE daily_entity_forms (
+            day DATE NOT NULL, entity_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            form VARCHAR NOT NULL, articles BIGINT NOT NULL, mentions BIGINT NOT NULL
+        );
+        COMMENT ON TABLE daily_entity_forms IS 'Per day of published_at, entity and form: the distinct articles and the mentions. Kept in the transaction that changes mentions; mentions check compares it with a direct count.';
+        CREATE TABLE daily_entities (
+            day DATE NOT NULL, entity_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            articles BIGINT NOT NULL, mentions BIGINT NOT NULL
+        );
+        COMMENT ON TABLE daily_entities IS 'Per day of published_at and entity: the distinct articles mentioning it by any form, and the mentions (what a timeline counting every form reads).';
+        CREATE TABLE daily_totals (day DATE NOT NULL, articles BIGINT NOT NULL);
+        COMMENT ON TABLE daily_totals IS 'Per day of published_at: the articles stored (the denominator of shares).';
+        INSERT INTO daily_entity_forms
+        SELECT CAST(a.published_at AS DATE), m.entity_id, m.kind, m.form,
+               count(DISTINCT m.article_id), count(*)
+        FROM mentions m JOIN articles a USING (article_id) GROUP BY ALL;
+        INSERT INTO daily_entities
+        SELECT CAST(a.published_at AS DATE), m.entity_id, m.kind,
+               count(DISTINCT m.article_id), count(*)
+        FROM mentions m JOIN articles a USING (article_id) GROUP BY ALL;
+        INSERT INTO daily_totals
+        SELECT CAST(published_at AS DATE), count(*) FROM articles GROUP BY ALL;
+        """,
+    ),
 )
 
 
