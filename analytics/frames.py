@@ -34,8 +34,9 @@ MENTION_SCHEMA = pl.Schema(
         "entity_id": pl.String(),
         "kind": pl.String(),
         "field": pl.String(),
-        "start_pos": pl.Int64(),
-        "end_pos": pl.Int64(),
+        # INTEGER in the table: offsets into one article's text (at most 20 MB).
+        "start_pos": pl.Int32(),
+        "end_pos": pl.Int32(),
         "surface": pl.String(),
         "form": pl.String(),
         "rule": pl.String(),

@@ -53,4 +53,5 @@ def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFra
         mentions.join(docs.select("doc", "article_id"), on="doc")
         .sort("doc", pl.col("field") != "title", "start_pos")
         .select(list(MENTIONS_OUT_SCHEMA))
+        .cast(dict(MENTIONS_OUT_SCHEMA))  # type: ignore[arg-type]
     )
