@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -44,6 +45,11 @@ COUNTRY_LABELS = {
     "The Bahamas": "BHS",
     "The Gambia": "GMB",
 }
+# Position-holder lists (Wikidata P39, with days) saved from the EveryPolitician
+# position-history repositories (tmtmtmtm/<cc>-<office>-wikipedia, wikidata.json): each
+# file, with the country, the title news uses and the office.
+P39_DIR = DEFAULT_SEEDS_DIR / "sources" / "wikidata_p39"
+P39_FILES = {"NIC-president.json": ("NIC", "President", "both")}
 NOT_HEADS = re.compile(
     r"Governor-General|Member of the Swiss Federal Council|State Administration Council"
     r"|military leader|Pontifical Commission",
@@ -85,6 +91,8 @@ class Merged:
     leaders: list[dict[str, str]]
     terms: list[dict[str, str]]
     added: list[dict[str, str]] = field(default_factory=list)
+    new_leaders: list[str] = field(default_factory=list)
+    confirmed: set[str] = field(default_factory=set)
     left: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -161,6 +169,11 @@ def merge(seeds: Path, raw: Path) -> Merged:
         result.added.append(term)
         terms_of[leader].append(term)
         matched.add(leader)
+    for name, (country, role, office) in P39_FILES.items():
+        _merge_p39(result, raw.parent / "wikidata_p39" / name, country, role, office)
+        for leader_id in {t["entity_id"] for t in result.added} | result.confirmed:
+            matched.add(leader_id)
+    result.leaders.sort(key=lambda r: r["entity_id"])
     result.terms = sorted([*terms, *result.added], key=lambda t: (t["entity_id"], t["start_on"]))
     for row in leaders:
         if row["entity_id"] in matched:
@@ -168,6 +181,73 @@ def merge(seeds: Path, raw: Path) -> Merged:
             if SOURCE not in sources:
                 row["source"] = ";".join([*sources, SOURCE])
     return result
+
+
+def _merge_p39(result: Merged, path: Path, country: str, role: str, office: str) -> None:
+    """Merge one position-holder list: day-precise terms that reach into 1945 or later.
+    A holder not in the seeds becomes a leader known by full name only (no surnames,
+    so that a surname alone is never taken for them)."""
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for row in result.leaders:
+        for name in [row["entity_id"], *row["aliases"].split("|")]:
+            if name:
+                by_key[_MOHAMMED.sub("mohammed", _person_key(name))].add(row["entity_id"])
+    terms_of: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for term in [*result.terms, *result.added]:
+        terms_of[term["entity_id"]].append(term)
+    for entry in json.loads(path.read_text(encoding="utf-8")):
+        label = entry["item"]["label"]
+        start, end = entry.get("start"), entry.get("end")
+        what = f"{country}: {label} ({start and start['value'][:10]}-{end and end['value'][:10]})"
+        if re.fullmatch(r"Q\d+", label) or not start:
+            result.left["skipped: no English label or no start"].append(what)
+            continue
+        if start["precision"] != "11" or (end and end["precision"] != "11"):
+            result.left["skipped: dates not to the day"].append(what)
+            continue
+        start_on, end_on = start["value"][:10], end["value"][:10] if end else ""
+        if end_on and end_on < "1945-01-01":
+            continue
+        ids = set().union(*(by_key.get(k, set()) for k in name_keys(label)))
+        if len(ids) > 1:
+            ids = {i for i in ids if any(t["country"] == country for t in terms_of[i])}
+        if len(ids) > 1:
+            result.left["two leaders of that name"].append(what)
+            continue
+        leader = next(iter(ids)) if ids else label
+        if not ids:
+            result.leaders.append(
+                {
+                    "entity_id": label,
+                    "country": country,
+                    "aliases": "",
+                    "surnames": "",
+                    "short_names": "",
+                    "nicknames": "",
+                    "namesakes": "",
+                    "source": SOURCE,
+                }
+            )
+            result.new_leaders.append(label)
+            by_key[_MOHAMMED.sub("mohammed", _person_key(label))].add(label)
+        if any(
+            t["country"] == country
+            and t["start_on"] <= (end_on or "9999")
+            and (t["end_on"] or "9999") >= start_on
+            for t in terms_of[leader]
+        ):
+            result.confirmed.add(leader)
+            continue
+        term = {
+            "entity_id": leader,
+            "country": country,
+            "role": role,
+            "office": office,
+            "start_on": start_on,
+            "end_on": end_on,
+        }
+        result.added.append(term)
+        terms_of[leader].append(term)
 
 
 def _skip_reason(row: dict[str, str]) -> str | None:
@@ -193,7 +273,10 @@ def main() -> None:
     args = parser.parse_args()
     merged = merge(DEFAULT_SEEDS_DIR, RAW)
     tagged = sum(SOURCE in row["source"].split(";") for row in merged.leaders)
-    print(f"leaders with source {SOURCE}: {tagged}; terms added: {len(merged.added)}")
+    print(
+        f"leaders with source {SOURCE}: {tagged}; leaders added: {len(merged.new_leaders)};"
+        f" terms added: {len(merged.added)}"
+    )
     for term in merged.added:
         print(f"  + {term}")
     for reason, items in sorted(merged.left.items()):
