@@ -49,7 +49,10 @@ COUNTRY_LABELS = {
 # position-history repositories (tmtmtmtm/<cc>-<office>-wikipedia, wikidata.json): each
 # file, with the country, the title news uses and the office.
 P39_DIR = DEFAULT_SEEDS_DIR / "sources" / "wikidata_p39"
-P39_FILES = {"NIC-president.json": ("NIC", "President", "both")}
+P39_FILES = {
+    "HND-president.json": ("HND", "President", "both"),
+    "NIC-president.json": ("NIC", "President", "both"),
+}
 NOT_HEADS = re.compile(
     r"Governor-General|Member of the Swiss Federal Council|State Administration Council"
     r"|military leader|Pontifical Commission",
@@ -79,6 +82,8 @@ def name_keys(label: str) -> set[str]:
     forms |= {re.sub(r"\s+of\s+[A-Z][\w ]+$", "", f) for f in list(forms)}
     forms |= {re.sub(r"\s+I$", "", f) for f in list(forms)}
     forms |= {f.replace('"', "") for f in list(forms)}
+    # A Spanish full name with the mother's surname: 'Rafael Leonardo Callejas Romero'.
+    forms |= {f.rsplit(" ", 1)[0] for f in list(forms) if len(f.split()) >= 3}
     # Mohammed / Muhammad / Mohamed ... are one name (as the extractor treats them).
     return {_MOHAMMED.sub("mohammed", _person_key(f)) for f in forms if f}
 
