@@ -50,6 +50,7 @@ COUNTRY_LABELS = {
 # file, with the country, the title news uses and the office.
 P39_DIR = DEFAULT_SEEDS_DIR / "sources" / "wikidata_p39"
 P39_FILES = {
+    "FIN-prime-minister.json": ("FIN", "Prime Minister", "head_of_government"),
     "HND-president.json": ("HND", "President", "both"),
     "NIC-president.json": ("NIC", "President", "both"),
 }
