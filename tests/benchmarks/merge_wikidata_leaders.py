@@ -28,6 +28,7 @@ import argparse
 import csv
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ COUNTRY_LABELS = {
 # file, with the country, the title news uses and the office.
 P39_DIR = DEFAULT_SEEDS_DIR / "sources" / "wikidata_p39"
 P39_FILES = {
+    "BOL-president.json": ("BOL", "President", "both"),
     "FIN-prime-minister.json": ("FIN", "Prime Minister", "head_of_government"),
     "HND-president.json": ("HND", "President", "both"),
     "NIC-president.json": ("NIC", "President", "both"),
@@ -201,6 +203,7 @@ def _merge_p39(result: Merged, path: Path, country: str, role: str, office: str)
     terms_of: dict[str, list[dict[str, str]]] = defaultdict(list)
     for term in [*result.terms, *result.added]:
         terms_of[term["entity_id"]].append(term)
+    common = _common_names(path.parents[2])
     for entry in json.loads(path.read_text(encoding="utf-8")):
         label = entry["item"]["label"]
         start, end = entry.get("start"), entry.get("end")
@@ -219,6 +222,9 @@ def _merge_p39(result: Merged, path: Path, country: str, role: str, office: str)
             ids = {i for i in ids if any(t["country"] == country for t in terms_of[i])}
         if len(ids) > 1:
             result.left["two leaders of that name"].append(what)
+            continue
+        if not ids and _too_common(label, common):
+            result.left["not added: a given name and a frequent surname, too common"].append(what)
             continue
         leader = next(iter(ids)) if ids else label
         if not ids:
@@ -254,6 +260,27 @@ def _merge_p39(result: Merged, path: Path, country: str, role: str, office: str)
         }
         result.added.append(term)
         terms_of[leader].append(term)
+
+
+def _fold(word: str) -> str:
+    text = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def _common_names(seeds: Path) -> dict[str, set[str]]:
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(seeds / "common_names.csv"):
+        kinds[_fold(row["name"])].add(row["kind"])
+    return kinds
+
+
+def _too_common(label: str, common: dict[str, set[str]]) -> bool:
+    """'David Padilla', 'Juan José Torres': given names and a frequent surname name many
+    people; a leader known only by such a full name would be found in other people."""
+    words = label.split()
+    return all("given" in common[_fold(w)] for w in words[:-1]) and (
+        "surname" in common[_fold(words[-1])]
+    )
 
 
 def _skip_reason(row: dict[str, str]) -> str | None:
