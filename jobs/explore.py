@@ -34,7 +34,7 @@ from jobs.evidence import read_evidence
 from jobs.settings import Settings
 from jobs.store.articles import published_range, read_articles, read_entity_forms
 from jobs.store.connect import connect
-from jobs.store.explore import read_leader_terms, read_naming_aliases
+from jobs.store.explore import read_leader_terms, read_naming, read_naming_aliases
 from jobs.store.gazetteer import read_entities
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ __all__ = [
     "comentions",
     "evidence",
     "find_entity",
+    "leaders",
+    "naming",
     "timeline",
     "timeline_figure",
     "write_chart",
@@ -78,6 +80,28 @@ def find_entity(source: Source, name: str) -> Entity:
     closest names)."""
     with connect(_path(source), read_only=True) as con:
         return _resolve_all(con, [name])[0]
+
+
+def naming(source: Source, entity: str, top: int = 15) -> pl.DataFrame:
+    """How ``entity`` was written across all stored articles, most mentions first:
+    form, surface, mentions."""
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, [entity])[0]
+        return read_naming(con, found.entity_id, top)
+
+
+def leaders(source: Source, country: str) -> pl.DataFrame:
+    """The leaders of ``country`` on record, by start of term: entity_id, name, role,
+    start_on, end_on."""
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, [country])[0]
+        names = read_entities(con).select("entity_id", "name")
+        terms = read_leader_terms(con).filter(pl.col("country") == found.entity_id)
+    return (
+        terms.join(names, on="entity_id", how="left")
+        .select("entity_id", "name", "role", "start_on", "end_on")
+        .sort("start_on", "entity_id")
+    )
 
 
 @dataclass(frozen=True)
@@ -171,7 +195,8 @@ def evidence(
 ) -> pl.DataFrame:
     """The articles behind an entity in the range, those mentioning it most first (one
     per story): article_id, published_at, title, url, mentions, sentences (the
-    sentences around its counted mentions)."""
+    sentences around its counted mentions) and parts (per sentence, its pieces as
+    {text, mark}, ``mark`` true on the counted mentions)."""
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
         found = _resolve_all(con, [entity])[0]
@@ -186,12 +211,13 @@ def evidence(
         chosen = evidence_articles(rows, target, limit)
         read = read_evidence(con, chosen, read_entities(con), counting)
     sentences = read.sentences.group_by("article_id", maintain_order=True).agg(
-        sentences=pl.col("parts").list.eval(pl.element().struct.field("text")).list.join("")
+        sentences=pl.col("parts").list.eval(pl.element().struct.field("text")).list.join(""),
+        parts=pl.col("parts"),
     )
     return (
         read.articles.join(sentences, on="article_id", how="left", maintain_order="left")
         .sort("rank")
-        .select("article_id", "published_at", "title", "url", "mentions", "sentences")
+        .select("article_id", "published_at", "title", "url", "mentions", "sentences", "parts")
     )
 
 
