@@ -47,6 +47,7 @@ CHART_SUFFIXES = (".png", ".svg", ".pdf")
 
 __all__ = [
     "comentions",
+    "database_stamp",
     "evidence",
     "find_entity",
     "leaders",
@@ -67,11 +68,41 @@ def _forms(source: Source, forms: Iterable[str] | str | None) -> tuple[str, ...]
     return source.forms if isinstance(source, Settings) else DEFAULT_FORMS
 
 
-def _resolve_all(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[Entity]:
-    entities = read_entities(con)
-    aliases = read_naming_aliases(con)
-    terms = read_leader_terms(con)
-    return [resolve_entity(n, entities, aliases, terms) for n in names]
+def database_stamp(path: Path) -> tuple[object, ...]:
+    """What changes when the file (or its write-ahead log) is written: a cache key."""
+    parts: list[object] = [str(path.resolve())]
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            parts.append(None)
+        else:
+            parts.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(parts)
+
+
+# Resolved names per database state: resolving reads 30,000 aliases and every term in
+# office, which would dominate an explorer request; a write to the file changes the
+# stamp, so a re-extracted gazetteer is never answered from an old one.
+_RESOLVED: dict[tuple[tuple[object, ...], str], Entity] = {}
+_RESOLVED_MAX = 4096
+
+
+def _resolve_all(con: duckdb.DuckDBPyConnection, path: Path, names: Iterable[str]) -> list[Entity]:
+    stamp = database_stamp(path)
+    wanted = list(names)
+    missing = [n for n in wanted if (stamp, n.strip().casefold()) not in _RESOLVED]
+    if missing:
+        entities = read_entities(con)
+        aliases = read_naming_aliases(con)
+        terms = read_leader_terms(con)
+        if len(_RESOLVED) > _RESOLVED_MAX:
+            _RESOLVED.clear()
+        for name in missing:
+            _RESOLVED[(stamp, name.strip().casefold())] = resolve_entity(
+                name, entities, aliases, terms
+            )
+    return [_RESOLVED[(stamp, n.strip().casefold())] for n in wanted]
 
 
 def find_entity(source: Source, name: str) -> Entity:
@@ -79,14 +110,14 @@ def find_entity(source: Source, name: str) -> Entity:
     Raises AmbiguousEntityError (with the candidates) or UnknownEntityError (with the
     closest names)."""
     with connect(_path(source), read_only=True) as con:
-        return _resolve_all(con, [name])[0]
+        return _resolve_all(con, _path(source), [name])[0]
 
 
 def naming(source: Source, entity: str, top: int = 15) -> pl.DataFrame:
     """How ``entity`` was written across all stored articles, most mentions first:
     form, surface, mentions."""
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, [entity])[0]
+        found = _resolve_all(con, _path(source), [entity])[0]
         return read_naming(con, found.entity_id, top)
 
 
@@ -94,7 +125,7 @@ def leaders(source: Source, country: str) -> pl.DataFrame:
     """The leaders of ``country`` on record, by start of term: entity_id, name, role,
     start_on, end_on."""
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, [country])[0]
+        found = _resolve_all(con, _path(source), [country])[0]
         names = read_entities(con).select("entity_id", "name")
         terms = read_leader_terms(con).filter(pl.col("country") == found.entity_id)
     return (
@@ -156,7 +187,7 @@ def timeline(
     names = [entities] if isinstance(entities, str) else list(entities)
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, names)
+        found = _resolve_all(con, _path(source), names)
         span = _range(con, start, end)
         chosen = list(dict.fromkeys(e.entity_id for e in found))
         check_request(chosen, span.start, span.end, every)
@@ -199,7 +230,7 @@ def evidence(
     {text, mark}, ``mark`` true on the counted mentions)."""
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, [entity])[0]
+        found = _resolve_all(con, _path(source), [entity])[0]
         span = _range(con, start, end)
         rows = _counted(con, span, counting)
         target = pl.DataFrame(
@@ -233,7 +264,7 @@ def comentions(
     together first: entity_id, name, together, articles (of that entity), lift, npmi."""
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, [entity])[0]
+        found = _resolve_all(con, _path(source), [entity])[0]
         span = _range(con, start, end)
         rows = _counted(con, span, counting)
         total = read_articles(con, *span.window).height

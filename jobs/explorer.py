@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar, cast
 from urllib.parse import urlencode
 
 import duckdb
@@ -40,10 +44,12 @@ from reports.explorer import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EVERY_CHOICES = ("day", "week", "month", "quarter", "year")
 MEASURE_CHOICES = ("share", "articles", "mentions")
 MAX_ENTITIES = 12
+CACHED = 64
 EVIDENCE_LIMIT = 20
 REQUEST_ERRORS = (
     UnknownEntityError,
@@ -178,6 +184,23 @@ class Explorer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # The page, its chart and its CSV ask for the same frame within a second; the
+        # newest CACHED answers are kept per database state (a write changes the stamp).
+        self._cache: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _cached(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        key = (explore.database_stamp(self.settings.db_path), *key)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return cast(T, self._cache[key])
+        value = make()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHED:
+                self._cache.popitem(last=False)
+        return value
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -189,8 +212,12 @@ class Explorer:
         ]
 
     def _timeline(self, asked: ExploreRequest) -> pl.DataFrame:
-        return explore.timeline(
-            self.settings, asked.entities, start=asked.start, end=asked.end, every=asked.every
+        key = ("frame", tuple(asked.entities), asked.start, asked.end, asked.every)
+        return self._cached(
+            key,
+            lambda: explore.timeline(
+                self.settings, asked.entities, start=asked.start, end=asked.end, every=asked.every
+            ),
         )
 
     def page(self, request: Request) -> Response:
@@ -234,10 +261,14 @@ class Explorer:
         if isinstance(found, Response):
             return found
         asked, frame = found
-        figure = explore.timeline_figure(frame, asked.measure, asked.every)
-        png = io.BytesIO()
-        figure.savefig(png, format="png")
-        return Response(png.getvalue(), media_type="image/png")
+
+        def draw() -> bytes:
+            png = io.BytesIO()
+            explore.timeline_figure(frame, asked.measure, asked.every).savefig(png, format="png")
+            return png.getvalue()
+
+        key = ("png", tuple(asked.entities), asked.start, asked.end, asked.every, asked.measure)
+        return Response(self._cached(key, draw), media_type="image/png")
 
     def data(self, request: Request) -> Response:
         found = self._frame_or_error(request)
