@@ -49,7 +49,7 @@ T = TypeVar("T")
 EVERY_CHOICES = ("day", "week", "month", "quarter", "year")
 MEASURE_CHOICES = ("share", "articles", "mentions")
 MAX_ENTITIES = 12
-CACHED = 64
+CACHED = 256
 EVIDENCE_LIMIT = 20
 REQUEST_ERRORS = (
     UnknownEntityError,

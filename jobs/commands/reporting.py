@@ -94,7 +94,8 @@ def serve(ctx: click.Context, port: int) -> None:
         ) from exc
     with server:
         base = f"http://127.0.0.1:{server.server_port}"
-        click.echo(f"serving {folder} on {base}/ and the explorer on {base}/explore (Ctrl-C stops)")
+        files = f"{folder} on {base}/ and " if folder.is_dir() else ""
+        click.echo(f"serving {files}the explorer on {base}/explore (Ctrl-C stops)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
