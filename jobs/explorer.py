@@ -264,7 +264,10 @@ class Explorer:
 
         def draw() -> bytes:
             png = io.BytesIO()
-            explore.timeline_figure(frame, asked.measure, asked.every).savefig(png, format="png")
+            figure = explore.timeline_figure(frame, asked.measure, asked.every)
+            # Light compression: a loopback answer, where encoding time matters more
+            # than bytes.
+            figure.savefig(png, format="png", pil_kwargs={"compress_level": 1})
             return png.getvalue()
 
         key = ("png", tuple(asked.entities), asked.start, asked.end, asked.every, asked.measure)
