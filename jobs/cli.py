@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from jobs.commands.data import extract, ingest, re_extract, run
-from jobs.commands.explore import chart
+from jobs.commands.explore import chart, entity
 from jobs.commands.lake import export
 from jobs.commands.query import check, sql
 from jobs.commands.reporting import report, serve
@@ -68,6 +68,19 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None, verb
         raise click.ClickException(str(exc)) from exc
 
 
-_COMMANDS = (run, ingest, extract, re_extract, sql, check, export, report, chart, serve, schedule)
+_COMMANDS = (
+    run,
+    ingest,
+    extract,
+    re_extract,
+    sql,
+    check,
+    export,
+    report,
+    chart,
+    entity,
+    serve,
+    schedule,
+)
 for _command in (*_COMMANDS, list_jobs, run_job):
     cli.add_command(_command)

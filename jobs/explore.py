@@ -40,7 +40,7 @@ from jobs.settings import Settings
 from jobs.store.aggregates import read_daily_entities, read_daily_totals
 from jobs.store.articles import published_range, read_articles, read_entity_forms
 from jobs.store.connect import connect
-from jobs.store.explore import read_leader_terms, read_naming_aliases
+from jobs.store.explore import read_leader_terms, read_naming, read_naming_aliases
 from jobs.store.gazetteer import read_entities
 
 if TYPE_CHECKING:
@@ -53,8 +53,11 @@ CHART_SUFFIXES = (".png", ".svg", ".pdf")
 
 __all__ = [
     "comentions",
+    "database_stamp",
     "evidence",
     "find_entity",
+    "leaders",
+    "naming",
     "timeline",
     "timeline_figure",
     "write_chart",
@@ -71,11 +74,41 @@ def _forms(source: Source, forms: Iterable[str] | str | None) -> tuple[str, ...]
     return source.forms if isinstance(source, Settings) else DEFAULT_FORMS
 
 
-def _resolve_all(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[Entity]:
-    entities = read_entities(con)
-    aliases = read_naming_aliases(con)
-    terms = read_leader_terms(con)
-    return [resolve_entity(n, entities, aliases, terms) for n in names]
+def database_stamp(path: Path) -> tuple[object, ...]:
+    """What changes when the file (or its write-ahead log) is written: a cache key."""
+    parts: list[object] = [str(path.resolve())]
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            parts.append(None)
+        else:
+            parts.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(parts)
+
+
+# Resolved names per database state: resolving reads 30,000 aliases and every term in
+# office, which would dominate an explorer request; a write to the file changes the
+# stamp, so a re-extracted gazetteer is never answered from an old one.
+_RESOLVED: dict[tuple[tuple[object, ...], str], Entity] = {}
+_RESOLVED_MAX = 4096
+
+
+def _resolve_all(con: duckdb.DuckDBPyConnection, path: Path, names: Iterable[str]) -> list[Entity]:
+    stamp = database_stamp(path)
+    wanted = list(names)
+    missing = [n for n in wanted if (stamp, n.strip().casefold()) not in _RESOLVED]
+    if missing:
+        entities = read_entities(con)
+        aliases = read_naming_aliases(con)
+        terms = read_leader_terms(con)
+        if len(_RESOLVED) > _RESOLVED_MAX:
+            _RESOLVED.clear()
+        for name in missing:
+            _RESOLVED[(stamp, name.strip().casefold())] = resolve_entity(
+                name, entities, aliases, terms
+            )
+    return [_RESOLVED[(stamp, n.strip().casefold())] for n in wanted]
 
 
 def find_entity(source: Source, name: str) -> Entity:
@@ -83,7 +116,29 @@ def find_entity(source: Source, name: str) -> Entity:
     Raises AmbiguousEntityError (with the candidates) or UnknownEntityError (with the
     closest names)."""
     with connect(_path(source), read_only=True) as con:
-        return _resolve_all(con, [name])[0]
+        return _resolve_all(con, _path(source), [name])[0]
+
+
+def naming(source: Source, entity: str, top: int = 15) -> pl.DataFrame:
+    """How ``entity`` was written across all stored articles, most mentions first:
+    form, surface, mentions."""
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, _path(source), [entity])[0]
+        return read_naming(con, found.entity_id, top)
+
+
+def leaders(source: Source, country: str) -> pl.DataFrame:
+    """The leaders of ``country`` on record, by start of term: entity_id, name, role,
+    start_on, end_on."""
+    with connect(_path(source), read_only=True) as con:
+        found = _resolve_all(con, _path(source), [country])[0]
+        names = read_entities(con).select("entity_id", "name")
+        terms = read_leader_terms(con).filter(pl.col("country") == found.entity_id)
+    return (
+        terms.join(names, on="entity_id", how="left")
+        .select("entity_id", "name", "role", "start_on", "end_on")
+        .sort("start_on", "entity_id")
+    )
 
 
 @dataclass(frozen=True)
@@ -138,7 +193,7 @@ def timeline(
     names = [entities] if isinstance(entities, str) else list(entities)
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, names)
+        found = _resolve_all(con, _path(source), names)
         span = _range(con, start, end)
         chosen = list(dict.fromkeys(e.entity_id for e in found))
         check_request(chosen, span.start, span.end, every)
@@ -197,10 +252,11 @@ def evidence(
 ) -> pl.DataFrame:
     """The articles behind an entity in the range, those mentioning it most first (one
     per story): article_id, published_at, title, url, mentions, sentences (the
-    sentences around its counted mentions)."""
+    sentences around its counted mentions) and parts (per sentence, its pieces as
+    {text, mark}, ``mark`` true on the counted mentions)."""
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, [entity])[0]
+        found = _resolve_all(con, _path(source), [entity])[0]
         span = _range(con, start, end)
         rows = _counted(con, span, counting)
         target = pl.DataFrame(
@@ -212,12 +268,13 @@ def evidence(
         chosen = evidence_articles(rows, target, limit)
         read = read_evidence(con, chosen, read_entities(con), counting)
     sentences = read.sentences.group_by("article_id", maintain_order=True).agg(
-        sentences=pl.col("parts").list.eval(pl.element().struct.field("text")).list.join("")
+        sentences=pl.col("parts").list.eval(pl.element().struct.field("text")).list.join(""),
+        parts=pl.col("parts"),
     )
     return (
         read.articles.join(sentences, on="article_id", how="left", maintain_order="left")
         .sort("rank")
-        .select("article_id", "published_at", "title", "url", "mentions", "sentences")
+        .select("article_id", "published_at", "title", "url", "mentions", "sentences", "parts")
     )
 
 
@@ -233,7 +290,7 @@ def comentions(
     together first: entity_id, name, together, articles (of that entity), lift, npmi."""
     counting = _forms(source, forms)
     with connect(_path(source), read_only=True) as con:
-        found = _resolve_all(con, [entity])[0]
+        found = _resolve_all(con, _path(source), [entity])[0]
         span = _range(con, start, end)
         rows = _counted(con, span, counting)
         total = read_articles(con, *span.window).height

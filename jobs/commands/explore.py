@@ -1,4 +1,4 @@
-"""Commands that explore any entities over any range: chart."""
+"""Commands that explore any entities over any range: chart, entity."""
 
 from __future__ import annotations
 
@@ -114,3 +114,34 @@ def chart(
         raise RequestError(str(exc)) from exc
     click.echo(str(figure_path))
     click.echo(str(data_path))
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The page (default: ENTITY_ID.html here); its chart (.png) and CSV go beside it.",
+)
+@click.pass_context
+@friendly_errors
+def entity(ctx: click.Context, name: str, output: Path | None) -> None:
+    """Write one country's or leader's page: its whole history, its leaders or country,
+    its strongest co-mentions, how it was named, and its busiest months with their
+    evidence; print the page's path.
+
+    \b
+    Example:
+        mentions entity Russia --output russia.html
+        mentions entity Zelensky
+    """
+    from analytics.entity_names import AmbiguousEntityError, UnknownEntityError
+    from analytics.timeline import TimelineError
+    from jobs.entity_page import write_entity_page
+
+    try:
+        path = write_entity_page(settings_of(ctx), name, output)
+    except (UnknownEntityError, AmbiguousEntityError, TimelineError) as exc:
+        raise RequestError(str(exc)) from exc
+    click.echo(str(path))

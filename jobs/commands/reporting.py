@@ -70,25 +70,32 @@ def report(
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 @click.pass_context
 def serve(ctx: click.Context, port: int) -> None:
-    """Serve the reports folder on http://127.0.0.1:PORT/ for a browser.
+    """Serve the reports folder and the explorer (/explore, /entity/ID) on
+    http://127.0.0.1:PORT/ for a browser.
 
     \b
     Example:
         mentions serve --port 8000
+        then open http://127.0.0.1:8000/explore?entity=RUS&entity=UKR&every=month
     """
-    from jobs.serve import ReportsMissingError, report_server
+    from jobs.explorer import explorer_routes
+    from jobs.serve import LoopbackServer, reports_app
 
-    folder = settings_of(ctx).reports_folder
+    settings = settings_of(ctx)
+    folder = settings.reports_folder
+    if not folder.is_dir():
+        click.echo(f"{folder} does not exist yet: serving the explorer only", err=True)
+    app = reports_app(folder if folder.is_dir() else None, explorer_routes(settings))
     try:
-        server = report_server(folder, port)
-    except ReportsMissingError as exc:
-        raise click.ClickException(str(exc)) from exc
+        server = LoopbackServer(app, port)
     except OSError as exc:
         raise click.ClickException(
             f"cannot serve on 127.0.0.1:{port}: {exc.strerror}. Try another --port."
         ) from exc
     with server:
-        click.echo(f"serving {folder} on http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)")
+        base = f"http://127.0.0.1:{server.server_port}"
+        files = f"{folder} on {base}/ and " if folder.is_dir() else ""
+        click.echo(f"serving {files}the explorer on {base}/explore (Ctrl-C stops)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -25,3 +25,14 @@ SELECT entity_id, country, role, start_on, end_on FROM leader_terms ORDER BY ent
 def read_leader_terms(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every leader's terms in office: entity_id, country, role, start_on, end_on."""
     return con.sql(LEADER_TERMS_SQL).pl()
+
+
+NAMING_SQL = """
+SELECT form, surface, count(*) AS mentions FROM mentions WHERE entity_id = ?
+GROUP BY ALL ORDER BY mentions DESC, form, surface LIMIT ?
+"""
+
+
+def read_naming(con: duckdb.DuckDBPyConnection, entity_id: str, top: int) -> pl.DataFrame:
+    """How an entity was written, most mentions first: form, surface, mentions."""
+    return con.sql(NAMING_SQL, params=[entity_id, top]).pl()
