@@ -10,7 +10,7 @@ Layout (shared with the Dask extraction, which reads and writes the same files):
     DIR/leader_terms/data.parquet
 
 Undated articles (published_at NULL) go to ``month=undated``. Every month that holds an
-article has a file in each of the three monthly tables, empty if need be, so the three
+article has a file in each monthly table, empty if need be, so the
 globs always match and a reader never needs to know which months exist.
 
 Incremental: each partition has a fingerprint (its row count, the sum of DuckDB's hash of
@@ -82,6 +82,25 @@ SELECT * FROM daily_mentions d
 WHERE coalesce(strftime(d.day, '%Y-%m'), 'undated') = ?
 ORDER BY d.day, d.entity_id, d.kind
 """
+
+
+def _by_day_sql(table: str, order: str) -> tuple[str, str]:
+    """Fingerprint and partition SQL of a per-day aggregate table (identifiers only:
+    ``table`` and ``order`` are constants of this module, never user input)."""
+    month = "coalesce(strftime(d.day, '%Y-%m'), 'undated')"
+    return (
+        f"SELECT {month} AS month, count(*) AS row_count, "
+        f"coalesce(sum(hash(d)), 0)::VARCHAR AS content FROM {table} d GROUP BY ALL",
+        f"SELECT * FROM {table} d WHERE {month} = ? ORDER BY {order}",
+    )
+
+
+# The per-day aggregates the explorer reads (kept exact at ingest and re-extraction).
+DAILY_AGGREGATES: tuple[tuple[str, str], ...] = (
+    ("daily_entity_forms", "d.day, d.entity_id, d.kind, d.form"),
+    ("daily_entities", "d.day, d.entity_id, d.kind"),
+    ("daily_totals", "d.day"),
+)
 # The small tables are one file each: one fingerprint row, even when empty.
 ENTITIES_FINGERPRINTS_SQL = """
 SELECT NULL AS month, count(*) AS row_count, coalesce(sum(hash(e)), 0)::VARCHAR AS content
@@ -120,6 +139,7 @@ LAKE_TABLES: tuple[LakeTable, ...] = (
         DAILY_MENTIONS_PARTITION_SQL,
         monthly=True,
     ),
+    *(LakeTable(name, *_by_day_sql(name, order), monthly=True) for name, order in DAILY_AGGREGATES),
     LakeTable("entities", ENTITIES_FINGERPRINTS_SQL, ENTITIES_PARTITION_SQL, monthly=False),
     LakeTable(
         "leader_terms", LEADER_TERMS_FINGERPRINTS_SQL, LEADER_TERMS_PARTITION_SQL, monthly=False

@@ -21,7 +21,14 @@ from jobs.store.schema import MIGRATIONS
 
 # Tables read straight from the lake's files; the month folder is hive partitioning, and
 # the month column it adds is left out so that every view has the file's columns.
-MONTHLY_TABLES = ("articles", "mentions", "daily_mentions")
+MONTHLY_TABLES = (
+    "articles",
+    "mentions",
+    "daily_mentions",
+    "daily_entity_forms",
+    "daily_entities",
+    "daily_totals",
+)
 SINGLE_TABLES = ("entities", "leader_terms")
 # Views of the DuckDB file recreated over the lake, in the order of their dependencies
 # (daily_shares reads daily_mentions, which the lake holds as a table).

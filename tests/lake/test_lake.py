@@ -21,6 +21,16 @@ from tests.conftest import load_report_corpus
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
+# The monthly tables of the lake: the file's rows, mentions, and the per-day counts.
+MONTHLY = (
+    "articles",
+    "mentions",
+    "daily_mentions",
+    "daily_entity_forms",
+    "daily_entities",
+    "daily_totals",
+)
+
 QUERIES = (
     "SELECT entity_id, count(*) AS n FROM mentions GROUP BY ALL ORDER BY ALL",
     "SELECT strftime(published_at, '%Y-%m') AS month, count(*) AS n FROM articles"
@@ -32,6 +42,9 @@ QUERIES = (
     "SELECT * FROM articles ORDER BY article_id",
     "SELECT e.name, count(*) AS n FROM mentions JOIN entities e USING (entity_id)"
     " JOIN leader_terms t USING (entity_id) GROUP BY ALL ORDER BY ALL",
+    "SELECT * FROM daily_entity_forms ORDER BY ALL",
+    "SELECT * FROM daily_entities ORDER BY ALL",
+    "SELECT * FROM daily_totals ORDER BY ALL",
 )
 
 
@@ -81,12 +94,7 @@ def test_the_lake_answers_as_the_file_does(corpus: Settings, tmp_path: Path) -> 
     result = export_lake(corpus.db_path, lake, now=NOW)
 
     assert sorted(result.written) == sorted(
-        [
-            f"{t}/month=2022-0{m}"
-            for t in ("articles", "mentions", "daily_mentions")
-            for m in (1, 2, 3)
-        ]
-        + ["entities", "leader_terms"]
+        [f"{t}/month=2022-0{m}" for t in MONTHLY for m in (1, 2, 3)] + ["entities", "leader_terms"]
     )
     assert lake_answers(lake) == file_answers(corpus.db_path)
     manifest = json.loads((lake / MANIFEST_NAME).read_text())
@@ -99,7 +107,7 @@ def test_sql_lake_prints_what_sql_prints(corpus: Settings, tmp_path: Path) -> No
     db = ["--db", str(corpus.db_path)]
     exported = CliRunner().invoke(cli, [*db, "export", "--lake", str(lake)])
     assert exported.exit_code == 0, exported.output
-    assert "11 partitions written" in exported.output
+    assert "20 partitions written" in exported.output
     for query in QUERIES[:6]:
         on_file = CliRunner().invoke(cli, [*db, "sql", "--json", query])
         on_lake = CliRunner().invoke(cli, [*db, "sql", "--lake", str(lake), "--json", query])
@@ -141,7 +149,7 @@ def test_a_second_export_rewrites_nothing(corpus: Settings, tmp_path: Path) -> N
 
     again = export_lake(corpus.db_path, lake, now=datetime(2026, 12, 2, tzinfo=UTC))
 
-    assert (again.written, again.removed, len(again.unchanged)) == ([], [], 11)
+    assert (again.written, again.removed, len(again.unchanged)) == ([], [], 20)
     assert mtimes(lake) == before
     assert (lake / MANIFEST_NAME).read_bytes() == manifest
 
@@ -158,7 +166,7 @@ def test_new_articles_rewrite_only_their_month(corpus: Settings, tmp_path: Path)
 
     result = export_lake(corpus.db_path, lake, now=NOW)
 
-    february = {f"{t}/month=2022-02" for t in ("articles", "mentions", "daily_mentions")}
+    february = {f"{t}/month=2022-02" for t in MONTHLY}
     assert _written(result) == february
     after = mtimes(lake)
     changed = {key for key in after if after[key] != before[key]}
@@ -199,12 +207,12 @@ def test_a_month_gone_from_the_file_leaves_the_lake(corpus: Settings, tmp_path: 
         con.execute(f"DELETE FROM mentions WHERE article_id IN ({january})")
         con.execute(f"DELETE FROM story_signatures WHERE article_id IN ({january})")
         con.execute("DELETE FROM articles WHERE published_at < '2022-02-01'")
+        for table in ("daily_entity_forms", "daily_entities", "daily_totals"):
+            con.execute(f"DELETE FROM {table} WHERE day < '2022-02-01'")
 
     result = export_lake(corpus.db_path, lake, now=NOW)
 
-    assert set(result.removed) == {
-        f"{t}/month=2022-01" for t in ("articles", "mentions", "daily_mentions")
-    }
+    assert set(result.removed) == {f"{t}/month=2022-01" for t in MONTHLY}
     assert not (lake / "articles" / "month=2022-01").exists()
     assert lake_answers(lake) == file_answers(corpus.db_path)
 
