@@ -138,7 +138,8 @@ def test_report_forms_option_is_validated_and_recorded(report_settings: Settings
     assert recorded.stdout.splitlines()[1:] == ["month,name,10"]
 
 
-def test_serve_refuses_a_missing_folder(settings: Settings) -> None:
+def test_serve_refuses_when_there_is_nothing_to_serve(settings: Settings) -> None:
+    # No reports folder and no database: nothing for the files or the explorer.
     result = _invoke(settings, "serve", "--port", "0")
     assert result.exit_code == 1
-    assert 'does not exist yet. Run "mentions run" or "mentions report" first.' in result.output
+    assert 'do not exist yet. Run "mentions run" or "mentions report" first.' in (result.output)

@@ -84,6 +84,11 @@ def serve(ctx: click.Context, port: int) -> None:
     settings = settings_of(ctx)
     folder = settings.reports_folder
     if not folder.is_dir():
+        if not settings.db_path.exists():  # neither reports nor a database to explore
+            raise click.ClickException(
+                f"nothing to serve: {settings.db_path} and {folder} do not exist yet. "
+                'Run "mentions run" or "mentions report" first.'
+            )
         click.echo(f"{folder} does not exist yet: serving the explorer only", err=True)
     app = reports_app(folder if folder.is_dir() else None, explorer_routes(settings))
     try:
