@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jobs.serve import ReportsMissingError, report_server
+from jobs.web.serve import ReportsMissingError, report_server
 
 
 def test_serves_pages_images_and_csv_with_their_types(tmp_path: Path) -> None:

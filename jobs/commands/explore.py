@@ -138,7 +138,7 @@ def entity(ctx: click.Context, name: str, output: Path | None) -> None:
     """
     from analytics.entity_names import AmbiguousEntityError, UnknownEntityError
     from analytics.timeline import TimelineError
-    from jobs.entity_page import write_entity_page
+    from jobs.web.entity_page import write_entity_page
 
     try:
         path = write_entity_page(settings_of(ctx), name, output)

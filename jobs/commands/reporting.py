@@ -78,8 +78,8 @@ def serve(ctx: click.Context, port: int) -> None:
         mentions serve --port 8000
         then open http://127.0.0.1:8000/explore?entity=RUS&entity=UKR&every=month
     """
-    from jobs.explorer import explorer_routes
-    from jobs.serve import LoopbackServer, reports_app
+    from jobs.web.explorer import explorer_routes
+    from jobs.web.serve import LoopbackServer, reports_app
 
     settings = settings_of(ctx)
     folder = settings.reports_folder

@@ -22,10 +22,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from jobs.explorer import explorer_routes
 from jobs.ingest import run_ingest
-from jobs.serve import LoopbackServer, reports_app
 from jobs.settings import Settings, SourceConfig, load_settings
+from jobs.web.explorer import explorer_routes
+from jobs.web.serve import LoopbackServer, reports_app
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpora/wh-briefings/articles.jsonl.gz"
 ENTITIES = [

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from jobs.cli import cli
-from jobs.explorer import explorer_routes
-from jobs.serve import LoopbackServer, reports_app
 from jobs.settings import Settings
+from jobs.web.explorer import explorer_routes
+from jobs.web.serve import LoopbackServer, reports_app
 from tests.conftest import load_report_corpus
 
 HOSTILE = "<script>alert('owned')</script>"

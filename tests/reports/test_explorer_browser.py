@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from jobs.explorer import explorer_routes
-from jobs.serve import LoopbackServer, reports_app
+from jobs.web.explorer import explorer_routes
+from jobs.web.serve import LoopbackServer, reports_app
 from tests.conftest import load_report_corpus
 
 # The harness's fixture, imported so pytest finds it here (ruff takes it as unused).

@@ -26,8 +26,8 @@ from PIL import Image
 from websockets.sync.client import ClientConnection, connect
 
 from jobs.report import run_report
-from jobs.serve import report_server
 from jobs.settings import Settings
+from jobs.web.serve import report_server
 from tests.conftest import load_report_corpus
 
 CHROMIUM = next(

@@ -29,8 +29,8 @@ from analytics.entity_names import AmbiguousEntityError, UnknownEntityError
 from analytics.form_policy import UnknownFormError
 from analytics.timeline import TimelineError
 from jobs import explore
-from jobs.entity_page import entity_href, entity_page, evidence_href
 from jobs.settings import Settings
+from jobs.web.entity_page import entity_href, entity_page, evidence_href
 from reports.explorer import (
     BucketRow,
     EvidenceView,
