@@ -157,6 +157,10 @@ def extract_partition(
         raise LakeError(f"cannot read partition {source}: {exc}") from exc
     mentions = partition_mentions(articles, gazetteer)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # A month is written by one task at a time (a retry starts only once the worker that
+    # held it is gone), so a temporary file here is a killed attempt's: clear it.
+    for leftover in out_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
     # The marker goes first out of date, then the data, then the new marker: a run killed
     # between the two leaves no marker that vouches for the wrong file.
     (out_dir / DONE_FILE).unlink(missing_ok=True)

@@ -79,6 +79,27 @@ def test_a_rerun_skips_months_done_and_redoes_changed_ones(tmp_path: Path) -> No
     )
 
 
+def test_a_month_redone_after_a_killed_attempt_leaves_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    # A worker killed while writing a month leaves its temporary file; the task's retry
+    # (a month is written by one task at a time) clears it with the month it rewrites.
+    write_lake(tmp_path / "articles", MONTHS)
+    out = tmp_path / "mentions"
+    extract_lake(tmp_path / "articles", out, SEEDS_DIR)
+    month = out / "month=2005-01"
+    (month / "_done.json").unlink()  # the killed attempt had dropped the marker
+    stale = month / ".data.parquet.999999.tmp"
+    stale.write_bytes(b"half a file")
+    again = extract_lake(tmp_path / "articles", out, SEEDS_DIR)
+    assert [(r.month, r.skipped) for r in again] == [
+        ("1990-08", True),
+        ("2005-01", False),
+        ("2005-02", True),
+    ]
+    assert not list(out.glob("*/.*.tmp"))
+
+
 def test_a_folder_without_partitions_is_named(tmp_path: Path) -> None:
     (tmp_path / "articles").mkdir()
     with pytest.raises(LakeError, match="holds no month=YYYY-MM/data.parquet partitions"):
