@@ -9,37 +9,16 @@ from __future__ import annotations
 
 from datetime import date
 
-import polars as pl
 import pytest
 
 from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.mentions import extract_mentions
-from jobs.store.seeds import load_gazetteer
-from tests.conftest import SEEDS_DIR
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer(SEEDS_DIR)
+from tests.analytics.extraction.sentences import found_in
 
 
 def _found(
     gazetteer: Gazetteer, text: str, published: date | None = date(2023, 6, 1), title: str = ""
 ) -> list[tuple[str, str, str]]:
-    articles = pl.DataFrame(
-        {"article_id": ["a"], "title": [title], "text": [text], "published_at": [published]},
-        schema={
-            "article_id": pl.String,
-            "title": pl.String,
-            "text": pl.String,
-            "published_at": pl.Date,
-        },
-    )
-    found = extract_mentions(articles, gazetteer)
-    for row in found.iter_rows(named=True):
-        source = title if row["field"] == "title" else text
-        assert source[row["start_pos"] : row["end_pos"]] == row["surface"], row
-    return list(zip(found["surface"], found["entity_id"], found["form"], strict=True))
+    return found_in(gazetteer, text, published, title)
 
 
 def _ids(gazetteer: Gazetteer, text: str, published: date | None = date(2023, 6, 1)) -> list[str]:

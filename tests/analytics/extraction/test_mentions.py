@@ -7,17 +7,10 @@ from collections import Counter
 from datetime import date
 
 import polars as pl
-import pytest
 
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.mentions import extract_mentions
-from jobs.store.seeds import load_gazetteer
-from tests.conftest import GOLD, SEED_ARTICLE, SEEDS_DIR, needs_shared
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer(SEEDS_DIR)
+from tests.conftest import GOLD, SEED_ARTICLE, needs_shared
 
 
 def _mentions(gazetteer: Gazetteer, text: str, published: date | None = None) -> pl.DataFrame:

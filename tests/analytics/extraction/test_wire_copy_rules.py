@@ -10,36 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import polars as pl
-import pytest
-
 from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.mentions import extract_mentions
-from jobs.store.seeds import load_gazetteer
-from tests.conftest import SEEDS_DIR
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer(SEEDS_DIR)
+from tests.analytics.extraction.sentences import found_in
 
 
 def _found(
     gazetteer: Gazetteer, text: str, published: date | None = date(1987, 3, 2)
 ) -> list[tuple[str, str, str]]:
-    articles = pl.DataFrame(
-        {"article_id": ["a"], "title": [""], "text": [text], "published_at": [published]},
-        schema={
-            "article_id": pl.String,
-            "title": pl.String,
-            "text": pl.String,
-            "published_at": pl.Date,
-        },
-    )
-    found = extract_mentions(articles, gazetteer)
-    for row in found.iter_rows(named=True):
-        assert text[row["start_pos"] : row["end_pos"]] == row["surface"], row
-    return list(zip(found["surface"], found["entity_id"], found["form"], strict=True))
+    return found_in(gazetteer, text, published)
 
 
 # --- names broken by a line break ----------------------------------------------------
