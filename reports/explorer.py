@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from reports.html import _ENV
+from reports.html import _ENV, Part
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,6 @@ class Link:
 
 
 @dataclass(frozen=True)
-class QuotePart:
-    """A piece of a quoted sentence; ``mark`` highlights a counted mention."""
-
-    text: str
-    mark: bool
-
-
-@dataclass(frozen=True)
 class ArticleView:
     """One article behind a number: its title, link (http(s) only), time, mentions and
     the sentences naming the entity."""
@@ -42,7 +34,7 @@ class ArticleView:
     location: str
     published: str
     mentions: int
-    quotes: list[list[QuotePart]]
+    quotes: list[list[Part]]
 
 
 @dataclass(frozen=True)
@@ -152,7 +144,7 @@ def article_views(frame: pl.DataFrame) -> list[ArticleView]:
     views = []
     for row in frame.iter_rows(named=True):
         quotes = [
-            [QuotePart(str(p["text"]), bool(p["mark"])) for p in sentence]
+            [Part(str(p["text"]), bool(p["mark"])) for p in sentence]
             for sentence in (row["parts"] or [])
         ]
         published = row["published_at"]
