@@ -22,6 +22,10 @@ from tests.scheduler.conftest import SchedulerProcess, read_rows, write_config
 from tests.sources.loopback import LoopbackServer, Reply
 
 
+def _ingests_logged(lines: list[str]) -> list[str]:
+    return [line for line in list(lines) if re.search(r"job ingest \w+ in ", line)]
+
+
 def _wait_until(check: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -143,6 +147,9 @@ def test_schedule_ingests_a_growing_feed_while_sql_queries_run(
             timeout=120,
         )
         assert reader.returncode == 0, reader.stderr[-2000:]
+        # The reader's pace sets how many ingests ran meanwhile (7 on a fast CI box): wait for
+        # eight while the feed still grows, so the count below never hangs on machine speed.
+        _wait_until(lambda: len(_ingests_logged(scheduler.lines)) >= 8, 90)
         final = feed.freeze()
         requests = feed.requests
         # One more whole ingest that starts after the freeze: it sees every item.
@@ -186,7 +193,7 @@ def test_schedule_ingests_a_growing_feed_while_sql_queries_run(
     odd = [r for r in skips if "while the worker was busy with" not in str(r[3])]
     assert not odd, odd
     runs = [r[:3] for r in every if r[1] != "skipped"]
-    logged = [line for line in scheduler.lines if re.search(r"job ingest \w+ in ", line)]
+    logged = _ingests_logged(scheduler.lines)
     assert len([r for r in runs if r[0] == "ingest"]) == len(logged) >= 8
     assert all(r[1] == "ok" for r in runs), [r for r in runs if r[1] != "ok"]
     assert sum(r[2] for r in runs if r[0] == "ingest") == final
