@@ -71,8 +71,8 @@ class Gazetteer:
     names: name, kind ('given', 'surname', 'word': too common to identify a person on
     their own; 'uncommon': a rarer name or word in English text).  surnames: alias,
     entity_id, common, uncommon, surname_first (one row per leader surname).
-    patterns / replacements: every spelling to look for, longest
-    first, and the same wrapped in NUL markers for the candidate pass.
+    patterns: every spelling to look for, longest first (the candidate automaton's
+    priority order).
     """
 
     aliases: pl.DataFrame
@@ -82,7 +82,6 @@ class Gazetteer:
     names: pl.DataFrame
     surnames: pl.DataFrame
     patterns: pl.Series
-    replacements: pl.Series
     version: str
 
 
@@ -293,6 +292,5 @@ def build_gazetteer(
         names=names,
         surnames=_surname_table(aliases, names),
         patterns=pl.Series("pattern", spellings, pl.String),
-        replacements=pl.Series("replacement", [f"\x00{s}\x00" for s in spellings], pl.String),
         version=digest.hexdigest()[:16],
     )

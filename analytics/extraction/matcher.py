@@ -1,26 +1,26 @@
 """Candidate spans: every alias found in a batch of texts, with character offsets.
 
-One Aho-Corasick pass (polars ``str.replace_many``, leftmost-first over spellings
-sorted longest first, so the leftmost match is also the longest) wraps each match
-in NUL markers; the text is split on them, and the pieces alternate between gaps and
-matches, so the running sum of piece lengths gives every offset. All of it runs in
-Rust over the whole batch. Word boundaries are not the automaton's business: the
-resolver drops matches glued to a letter ("Kimberly", "AMBUSH").
+One Aho-Corasick pass per text (``automaton``: leftmost-first over spellings sorted
+longest first, so the leftmost match is also the longest) gives every match with its
+character offsets; numpy derives the gaps between neighbouring matches, and the
+context strings are cut from the text. Word boundaries are not the automaton's
+business: the resolver drops matches glued to a letter ("Kimberly", "AMBUSH").
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
+from analytics.extraction.automaton import Automaton
 from analytics.frames import require_columns
 
-_MARK = "\x00"
 CONTEXT_CHARS = 80
 # Wire copy wraps lines mid-name ("Yasuhiro\nNakasone", "West\n    Germany"), so names are
 # matched in a copy of the text where every whitespace run is one character: a space, or
 # for a paragraph break (a run holding two line breaks or more: wrapping never puts a blank
 # line inside a name) a character no alias holds. Odd spaces, tabs and NULs become plain
-# spaces (a NUL would shift every later offset, NULs mark the matches) and Unicode hyphens
+# spaces (as they always have: the context rules read them as spaces) and Unicode hyphens
 # ASCII ones, so "Xi\u00a0Jinping" and "al\u2011Sudani" match. Offsets are mapped back to
 # the text as written, and surfaces and context are cut from it. Few texts need any of
 # this (blank-line paragraphs and single spaces need nothing): a fast test picks those
@@ -47,7 +47,7 @@ def _matching_copies(texts: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         value.str.contains(_WRAPPED_LINE),
     )
     plain = texts.filter(~odd).with_columns(original=pl.lit(None, pl.String))
-    # NULs mark matches and the paragraph mark splits runs: in the text they are spaces.
+    # NULs and the paragraph mark (it splits runs) are spaces in the text.
     changed = texts.filter(odd).with_columns(clean=value.str.replace_all(_CONTROL, " "))
     clean = pl.col("clean")
     copies = changed.select(
@@ -128,29 +128,67 @@ CANDIDATE_SCHEMA = {
 }
 
 
-def _context(side: str) -> pl.Expr:
-    """Up to CONTEXT_CHARS characters before ('before') or after ('after') a match, over
-    a frame of matches only: the gap on that side, then the neighbouring match and the
-    gap beyond it when they belong to the same text."""
-    gap = pl.col(f"gap_{side}_text")
-    step = 1 if side == "before" else -1
-    same = pl.col("row").shift(step) == pl.col("row")
-    neighbour = pl.when(same).then(pl.col("piece").shift(step)).otherwise(pl.lit(""))
-    beyond = pl.when(same).then(gap.shift(step)).otherwise(pl.lit(""))
-    if side == "before":
-        parts = [beyond.str.slice(-CONTEXT_CHARS), neighbour, gap.str.slice(-CONTEXT_CHARS)]
-        return pl.concat_str(parts).str.slice(-CONTEXT_CHARS)
-    parts = [gap.str.slice(0, CONTEXT_CHARS), neighbour, beyond.str.slice(0, CONTEXT_CHARS)]
-    return pl.concat_str(parts).str.slice(0, CONTEXT_CHARS)
+def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
+    """The matches in ``copies`` (row, doc, field, value, original): offsets, surface, the
+    gaps to the neighbouring matches, and up to CONTEXT_CHARS characters of context on
+    each side that run on through at most one neighbouring match (so "RO" + "US" found
+    inside "ROUSE" still see the letters around them and "Biden" sees the
+    "Administration" after "-Harris"), never past the match beyond it. Text is touched
+    by Python only to cut the context strings; the arithmetic is numpy's."""
+    values = copies.get_column("value").to_list()
+    found, counts = automaton.find(values)
+    if not found:
+        return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32, "original": pl.String})
+    hits = np.array(found, dtype=np.int64).reshape(-1, 3)
+    index = np.repeat(np.arange(len(values)), counts)
+    start, end = hits[:, 1], hits[:, 2]
+    size = np.array([len(v) for v in values], dtype=np.int64)[index]
+
+    def same(step: int) -> np.ndarray:
+        """True where the match ``step`` places on (or back) is in the same text."""
+        out = np.zeros(index.size, dtype=bool)
+        if step > 0:
+            out[:-step] = index[step:] == index[:-step]
+        else:
+            out[-step:] = index[:step] == index[-step:]
+        return out
+
+    def shifted(column: np.ndarray, step: int, fill: np.ndarray | int) -> np.ndarray:
+        moved = np.roll(column, -step)
+        return np.where(same(step), moved, fill)
+
+    prev_end, next_start = shifted(end, -1, 0), shifted(start, 1, size)
+    low = np.maximum(shifted(end, -2, 0), start - CONTEXT_CHARS)
+    high = np.minimum(shifted(start, 2, size), end + CONTEXT_CHARS)
+    rows, starts, ends = index.tolist(), start.tolist(), end.tolist()
+    before = [values[r][a:b] for r, a, b in zip(rows, low.tolist(), starts, strict=True)]
+    after = [values[r][a:b] for r, a, b in zip(rows, ends, high.tolist(), strict=True)]
+    patterns = automaton.patterns
+    return pl.DataFrame(
+        {
+            "index": index,
+            "start_pos": start,
+            "end_pos": end,
+            "surface": [patterns[p] for p in hits[:, 0].tolist()],
+            "before": before,
+            "after": after,
+            "gap_before": start - prev_end,
+            "gap_after": next_start - end,
+        },
+        schema_overrides={"index": pl.UInt32, "surface": pl.String},
+    ).join(
+        copies.select("row", "doc", "field", "original").with_row_index("index"),
+        on="index",
+        how="left",
+        maintain_order="left",
+    )
 
 
-def candidate_spans(
-    fields: pl.DataFrame, patterns: pl.Series, replacements: pl.Series
-) -> pl.DataFrame:
+def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     """Every match of ``patterns`` in each text, with its character offsets.
 
-    Expects doc (row key), field ('title' or 'text'), value; ``patterns`` sorted
-    longest first and ``replacements`` the same strings wrapped in NULs. Returns doc,
+    Expects doc (row key), field ('title' or 'text'), value, and the gazetteer's
+    automaton (``automaton.automaton``). Returns doc,
     field, start_pos, end_pos (character offsets into value, end exclusive), surface, and up
     to 80 characters of the text before and after the match (``before``, ``after``,
     running on through at most one neighbouring match). Whitespace runs are matched as
@@ -161,13 +199,8 @@ def candidate_spans(
     whitespace made plain (a title's span is cut from it), else null.
     """
     require_columns(fields, {"doc", "field", "value"})
-    if fields.is_empty() or patterns.is_empty():
+    if fields.is_empty() or not automaton.patterns:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    # Pieces of one text are contiguous after the explode, so offsets are a running
-    # sum restarted at each text's first piece (no group-by needed), and a match's
-    # neighbours are simply the previous and next rows: a match is never first or last.
-    number = pl.int_range(pl.len(), dtype=pl.Int64)
-    first = pl.col("row") != pl.col("row").shift(1).fill_null(-1)
     texts = (
         fields.lazy()
         .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
@@ -176,52 +209,20 @@ def candidate_spans(
     )
     copies, runs = _matching_copies(texts)
     matches = (
-        copies.select(
-            "row",
-            "doc",
-            "field",
-            "original",
-            piece=pl.col("value")
-            .str.replace_many(
-                pl.lit(patterns).implode(), pl.lit(replacements).implode(), leftmost=True
-            )
-            .str.split(_MARK),
-        )
-        .explode("piece")
-        .with_columns(length=pl.col("piece").str.len_chars().cast(pl.Int64))
-        .with_columns(
-            offset=pl.col("length").cum_sum() - pl.col("length"),
-            number=number,
-            first=first,
-        )
-        .with_columns(
-            start_pos=pl.col("offset")
-            - pl.when(pl.col("first")).then(pl.col("offset")).forward_fill(),
-            index=pl.col("number") - pl.when(pl.col("first")).then(pl.col("number")).forward_fill(),
-            gap_before=pl.col("length").shift(1),
-            gap_after=pl.col("length").shift(-1),
-            gap_before_text=pl.col("piece").shift(1),
-            gap_after_text=pl.col("piece").shift(-1),
-        )
-        .filter(pl.col("index") % 2 == 1)
-        # The context runs on through the neighbouring match and the gap beyond it, so
-        # "RO" + "US" found inside "ROUSE" still see the letters around them and "Biden"
-        # sees the "Administration" after "-Harris".
-        .with_columns(before=_context("before"), after=_context("after"))
+        _scan(copies.collect(), automaton)
         .select(
             "row",
             pl.col("doc").cast(pl.UInt32),
             "field",
             "start_pos",
-            end_pos=pl.col("start_pos") + pl.col("length"),
-            surface="piece",
-            before=pl.col("before").fill_null(""),
-            after=pl.col("after").fill_null(""),
-            gap_before="gap_before",
-            gap_after="gap_after",
-            original="original",
+            "end_pos",
+            "surface",
+            "before",
+            "after",
+            "gap_before",
+            "gap_after",
+            "original",
         )
-        .collect()  # once: both halves below start from it
         .lazy()
     )
     # A text matched in a changed copy gives its offsets, surfaces and context as

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from analytics.extraction.automaton import automaton
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.matcher import candidate_spans
 from analytics.extraction.resolve import resolve_candidates
@@ -44,7 +45,7 @@ def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFra
             docs.select("doc", field=pl.lit("text"), value="text"),
         ]
     )
-    candidates = candidate_spans(fields, gazetteer.patterns, gazetteer.replacements)
+    candidates = candidate_spans(fields, automaton(gazetteer))
     context = docs.select(
         "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
     )
