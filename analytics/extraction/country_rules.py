@@ -65,8 +65,11 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     rows = rows.join(context_rules, on=["key", "entity_id"], how="left")
     needs_context = rows.filter(pl.col("context_pattern").is_not_null())
     if not needs_context.is_empty():
+        # Checked once per article and pattern: a long article naming Georgia forty
+        # times is read once, not forty times.
         satisfied = (
-            needs_context.select("span", "entity_id", "doc", "context_pattern")
+            needs_context.select("doc", "context_pattern")
+            .unique()
             .join(docs.select("doc", "context"), on="doc")
             # A wrapped line ("South\n    Caucasus") reads as one space, as in a name.
             .filter(
@@ -74,12 +77,12 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
                 .str.replace_all(r"\s+", " ")
                 .str.contains(pl.col("context_pattern"))
             )
-            .select("span", "entity_id")
+            .select("doc", "context_pattern")
         )
         rows = pl.concat(
             [
                 rows.filter(pl.col("context_pattern").is_null()),
-                needs_context.join(satisfied, on=["span", "entity_id"], how="semi"),
+                needs_context.join(satisfied, on=["doc", "context_pattern"], how="semi"),
             ]
         )
     before, after = pl.col("before"), pl.col("after")
