@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from jobs.ingest_result import IngestProgress
+from jobs.ingest.result import IngestProgress
 
 
 def _ignore(progress: IngestProgress) -> None:

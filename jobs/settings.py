@@ -79,6 +79,13 @@ class Settings:
     ingest_batch_size: int = field(
         default=2000, metadata={"help": "articles per ingest transaction"}
     )
+    ingest_workers: int = field(
+        default=0,
+        metadata={
+            "help": "processes that extract and sign ingest batches in parallel "
+            "(0: one per CPU core; 1: none, all in the ingest process)"
+        },
+    )
     fetch_timeout: float = field(
         default=20.0,
         metadata={
@@ -155,6 +162,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
     },
     "ingest": {
         "batch_size": "ingest_batch_size",
+        "workers": "ingest_workers",
         "timeout": "fetch_timeout",
         "max_bytes": "max_download_bytes",
         "max_redirects": "max_redirects",
@@ -259,7 +267,7 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
         for key in ("log_max_bytes", "log_backups"):
             if key in values:
                 values[key] = int(values[key])
-        for key in ("ingest_batch_size", "max_download_bytes", "max_redirects"):
+        for key in ("ingest_batch_size", "ingest_workers", "max_download_bytes", "max_redirects"):
             if key in values:
                 values[key] = int(values[key])
         if "fetch_timeout" in values:
@@ -289,6 +297,10 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
         raise SettingsError(
             "[ingest] batch_size, max_bytes and timeout must be positive, not "
             f"{result.ingest_batch_size}, {result.max_download_bytes}, {result.fetch_timeout}"
+        )
+    if result.ingest_workers < 0:
+        raise SettingsError(
+            f"[ingest] workers must be 0 (one per core) or more, not {result.ingest_workers}"
         )
     if result.default_period not in _PERIODS:
         raise SettingsError(

@@ -40,7 +40,7 @@ def _user_message(exc: Exception) -> str | None:
     so that no command pays for them at start-up."""
     import duckdb
 
-    from jobs.ingest_result import InputsFailedError
+    from jobs.ingest.result import InputsFailedError
     from jobs.lake.files import LakeBusyError
     from jobs.lake.views import LakeMissingError
     from jobs.scheduler.runner import UnknownJobError

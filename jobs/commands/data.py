@@ -92,7 +92,7 @@ def ingest(
         mentions ingest export.csv --column text=body --column published=date
     """
     from jobs.ingest import run_ingest
-    from jobs.ingest_result import IngestResult, raise_for_failed_inputs
+    from jobs.ingest.result import IngestResult, raise_for_failed_inputs
     from jobs.progress import ingest_progress
     from jobs.runs import recorded_run
     from jobs.settings import SourceConfig

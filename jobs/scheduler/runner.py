@@ -27,7 +27,7 @@ from apscheduler.events import (
 
 from jobs.extract import run_extract
 from jobs.ingest import run_ingest
-from jobs.ingest_result import IngestResult, InputsFailedError, raise_for_failed_inputs
+from jobs.ingest.result import IngestResult, InputsFailedError, raise_for_failed_inputs
 from jobs.runs import RunRecord, recorded_run, utc_now
 from jobs.scheduler.catch_up import run_due_reports
 from jobs.scheduler.specs import JobSpec, job_specs

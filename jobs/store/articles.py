@@ -52,21 +52,14 @@ def insert_articles(
         return insert_new_articles(con, articles, mentions, gazetteer_version)
 
 
-KNOWN_ARTICLES_SQL = """
-SELECT b.article_id FROM batch_keys b SEMI JOIN articles a ON a.article_id = b.article_id
-UNION
-SELECT b.article_id FROM batch_keys b SEMI JOIN articles a ON a.content_hash = b.content_hash
-"""
+KNOWN_IDS_SQL = "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?))"
 
 
-def known_articles(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> set[str]:
-    """The article_ids of ``keys`` (article_id, content_hash) stored already, by id or
-    by content: what a batch need not parse, extract or sign again."""
-    con.register("batch_keys", keys.select("article_id", "content_hash"))
-    try:
-        return {row[0] for row in con.execute(KNOWN_ARTICLES_SQL).fetchall()}
-    finally:
-        con.unregister("batch_keys")
+def known_article_ids(con: duckdb.DuckDBPyConnection, ids: pl.Series) -> set[str]:
+    """The ids among ``ids`` stored already: articles a batch need not extract or sign
+    again (one stored under another URL with the same text is found when the batch is
+    stored, by ``new_article_ids``)."""
+    return {row[0] for row in con.execute(KNOWN_IDS_SQL, [ids.to_list()]).fetchall()}
 
 
 def new_article_ids(con: duckdb.DuckDBPyConnection, articles: pl.DataFrame) -> set[str]:

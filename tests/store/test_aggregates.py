@@ -16,7 +16,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import jobs.explore
-import jobs.ingest
+import jobs.ingest.run
 import jobs.store.articles
 from jobs import explore
 from jobs.extract import run_extract
@@ -160,7 +160,7 @@ def test_a_crash_inside_the_batch_leaves_them_consistent(
     second = _write(tmp_path / "second.jsonl", SECOND)
     for name, module, fake in (
         ("add_new_articles", jobs.store.articles, half_then_crash),
-        ("remember_files", jobs.ingest, crash),
+        ("remember_files", jobs.ingest.run, crash),
     ):
         with monkeypatch.context() as patch:
             patch.setattr(module, name, fake)

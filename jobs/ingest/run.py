@@ -1,17 +1,20 @@
-"""Ingest: sources -> article frames -> mentions -> one transaction per batch.
+"""Run an ingest: read each source in batches, prepare them, store them in order.
 
-Reading, parsing and extraction happen before the database is opened; the file
-is held only for the insert, so readers get in between batches. A batch is one
-transaction: a process killed mid-ingest leaves whole batches, and running the
-ingest again stores exactly what is missing (ids and content hashes dedupe).
+Reading, parsing, extraction and signing happen before the database is opened (the
+last two in worker processes when there is more than a batch: ``workers``); the
+file is held only for the insert, so readers get in between batches. A batch is one
+transaction, stored in the order read: a process killed mid-ingest leaves whole
+batches, and running the ingest again stores exactly what is missing (ids and
+content hashes dedupe).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,16 +23,21 @@ import numpy as np
 import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.mentions import extract_mentions
-from analytics.frames import ARTICLE_SCHEMA
-from jobs.ingest_result import IngestProgress, IngestResult, ProgressCounter, input_bytes
+from jobs.ingest.frames import PreparedBatch, records_frame
+from jobs.ingest.result import IngestProgress, IngestResult, ProgressCounter, input_bytes
+from jobs.ingest.workers import BatchPreparer
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.http import FetchLimits
 from jobs.sources.read import read_items, source_kind
 from jobs.sources.records import BadInput, FileDone, ReadContext, Record, SourceError, SourceState
 from jobs.sources.urls import is_url
-from jobs.store.articles import insert_new_articles, known_articles, known_urls, new_article_ids
+from jobs.store.articles import (
+    insert_new_articles,
+    known_article_ids,
+    known_urls,
+    new_article_ids,
+)
 from jobs.store.connect import connect, transaction
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds
@@ -41,53 +49,13 @@ from jobs.store.sources import (
     source_validators,
     upsert_source,
 )
-from jobs.stories import group_into_stories, sign
+from jobs.stories import group_into_stories
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 DUMP_KINDS = ("jsonl", "csv", "parquet")
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
-
-
-def article_id_for(url: str) -> str:
-    """A stable id from the article's canonical URL (or path)."""
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-
-
-def content_hash_for(title: str, text: str) -> str:
-    """Equal for texts that differ only in case and whitespace."""
-    body = text if text.strip() else title
-    # str.split() splits on exactly the characters r"\s" matches: same hash, 10x faster.
-    return hashlib.sha256(" ".join(body.split()).lower().encode("utf-8")).hexdigest()[:32]
-
-
-def articles_frame(records: Iterable[Record], source_id: str, now: datetime) -> pl.DataFrame:
-    """Records as rows of ``articles``; duplicates inside the batch are dropped."""
-    rows = []
-    for record in records:
-        article_id = article_id_for(record.url)
-        rows.append(
-            {
-                "article_id": article_id,
-                "source_id": source_id,
-                "external_id": record.external_id,
-                "url": record.url,
-                "title": record.title,
-                "text": record.text,
-                "published_at": record.published_at or now,
-                "date_source": record.date_source if record.published_at else "ingested",
-                "story_id": article_id,
-                "content_hash": content_hash_for(record.title, record.text),
-                "ingested_at": now,
-                "site_name": record.site_name,
-            }
-        )
-    frame = pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
-    return frame.unique("article_id", keep="first", maintain_order=True).unique(
-        "content_hash", keep="first", maintain_order=True
-    )
 
 
 def _batches(
@@ -256,26 +224,51 @@ def _ingest_source(
         track_files=tracked,
     )
     items = read_items(source.location, kind, on_error, context=ctx)
+    pending: deque[_Pending] = deque()
+
+    def store_next() -> None:
+        nonlocal seen
+        batch = pending.popleft()
+        new, new_mentions = _store_batch(
+            settings,
+            source.name,
+            batch.prepared.result(),
+            batch.done,
+            gazetteer,
+            now,
+            errors,
+            result,
+        )
+        result.articles_seen += batch.records
+        seen += batch.records
+        result.articles_new += new
+        result.mentions_new += new_mentions
+        log.debug("%s: batch of %d stored (%d new)", source.name, batch.records, new)
+        if progress is not None and batch.records:
+            progress.batch(batch.read)
+
+    preparer = BatchPreparer(
+        gazetteer, workers=settings.ingest_workers, batch_size=settings.ingest_batch_size
+    )
+    failed_run = True
     try:
         for records, done in _batches(items, settings.ingest_batch_size):
-            new, new_mentions = _store_batch(
-                settings,
-                source.name,
-                list(plausible_dates(iter(records), now, on_error)),
-                done,
-                gazetteer,
-                now,
-                errors,
-                result,
+            articles = records_frame(
+                plausible_dates(iter(records), now, on_error), source.name, now
             )
-            result.articles_seen += len(records)
-            seen += len(records)
-            result.articles_new += new
-            result.mentions_new += new_mentions
-            log.debug("%s: batch of %d stored (%d new)", source.name, len(records), new)
-            if progress is not None and records:
-                progress.batch(records)
+            if articles.height:
+                with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+                    known = known_article_ids(con, articles.get_column("article_id"))
+                articles = articles.filter(~pl.col("article_id").is_in(list(known)))
+            pending.append(_Pending(preparer.submit(articles), len(records), done, records))
+            # One batch in flight per worker: memory stays flat, the workers stay busy.
+            while len(pending) > (preparer.workers if preparer.parallel else 0):
+                store_next()
+        while pending:
+            store_next()
+        failed_run = False
     finally:
+        preparer.close(cancel=failed_run)
         ctx.close()
     state = ctx.state
     result.files_skipped += state.files_skipped
@@ -289,26 +282,31 @@ def _ingest_source(
         record_poll(con, source.name, state.kind or kind, now, validators, clean=failed == 0)
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A batch on its way: prepared (maybe in a worker), not stored yet."""
+
+    prepared: Future[PreparedBatch]
+    records: int
+    done: list[FileDone]
+    read: list[Record]
+
+
 def _store_batch(
     settings: Settings,
     source_id: str,
-    records: list[Record],
+    prepared: PreparedBatch,
     done: list[FileDone],
     gazetteer: Gazetteer,
     now: datetime,
     errors: list[BadInput],
     result: IngestResult,
 ) -> tuple[int, int]:
-    """One batch: drop what is stored already, extract and sign the rest outside the
-    database, then store articles, mentions, stories, finished files and the batch's
-    errors in one transaction. Returns (articles stored, mentions stored)."""
-    articles = articles_frame(records, source_id, now)
-    if articles.height:
-        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            known = known_articles(con, articles)
-        articles = articles.filter(~pl.col("article_id").is_in(list(known)))
-    mentions = extract_mentions(articles, gazetteer)
-    signatures, shingles = sign(articles)
+    """One prepared batch (extracted and signed outside the database) stored with its
+    stories, finished files and the errors so far, in one transaction; what is stored
+    already, by id or by content, is left alone. Returns (articles stored, mentions
+    stored)."""
+    articles = prepared.articles
     files = pl.DataFrame(
         [(f.path, f.size, f.mtime_ns, f.sha256) for f in done],
         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String},
@@ -318,9 +316,13 @@ def _store_batch(
         with transaction(con):
             new_ids = new_article_ids(con, articles) if articles.height else set()
             rows = np.flatnonzero(articles.get_column("article_id").is_in(list(new_ids)).to_numpy())
-            new = group_into_stories(con, articles[rows], signatures[rows], shingles[rows])
+            new = group_into_stories(
+                con, articles[rows], prepared.signatures[rows], prepared.shingles[rows]
+            )
             counts = (
-                insert_new_articles(con, new, mentions, gazetteer.version) if rows.size else (0, 0)
+                insert_new_articles(con, new, prepared.mentions, gazetteer.version)
+                if rows.size
+                else (0, 0)
             )
             remember_files(con, source_id, files, now)
             _flush_errors(con, source_id, errors, now, result)

@@ -1,0 +1,101 @@
+"""A batch of records as rows of ``articles``, and the work done on it before the
+database is opened: content hashes, mentions and story signatures.
+
+``prepare`` is pure (frames in, frames and arrays out), so it runs in the ingest
+process or in a worker process (``jobs.ingest.workers``) alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.mentions import extract_mentions
+from analytics.frames import ARTICLE_SCHEMA
+from jobs.sources.records import Record
+from jobs.stories import sign
+
+
+def article_id_for(url: str) -> str:
+    """A stable id from the article's canonical URL (or path)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash_for(title: str, text: str) -> str:
+    """Equal for texts that differ only in case and whitespace."""
+    body = text if text.strip() else title
+    # str.split() splits on exactly the characters r"\s" matches: same hash, 10x faster.
+    return hashlib.sha256(" ".join(body.split()).lower().encode("utf-8")).hexdigest()[:32]
+
+
+def records_frame(records: Iterable[Record], source_id: str, now: datetime) -> pl.DataFrame:
+    """Records as rows of ``articles`` without their content hash (null until
+    ``prepare``); a second record with the same id inside the batch is dropped."""
+    rows = []
+    for record in records:
+        article_id = article_id_for(record.url)
+        rows.append(
+            {
+                "article_id": article_id,
+                "source_id": source_id,
+                "external_id": record.external_id,
+                "url": record.url,
+                "title": record.title,
+                "text": record.text,
+                "published_at": record.published_at or now,
+                "date_source": record.date_source if record.published_at else "ingested",
+                "story_id": article_id,
+                "ingested_at": now,
+                "site_name": record.site_name,
+            }
+        )
+    return pl.DataFrame(rows, schema=ARTICLE_SCHEMA).unique(
+        "article_id", keep="first", maintain_order=True
+    )
+
+
+def with_content_hashes(articles: pl.DataFrame) -> pl.DataFrame:
+    """``articles`` with their content hashes; a second article with the same content
+    inside the batch is dropped."""
+    hashes = [
+        content_hash_for(title, text)
+        for title, text in zip(
+            articles.get_column("title").to_list(),
+            articles.get_column("text").to_list(),
+            strict=True,
+        )
+    ]
+    return articles.with_columns(content_hash=pl.Series(hashes, dtype=pl.String)).unique(
+        "content_hash", keep="first", maintain_order=True
+    )
+
+
+def articles_frame(records: Iterable[Record], source_id: str, now: datetime) -> pl.DataFrame:
+    """Records as rows of ``articles``; duplicates (by id or content) inside the batch
+    are dropped."""
+    return with_content_hashes(records_frame(records, source_id, now))
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch ready to store: its articles (with content hashes, duplicates inside
+    the batch dropped), their mentions, and their story signatures row for row."""
+
+    articles: pl.DataFrame
+    mentions: pl.DataFrame
+    signatures: np.ndarray
+    shingles: np.ndarray
+
+
+def prepare(articles: pl.DataFrame, gazetteer: Gazetteer) -> PreparedBatch:
+    """Hash, extract and sign ``articles`` (rows of ``records_frame``)."""
+    articles = with_content_hashes(articles)
+    mentions = extract_mentions(articles, gazetteer)
+    signatures, shingles = sign(articles)
+    return PreparedBatch(articles, mentions, signatures, shingles)

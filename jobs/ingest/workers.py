@@ -1,0 +1,99 @@
+"""Batches prepared in worker processes while the ingest process reads and stores.
+
+Reading and storing stay in the ingest process and in order: a batch is still one
+transaction, stored in the order it was read, so crash safety and idempotence are
+those of a single process. Hashing, extraction and signing (most of an ingest's CPU)
+run in up to ``workers`` processes holding one copy of the gazetteer each. An ingest
+of one batch or less (a feed poll) never starts a process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+
+import polars as pl
+
+from analytics.extraction.gazetteer import Gazetteer
+from jobs.ingest.frames import PreparedBatch, prepare
+
+_GAZETTEER: Gazetteer | None = None
+
+
+def default_workers() -> int:
+    """One worker per CPU core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _watch_parent(parent: int) -> None:
+    """A worker whose ingest process died (kill -9) exits within a second instead of
+    waiting forever for work."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _start_worker(gazetteer: Gazetteer, parent: int) -> None:
+    global _GAZETTEER
+    _GAZETTEER = gazetteer
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _prepare_in_worker(articles: pl.DataFrame) -> PreparedBatch:
+    if _GAZETTEER is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker started without a gazetteer")
+    return prepare(articles, _GAZETTEER)
+
+
+class BatchPreparer:
+    """``submit(articles)`` -> a future PreparedBatch. The pool starts with the first
+    full batch when ``workers`` > 1; until then batches are prepared in this process."""
+
+    def __init__(self, gazetteer: Gazetteer, *, workers: int, batch_size: int) -> None:
+        self.gazetteer = gazetteer
+        self.workers = workers if workers > 0 else default_workers()
+        self.batch_size = batch_size
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def parallel(self) -> bool:
+        """True once batches go to worker processes."""
+        return self._pool is not None
+
+    def submit(self, articles: pl.DataFrame) -> Future[PreparedBatch]:
+        if self._pool is None and (self.workers < 2 or articles.height < self.batch_size):
+            done: Future[PreparedBatch] = Future()
+            done.set_result(prepare(articles, self.gazetteer))
+            return done
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                # spawn, not fork: the ingest process runs polars' and DuckDB's threads.
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.gazetteer, os.getpid()),
+            )
+        return self._pool.submit(_prepare_in_worker, articles)
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+    def __enter__(self) -> BatchPreparer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close(cancel=kind is not None)
