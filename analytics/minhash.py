@@ -31,15 +31,18 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
 
 
+# Bytes that belong to words: ASCII letters (lower-cased already), digits, '_', and
+# every byte of a non-ASCII character (so 'café' and 'Biden’s' stay one token).
+_WORD_BYTE = np.zeros(256, dtype=np.int8)
+_WORD_BYTE[ord("a") : ord("z") + 1] = 1
+_WORD_BYTE[ord("0") : ord("9") + 1] = 1
+_WORD_BYTE[ord("_")] = 1
+_WORD_BYTE[128:] = 1
+
+
 def _word_bytes(data: np.ndarray) -> np.ndarray:
-    """Bytes that belong to words: ASCII letters (lower-cased already), digits, '_', and
-    every byte of a non-ASCII character (so 'café' and 'Biden’s' stay one token)."""
-    return (
-        ((data >= 97) & (data <= 122))
-        | ((data >= 48) & (data <= 57))
-        | (data == 95)
-        | (data >= 128)
-    )
+    """1 for each byte of ``data`` that belongs to a word, else 0 (one table lookup)."""
+    return _WORD_BYTE[data]
 
 
 @functools.cache
@@ -65,7 +68,7 @@ def _tokens(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     sizes = lowered.str.len_bytes().to_numpy().astype(np.int64)
     data = np.frombuffer("\x00".join(lowered.to_list()).encode("utf-8"), dtype=np.uint8)
     doc_starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
-    word = np.concatenate(([0], _word_bytes(data).astype(np.int8), [0]))
+    word = np.concatenate(([0], _word_bytes(data), [0]))
     edges = np.diff(word)
     starts = np.flatnonzero(edges == 1)
     lengths = np.flatnonzero(edges == -1) - starts
@@ -87,15 +90,27 @@ def _tokens(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return doc_of, hashes
 
 
+# A text whose first this many characters hold enough words needs no full count.
+_WORDS_IN_HEAD = 2000
+
+
 def shingle_text(titles: pl.Series, texts: pl.Series) -> pl.Series:
     """The text each signature is made of: the body, or title and body when the body is
     too short to carry a story on its own (headlines vary between reprints)."""
-    words = texts.fill_null("").str.count_matches(r"\w+")
+    enough = MIN_SHINGLES + SHINGLE_WORDS - 1
+    text = pl.col("text")
+    # Counting words in the head first: most bodies have enough there, and only the
+    # others are counted whole (the same answer, a fifth of the regex work).
+    words = (
+        pl.when(text.str.slice(0, _WORDS_IN_HEAD).str.count_matches(r"\w+") >= enough)
+        .then(pl.lit(enough))
+        .otherwise(text.str.count_matches(r"\w+"))
+    )
     return (
-        pl.DataFrame({"title": titles.fill_null(""), "text": texts.fill_null(""), "n": words})
+        pl.DataFrame({"title": titles.fill_null(""), "text": texts.fill_null("")})
         .select(
-            pl.when(pl.col("n") >= MIN_SHINGLES + SHINGLE_WORDS - 1)
-            .then(pl.col("text"))
+            pl.when(words >= enough)
+            .then(text)
             .otherwise(pl.concat_str("title", "text", separator=" "))
         )
         .to_series()

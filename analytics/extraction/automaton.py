@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 
 import ahocorasick_rs
+
 from analytics.extraction.gazetteer import Gazetteer
 
 # Characters scanned with the NFA before the DFA is built (about 1.3 s of scanning).
