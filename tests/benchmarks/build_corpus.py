@@ -58,7 +58,8 @@ class Documents:
         with gzip.open(source, "rt", encoding="utf-8") as lines:
             for line in lines:
                 doc = json.loads(line)
-                parts = [p.strip() for p in (doc.get("text") or "").split("\n\n") if p.strip()]
+                parts = [p.strip() for p in (doc.get("text") or "").split("\n\n")]
+                parts = [p for p in parts if p.strip("#*-_ ")]  # no "###" end marks
                 if not parts:
                     continue
                 encoded = [json.dumps(p, ensure_ascii=False)[1:-1].encode() for p in parts]
@@ -87,6 +88,11 @@ def article_text(docs: Documents, rng: random.Random) -> tuple[bytes, bytes]:
         used.add(doc)
         ends = docs.ends[doc]
         first = rng.randrange(len(ends))
+        if ends[-1] - (ends[first - 1] if first else 0) < budget:
+            # Too near the end to fill the budget: start earlier, so that every piece is
+            # a real share of the article (a text of a few closing lines and one long
+            # run would make the article the copy of another with that run).
+            first = min(first, bisect.bisect_right(ends, ends[-1] - budget))
         before = ends[first - 1] if first else 0
         # The run of paragraphs from ``first`` that reaches this piece's budget.
         last = min(len(ends) - 1, bisect.bisect_left(ends, before + budget, lo=first))
@@ -170,11 +176,14 @@ def main() -> None:
         out = folder / ("articles.jsonl.gz" if args.gzip else "articles.jsonl")
     if out.resolve().is_relative_to(ROOT):
         sys.exit(f"error: {out} is inside the repository; write the corpus elsewhere")
-    start, end = (
-        datetime.fromisoformat(d).replace(tzinfo=UTC) for d in (args.start, args.end)
-    )
+    start, end = (datetime.fromisoformat(d).replace(tzinfo=UTC) for d in (args.start, args.end))
     done = build(
-        out, args.articles, seed=args.seed, start=start, end=end, compress=args.gzip,
+        out,
+        args.articles,
+        seed=args.seed,
+        start=start,
+        end=end,
+        compress=args.gzip,
         source=args.source,
     )
     print(
