@@ -26,9 +26,11 @@ child has --timeout seconds; a failed step prints an ``error:`` line and the run
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,19 +65,27 @@ class Child:
 def run_child(
     cmd: list[str], folder: Path, timeout: float, env: dict[str, str] | None = None
 ) -> Child:
-    """Run ``cmd``; its wall time, CPU time and peak RSS (its own, from os.wait4)."""
+    """Run ``cmd``; its wall time, CPU time and peak RSS (from os.wait4: its own, or
+    that of the largest of the processes it waited for; not their sum)."""
     out, err = folder / "child.out", folder / "child.err"
     environment = {**os.environ, **(env or {})}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled bytecode kept
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
-        process = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=environment)
-        timer = threading.Timer(timeout, process.kill)
+        process = subprocess.Popen(
+            cmd, stdout=stdout, stderr=stderr, env=environment, start_new_session=True
+        )
+
+        def stop() -> None:  # the child and any workers it started
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, stop)
         timer.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
         except BaseException:  # interrupted: the child does not outlive the benchmark
-            process.kill()
+            stop()
             process.wait()
             raise
         finally:
@@ -281,7 +291,7 @@ def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]
         }
 
     step("ingest", ingest)
-    if db.exists():
+    if "ingest" in row:  # a store cut short by a failed ingest would be measured wrong
         step("storage", lambda: {"store": storage(db)})
         step("queries", queries)
     step("extract", extract)
@@ -320,6 +330,24 @@ def table(rows: list[dict[str, Any]]) -> str:
         cells[9] += " / " + get(row, "queries", "sql_again_s")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def space(row: dict[str, Any]) -> str:
+    """What takes the space of one size's store, and the file per million articles."""
+    store = row.get("store")
+    if not store:
+        return f"size {row['size']}: no store"
+    tables = ", ".join(
+        f"{n.split('.')[-1]} {t['mib']}" for n, t in list(store["tables"].items())[:8]
+    )
+    columns = ", ".join(
+        f"{n.split('.', 1)[-1]} {m}" for n, m in store["largest_columns_mib"].items()
+    )
+    per_million = store["db_mib"] / 1024 * 1e6 / max(row["size"], 1)
+    return (
+        f"size {row['size']}: {store['db_mib']} MiB ({per_million:.1f} GiB per million articles);"
+        f" MiB of 256 KiB blocks by table: {tables}; largest columns: {columns}"
+    )
 
 
 def main() -> None:
@@ -361,6 +389,8 @@ def main() -> None:
     print(f"\nuv run python tests/benchmarks/bench_scale.py {' '.join(sys.argv[1:])}")
     print(f"({os.cpu_count()} cores; ingest on all, extract and floor on one)\n")
     print(table(rows))
+    for row in rows:
+        print(space(row))
     for error in errors:
         print(f"error: {error}")
     if args.json:
