@@ -5,20 +5,19 @@
 
 For each size in --sizes: builds a corpus of that many distinct articles with
 build_corpus.py (plain JSONL, not timed) in a temporary folder, then, each in a fresh
-process whose peak RSS (ru_maxrss from os.wait4) is its own:
+process (peak RSS: ru_maxrss from os.wait4, the largest process of the child's tree):
 - ingest: bench_ingest.py's child runs ``run_ingest`` into a new DuckDB file (wall time,
-  articles/s, MB/s of input file, peak RSS, RSS by quarter of the run); then the store:
-  file size, stories against articles (near-duplicate grouping must not collapse the
-  built articles) and the space by table and by column (DuckDB storage_info blocks);
+  articles/s, MB/s of input file, peak RSS, RSS by quarter); then the store: file size,
+  stories against articles (grouping must not collapse the built articles) and the
+  space by table and by column (DuckDB storage_info blocks);
 - ``mentions report --period month --latest`` and ``mentions sql "select entity_id,
-  count(*) from mentions group by 1"`` as a user runs them (start-up included; the
-  start-up, ``mentions sql "select 1"``, is printed beside), best of --runs; in one
-  process, imports excluded: run_report of the same month, the explorer's whole-history
-  weekly timeline of USA, CHN, RUS, UKR and ISR (jobs.explore.timeline) and the SQL;
-- ``mentions extract --input DUMP --output FILE`` with POLARS_MAX_THREADS=1 (one core)
-  over the first --extract-mb MB of the dump, minus the start-up (the same command on a
-  ten-line file), against the read-and-parse floor: polars ``scan_ndjson`` of the same
-  file, touching every text, also on one thread, imports excluded.
+  count(*) from mentions group by 1"`` as a user runs them, best of --runs (start-up
+  included; ``mentions sql "select 1"`` in the JSON); in one process, imports excluded,
+  second of two runs: run_report of that month, the explorer's whole-history weekly
+  timeline of USA, CHN, RUS, UKR and ISR (jobs.explore.timeline) and the SQL;
+- ``mentions extract --input DUMP --output FILE``, POLARS_MAX_THREADS=1, over the first
+  --extract-mb MB of the dump, minus its start-up (on a ten-line file), against the
+  read floor: polars ``scan_ndjson`` of that file touching every text, one thread.
 Prints a markdown table (one row per size) and writes every number to --json. Each
 child has --timeout seconds; a failed step prints an ``error:`` line and the run goes on.
 """
@@ -169,23 +168,20 @@ def storage(db: Path) -> dict[str, Any]:
         by_table, by_column = {}, []
         for schema, table, rows in tables:
             name = f"{schema}.{table}"
-            per_column = con.execute(
+            counts = con.execute(  # blocks per column, then (column NULL) of the table
                 f"""with s as (select * from pragma_storage_info('{name}')),
                 b as (select column_name, block_id from s where block_id >= 0
                       union all select column_name, unnest(additional_block_ids) from s)
-                select column_name, count(distinct block_id) from b group by 1"""
+                select column_name, count(distinct block_id) from b
+                group by grouping sets ((column_name), ())"""
             ).fetchall()
-            blocks = con.execute(
-                f"""with s as (select * from pragma_storage_info('{name}'))
-                select count(distinct b) from (select block_id b from s where block_id >= 0
-                union all select unnest(additional_block_ids) from s)"""
-            ).fetchone()
-            by_table[name] = {"rows": rows, "mib": round((blocks or [0])[0] * block / 2**20, 1)}
-            by_column += [(f"{name}.{c}", n * block / 2**20) for c, n in per_column]
+            blocks = sum(n for c, n in counts if c is None)
+            by_table[name] = {"rows": rows, "mib": round(blocks * block / 2**20, 1)}
+            by_column += [(f"{name}.{c}", n * block / 2**20) for c, n in counts if c is not None]
         stories = con.execute(
-            "select count(*), count(distinct story_id) from articles"
-        ).fetchone() or (0, 0)
-        mentions = con.execute("select count(*) from mentions").fetchone() or (0,)
+            "select count(*), count(distinct story_id), (select count(*) from mentions) "
+            "from articles"
+        ).fetchone() or (0, 0, 0)
     finally:
         con.close()
     by_column.sort(key=lambda item: -item[1])
@@ -196,7 +192,7 @@ def storage(db: Path) -> dict[str, Any]:
         "largest_columns_mib": {name: round(mib, 1) for name, mib in by_column[:8]},
         "articles": stories[0],
         "stories": stories[1],
-        "mentions": mentions[0],
+        "mentions": stories[2],
     }
 
 
