@@ -1,0 +1,400 @@
+"""Benchmark at scale: ingest, store size, queries and extraction on built corpora.
+
+    uv run python tests/benchmarks/bench_scale.py --sizes 46000,250000,1000000 \\
+        --json /tmp/bench-scale.json [--extract-mb 1000] [--timeout 7200] [--keep]
+
+For each size in --sizes: builds a corpus of that many distinct articles with
+build_corpus.py (plain JSONL, not timed) in a temporary folder, then, each in a fresh
+process (peak RSS: ru_maxrss from os.wait4, the largest process of the child's tree):
+- ingest: bench_ingest.py's child runs ``run_ingest`` into a new DuckDB file (wall time,
+  articles/s, MB/s of input file, peak RSS, RSS by quarter); then the store: file size,
+  stories against articles (grouping must not collapse the built articles) and the
+  space by table and by column (DuckDB storage_info blocks);
+- ``mentions report --period month --latest`` and ``mentions sql "select entity_id,
+  count(*) from mentions group by 1"`` as a user runs them, best of --runs (start-up
+  included; ``mentions sql "select 1"`` in the JSON); in one process, imports excluded,
+  second of two runs: run_report of that month, the explorer's whole-history weekly
+  timeline of USA, CHN, RUS, UKR and ISR (jobs.explore.timeline) and the SQL;
+- ``mentions extract --input DUMP --output FILE``, POLARS_MAX_THREADS=1, over the first
+  --extract-mb MB of the dump, minus its start-up (on a ten-line file), against the
+  read floor: polars ``scan_ndjson`` of that file touching every text, one thread.
+Prints a markdown table (one row per size) and writes every number to --json. Each
+child has --timeout seconds; a failed step prints an ``error:`` line and the run goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from build_corpus import ROOT, build
+
+BENCH = Path(__file__).resolve().parent
+MENTIONS = str(Path(sys.executable).parent / "mentions")  # the console script of this venv
+ENTITIES = ["USA", "CHN", "RUS", "UKR", "ISR"]
+SQL = "select entity_id, count(*) from mentions group by 1"
+ONE_CORE = {"POLARS_MAX_THREADS": "1"}
+
+
+class StepError(Exception):
+    """A measurement that could not be made (the child failed or timed out)."""
+
+
+@dataclass(frozen=True)
+class Child:
+    wall: float
+    cpu: float
+    peak_mib: float
+    stdout: str
+
+
+def run_child(
+    cmd: list[str], folder: Path, timeout: float, env: dict[str, str] | None = None
+) -> Child:
+    """Run ``cmd``; its wall time, CPU time and peak RSS (from os.wait4: its own, or
+    that of the largest of the processes it waited for; not their sum)."""
+    out, err = folder / "child.out", folder / "child.err"
+    environment = {**os.environ, **(env or {})}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled bytecode kept
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            cmd, stdout=stdout, stderr=stderr, env=environment, start_new_session=True
+        )
+
+        def stop() -> None:  # the child and any workers it started
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, stop)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # interrupted: the child does not outlive the benchmark
+            stop()
+            process.wait()
+            raise
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - started
+    process.returncode = code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        lines = err.read_text(errors="replace").strip().splitlines() or ["(no output)"]
+        why = f"timed out after {timeout:.0f} s" if wall >= timeout else f"exit {code}"
+        raise StepError(f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}: {why}: {lines[-1][:300]}")
+    return Child(
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        peak_mib=usage.ru_maxrss / 1024,
+        stdout=out.read_text(errors="replace"),
+    )
+
+
+def last_json(child: Child) -> dict[str, Any]:
+    lines = child.stdout.strip().splitlines()
+    if not lines:
+        raise StepError("the child printed nothing")
+    return dict(json.loads(lines[-1]))
+
+
+def child_queries(db: Path, reports: Path) -> None:
+    """In this process, imports excluded: report, timeline and SQL times as JSON."""
+    sys.path.insert(0, str(ROOT))
+    from jobs.explore import timeline
+    from jobs.report import run_report
+    from jobs.settings import load_settings
+    from jobs.store.connect import connect
+
+    settings = load_settings(None, environ={}, db_path=db, reports_dir=reports)
+    times: dict[str, Any] = {}
+    for run in ("first", "again"):
+        clock = time.perf_counter()
+        report = run_report(settings, "month", None, latest=True)
+        times[f"report_{run}_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        frame = timeline(settings, ENTITIES)
+        times[f"timeline_{run}_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        with connect(db, read_only=True) as con:
+            rows = con.execute(SQL).fetchall()
+        times[f"sql_{run}_s"] = time.perf_counter() - clock
+    times.update(
+        report_articles=report.articles,
+        report_path=str(report.path),
+        timeline_rows=frame.height,
+        sql_rows=len(rows),
+    )
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in times.items()}))
+
+
+def child_floor(dump: Path) -> None:
+    """Read and parse ``dump`` with polars, touching every text; seconds as JSON."""
+    import polars as pl
+
+    clock = time.perf_counter()
+    total = (
+        pl.scan_ndjson(dump)
+        .select(pl.col("text").str.len_bytes().sum())
+        .collect(engine="streaming")
+        .item()
+    )
+    print(json.dumps({"seconds": round(time.perf_counter() - clock, 3), "text_bytes": total}))
+
+
+def storage(db: Path) -> dict[str, Any]:
+    """The file's blocks, and the blocks each table and its largest columns hold."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        info = con.execute("pragma database_size").fetchone()
+        assert info is not None
+        block, used = int(info[2]), int(info[4])
+        tables = con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "where database_name = current_database() order by 1, 2"
+        ).fetchall()
+        by_table, by_column = {}, []
+        for schema, table, rows in tables:
+            name = f"{schema}.{table}"
+            counts = con.execute(  # blocks per column, then (column NULL) of the table
+                f"""with s as (select * from pragma_storage_info('{name}')),
+                b as (select column_name, block_id from s where block_id >= 0
+                      union all select column_name, unnest(additional_block_ids) from s)
+                select column_name, count(distinct block_id) from b
+                group by grouping sets ((column_name), ())"""
+            ).fetchall()
+            blocks = sum(n for c, n in counts if c is None)
+            by_table[name] = {"rows": rows, "mib": round(blocks * block / 2**20, 1)}
+            by_column += [(f"{name}.{c}", n * block / 2**20) for c, n in counts if c is not None]
+        stories = con.execute(
+            "select count(*), count(distinct story_id), (select count(*) from mentions) "
+            "from articles"
+        ).fetchone() or (0, 0, 0)
+    finally:
+        con.close()
+    by_column.sort(key=lambda item: -item[1])
+    return {
+        "db_mib": round(db.stat().st_size / 2**20, 1),
+        "used_blocks_mib": round(used * block / 2**20, 1),
+        "tables": dict(sorted(by_table.items(), key=lambda item: -item[1]["mib"])),
+        "largest_columns_mib": {name: round(mib, 1) for name, mib in by_column[:8]},
+        "articles": stories[0],
+        "stories": stories[1],
+        "mentions": stories[2],
+    }
+
+
+def prefix(dump: Path, out: Path, megabytes: float, lines: int = 0) -> Path:
+    """The first whole lines of ``dump`` up to ``megabytes`` (all of it when 0), or
+    its first ``lines`` lines."""
+    if not lines and (megabytes <= 0 or dump.stat().st_size <= megabytes * 1e6):
+        return dump
+    with dump.open("rb") as src, out.open("wb") as dst:
+        for number, line in enumerate(src, 1):
+            dst.write(line)
+            if number == lines or (not lines and dst.tell() >= megabytes * 1e6):
+                break
+    return out
+
+
+def best(folder: Path, cmd: list[str], runs: int, timeout: float, env: dict[str, str]) -> float:
+    return min(run_child(cmd, folder, timeout, env).wall for _ in range(runs))
+
+
+def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]) -> dict[str, Any]:
+    """Every number of one size; a failed step is noted in ``errors`` and skipped."""
+    row: dict[str, Any] = {"size": size}
+
+    def step(name: str, work: Any) -> None:
+        try:
+            row.update(work())
+        except (StepError, OSError, ValueError, KeyError, duckdb.Error) as exc:
+            errors.append(f"size {size}: {name}: {exc}")
+            print(f"error: size {size}: {name}: {exc}", flush=True)
+
+    dump, db, reports = folder / "articles.jsonl", folder / "store.duckdb", folder / "reports"
+    built = build(dump, size, seed=args.seed)
+    row["corpus"] = built
+    mb = built["bytes"] / 1e6
+    print(f"size {size}: corpus {mb:.0f} MB built in {built['seconds']:.0f} s", flush=True)
+    python = sys.executable
+    t = args.timeout
+
+    def ingest() -> dict[str, Any]:
+        child = run_child(
+            [python, str(BENCH / "bench_ingest.py"), "--child", str(dump), str(db)], folder, t
+        )
+        inner = last_json(child)
+        return {
+            "ingest": inner,
+            "wall_s": round(child.wall, 2),
+            "cpu_s": round(child.cpu, 2),
+            "articles_per_s": round(size / child.wall, 1),
+            "mb_per_s": round(mb / child.wall, 2),
+            "peak_rss_mib": round(child.peak_mib, 1),
+        }
+
+    def queries() -> dict[str, Any]:
+        env = {"MENTIONS_REPORTS_DIR": str(reports)}
+        report = [MENTIONS, "--db", str(db), "report", "--period", "month", "--latest"]
+        cli = {
+            "report_cli_s": best(folder, report, args.runs, t, env),
+            "sql_cli_s": best(folder, [MENTIONS, "--db", str(db), "sql", SQL], args.runs, t, env),
+            "startup_cli_s": best(
+                folder, [MENTIONS, "--db", str(db), "sql", "select 1"], args.runs, t, env
+            ),
+        }
+        inner = last_json(
+            run_child([python, __file__, "--child-queries", str(db), str(reports)], folder, t)
+        )
+        return {"queries": {**{k: round(v, 3) for k, v in cli.items()}, **inner}}
+
+    def extract() -> dict[str, Any]:
+        part = prefix(dump, folder / "part.jsonl", args.extract_mb)
+        tiny = prefix(dump, folder / "tiny.jsonl", 0, lines=10)
+        out = folder / "mentions.jsonl"
+        command = [MENTIONS, "extract", "--input"]
+        startup = best(folder, [*command, str(tiny), "--output", str(out)], 2, t, ONE_CORE)
+        whole = run_child([*command, str(part), "--output", str(out)], folder, t, ONE_CORE)
+        floor = last_json(
+            run_child([python, __file__, "--child-floor", str(part)], folder, t, ONE_CORE)
+        )
+        part_mb = part.stat().st_size / 1e6
+        out.unlink(missing_ok=True)
+        seconds = max(whole.wall - startup, 1e-3)
+        return {
+            "extract": {
+                "input_mb": round(part_mb, 1),
+                "wall_s": round(whole.wall, 2),
+                "startup_s": round(startup, 2),
+                "peak_rss_mib": round(whole.peak_mib, 1),
+                "mb_per_s": round(part_mb / seconds, 1),
+                "floor_s": floor["seconds"],
+                "floor_mb_per_s": round(part_mb / max(floor["seconds"], 1e-3), 1),
+            }
+        }
+
+    step("ingest", ingest)
+    if "ingest" in row:  # a store cut short by a failed ingest would be measured wrong
+        step("storage", lambda: {"store": storage(db)})
+        step("queries", queries)
+    step("extract", extract)
+    return row
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """One markdown row per size; '-' where a step failed."""
+
+    def get(row: dict[str, Any], *path: str) -> str:
+        value: Any = row
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return "-"
+            value = value[key]
+        return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+
+    columns = {
+        "articles": ("size",),
+        "stories": ("store", "stories"),
+        "wall s": ("wall_s",),
+        "articles/s": ("articles_per_s",),
+        "MB/s": ("mb_per_s",),
+        "peak RSS MiB": ("peak_rss_mib",),
+        "DB MiB": ("store", "db_mib"),
+        "report s (CLI / in-process)": ("queries", "report_cli_s"),
+        "timeline s": ("queries", "timeline_again_s"),
+        "sql s (CLI / in-process)": ("queries", "sql_cli_s"),
+        "extract MB/s": ("extract", "mb_per_s"),
+        "floor MB/s": ("extract", "floor_mb_per_s"),
+    }
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
+    for row in rows:
+        cells = [get(row, *path) for path in columns.values()]
+        cells[7] += " / " + get(row, "queries", "report_again_s")
+        cells[9] += " / " + get(row, "queries", "sql_again_s")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def space(row: dict[str, Any]) -> str:
+    """What takes the space of one size's store, and the file per million articles."""
+    store = row.get("store")
+    if not store:
+        return f"size {row['size']}: no store"
+    tables = ", ".join(
+        f"{n.split('.')[-1]} {t['mib']}" for n, t in list(store["tables"].items())[:8]
+    )
+    columns = ", ".join(
+        f"{n.split('.', 1)[-1]} {m}" for n, m in store["largest_columns_mib"].items()
+    )
+    per_million = store["db_mib"] / 1024 * 1e6 / max(row["size"], 1)
+    return (
+        f"size {row['size']}: {store['db_mib']} MiB ({per_million:.1f} GiB per million articles);"
+        f" MiB of 256 KiB blocks by table: {tables}; largest columns: {columns}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="46000", help="comma-separated article counts")
+    parser.add_argument("--json", type=Path, default=None, help="write all numbers here")
+    parser.add_argument("--extract-mb", type=float, default=1000, help="0: the whole dump")
+    parser.add_argument("--runs", type=int, default=2, help="CLI runs per command (best)")
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds per child")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--tmp", type=Path, default=None, help="where the temporary folder goes")
+    parser.add_argument("--keep", action="store_true", help="keep corpora and databases")
+    parser.add_argument("--child-queries", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-floor", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_queries:
+        child_queries(*args.child_queries)
+        return
+    if args.child_floor:
+        child_floor(args.child_floor)
+        return
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    top = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.tmp))
+    rows: list[dict[str, Any]] = []
+    errors: list[str] = []
+    try:
+        for size in sizes:
+            folder = top / str(size)
+            folder.mkdir()
+            rows.append(measure(size, folder, args, errors))
+            print(json.dumps(rows[-1]), flush=True)
+            if not args.keep:
+                shutil.rmtree(folder)
+    finally:
+        if args.keep:
+            print(f"kept {top}")
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+    print(f"\nuv run python tests/benchmarks/bench_scale.py {' '.join(sys.argv[1:])}")
+    print(f"({os.cpu_count()} cores; ingest on all, extract and floor on one)\n")
+    print(table(rows))
+    for row in rows:
+        print(space(row))
+    for error in errors:
+        print(f"error: {error}")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"command": sys.argv, "sizes": rows, "errors": errors}, indent=2) + "\n"
+        )
+        print(f"numbers in {args.json}")
+
+
+if __name__ == "__main__":
+    main()
