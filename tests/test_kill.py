@@ -1,9 +1,12 @@
 """An ingest killed (SIGKILL) mid-run and run again stores exactly what an
-uninterrupted run stores: the same articles, stories, mentions and signatures."""
+uninterrupted run stores: the same articles, stories, mentions and signatures; its
+worker processes exit with it; and batches prepared by workers are stored exactly as
+batches prepared in the ingest process."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -61,6 +64,23 @@ STATE_SQL = {
 }
 
 
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
+
+
 def _state(db: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {name: con.execute(sql).fetchall() for name, sql in STATE_SQL.items()}
@@ -71,10 +91,13 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
 ) -> None:
     dump = _dump(tmp_path / "news.jsonl", 1500)
     config = tmp_path / "mentions.toml"
-    config.write_text("[ingest]\nbatch_size = 100\n", encoding="utf-8")
+    config.write_text("[ingest]\nbatch_size = 100\nworkers = 2\n", encoding="utf-8")
     source = SourceConfig(name=str(dump), location=str(dump))  # as `mentions ingest PATH` names it
 
-    reference = replace(settings, db_path=tmp_path / "reference.duckdb", ingest_batch_size=100)
+    # The reference prepares every batch in its own process; the killed run in two workers.
+    reference = replace(
+        settings, db_path=tmp_path / "reference.duckdb", ingest_batch_size=100, ingest_workers=1
+    )
     run_ingest(reference, [source])
     expected = _state(reference.db_path)
     assert len(expected["articles"]) == 1500
@@ -96,6 +119,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
     process = subprocess.Popen(
         command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
     )
+    workers: set[int] = set()
     try:
         assert process.stderr is not None
         batches = 0
@@ -105,10 +129,20 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
                 batches += 1
             if batches == 4 or time.monotonic() > deadline:
                 break
+        workers = _children(process.pid)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the ingest was still running when killed"
+    # Two workers and the pool's resource tracker.
+    assert len(workers) >= 2, "the batches were not prepared in worker processes"
+    deadline = time.monotonic() + 60
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _alive(workers)
+    for pid in left:  # never leave one behind, even when the assert below fails
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "worker processes outlived the killed ingest"
     partial = _state(killed)["articles"]
     assert 400 <= len(partial) < 1500
 
