@@ -12,7 +12,7 @@ from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
 from reports.style import period_label, plural, points
 
-_UNITS = {"day": "days", "week": "weeks", "month": "months"}
+_UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}
 
 
 def baseline_words(period: str) -> str:
@@ -75,7 +75,10 @@ def _reason(a: PeriodAnalysis, target: dict[str, object], articles: int) -> tupl
         start = target["start_at"]
         assert hasattr(start, "date")
         day = start.date()
-        when = f"the {a.grain} of {day.isoformat()}" if a.grain == "week" else day.isoformat()
+        when = {
+            "week": f"the week of {day.isoformat()}",
+            "month": day.strftime("%B %Y"),
+        }.get(a.grain, day.isoformat())
         heading = f"{name}: spike in {when}"
         reason = (
             f"Mentioned in {share:.0%} of the articles of {when} against {base:.0%} over the "
