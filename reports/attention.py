@@ -61,12 +61,14 @@ def attention_chart(
     highlight: tuple[date, date] | None = None,
     rolling: int = 1,
     data_end: date | None = None,
+    timezone: str = "UTC",
 ) -> Figure:
     """Lines over time for ``entity_ids``: the share of articles that mention each
     (``value`` 'share' or 'rolling_share') or raw counts ('articles', 'mentions'),
     over a panel of all articles per bucket (the denominator). ``highlight`` shades
     the report's own period. Buckets cut by ``start`` or by ``data_end`` (the day after
-    the newest article) are partial: dashed lines, hatched bars.
+    the newest article) are partial: dashed lines, hatched bars. Buckets are days of
+    ``timezone``, as the x axis says.
 
     Expects entity_id, name, bucket, total_articles and the ``value`` column.
     """
@@ -170,7 +172,7 @@ def attention_chart(
             bar.set_hatch("///")
             bar.set_edgecolor("#999999")
     totals_ax.set_ylabel("all articles")
-    totals_ax.set_xlabel(f"{bucket_name} (UTC)")
+    totals_ax.set_xlabel(f"{bucket_name} ({timezone})")
     totals_ax.grid(True, axis="y", alpha=0.3)
     for axis in (ax, totals_ax):
         if highlight is not None:

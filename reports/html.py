@@ -126,6 +126,7 @@ class ReportPage:
     nav: Nav
     pdf: str | None = None
     notes: list[str] = field(default_factory=list)
+    timezone: str = "UTC"  # where the period's days start; published times are shown in it
 
     @property
     def label(self) -> str:

@@ -131,9 +131,11 @@ def pdf_blocks(
     groups: list[EvidenceGroup],
     *,
     head: bool,
+    timezone: str = "UTC",
 ) -> list[TextBlock]:
     """The PDF's text: with ``head``, the opening page (summary, rules, tables);
-    without, the evidence pages that follow the charts."""
+    without, the evidence pages that follow the charts. Days and times are
+    ``timezone``'s."""
     if head:
         label = period_label(a.start, a.end)
         blocks = [
@@ -142,7 +144,7 @@ def pdf_blocks(
                 [
                     f"{plural(a.articles, 'article')} "
                     f"({plural(a.stories, 'distinct story', 'distinct stories')}), published "
-                    f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} (UTC).",
+                    f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} ({timezone}).",
                     f"Counted: a country is counted when an article names it by {counting}.",
                 ],
             ),
@@ -167,7 +169,10 @@ def pdf_blocks(
     for group in groups:
         lines, indent = [group.reason], [False]
         for article in group.articles:
-            lines.append(f"{article.published_at:%Y-%m-%d} {article.title} ({article.location})")
+            lines.append(
+                f"{article.published_at:%Y-%m-%d %H:%M} {timezone} {article.title} "
+                f"({article.location})"
+            )
             indent.append(False)
             for quote in article.quotes:
                 lines.append(_quote_text(quote))

@@ -14,7 +14,10 @@ from analytics.zones import UnknownTimeZoneError, check_time_zone, local_of, loc
 
 def test_a_washington_evening_is_the_previous_day_there() -> None:
     frame = pl.DataFrame(
-        {"article_id": ["a", "b"], "published_at": [datetime(2022, 3, 1, 3), datetime(2022, 7, 1, 3)]}
+        {
+            "article_id": ["a", "b"],
+            "published_at": [datetime(2022, 3, 1, 3), datetime(2022, 7, 1, 3)],
+        }
     )
     local = local_times(frame, "America/New_York")
     expected = pl.DataFrame(
