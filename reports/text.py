@@ -144,7 +144,8 @@ def pdf_blocks(
                 [
                     f"{plural(a.articles, 'article')} "
                     f"({plural(a.stories, 'distinct story', 'distinct stories')}), published "
-                    f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} ({timezone}).",
+                    f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} "
+                    f"({timezone}).",
                     f"Counted: a country is counted when an article names it by {counting}.",
                 ],
             ),
