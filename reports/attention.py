@@ -37,6 +37,10 @@ _NOUNS = {
 }
 
 
+# Bars of all articles per bucket fill 80% of their bucket (in days on the time axis).
+_BAR_DAYS = {"day": 0.8, "week": 5.6, "month": 24.0}
+
+
 def _bucket_end(bucket: date, bucket_name: str) -> date:
     if bucket_name == "month":
         return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -162,7 +166,7 @@ def attention_chart(
         if "total_articles" in frequencies.columns
         else pl.DataFrame({"bucket": [], "total_articles": []})
     )
-    width = 5.6 if bucket_name == "week" else 0.8
+    width = _BAR_DAYS.get(bucket_name, 0.8)
     bars = totals_ax.bar(
         totals["bucket"].to_list(), totals["total_articles"].to_list(), width=width, color="#999999"
     )
