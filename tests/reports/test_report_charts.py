@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import warnings
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -205,3 +206,19 @@ def test_pdf_pages_carry_captions_and_page_numbers(tmp_path: Path) -> None:
     joined = " ".join(" ".join(p.split()) for p in pages)
     assert "Leaders over time: share of all articles mentioning each, per day" in joined
     assert "Download" not in joined
+
+
+def test_a_long_list_of_countries_off_the_map_keeps_the_map_full_size(tmp_path: Path) -> None:
+    # A year's report mentions many historical states: their list must wrap under the
+    # map, not squeeze it to nothing.
+    off_map = [f"Historical State Number {i}" for i in range(12)]
+    world = pl.DataFrame(
+        {"entity_id": ["RUS", *[f"X{i:02d}" for i in range(12)]], "name": ["Russia", *off_map],
+         "articles": [5] + [1] * 12, "mentions": [9] + [1] * 12, "share": [0.5] + [0.01] * 12}
+    )  # fmt: skip
+    fig = world_tile_map(world, start=YEAR[0], end=YEAR[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "constrained_layout not applied" is a warning
+        save_chart(fig, tmp_path / "world.png")
+    assert fig.axes[0].get_position().width > 0.6
+    assert _outside(fig, "png", tmp_path) == []
