@@ -59,3 +59,12 @@ def test_check_time_zone_names_the_bad_value() -> None:
     for bad in ("Mars/Olympus_Mons", "", "../etc/passwd", "EST5EDT "):
         with pytest.raises(UnknownTimeZoneError, match=f"unknown time zone {bad!r}"):
             check_time_zone(bad)
+
+
+def test_a_day_that_starts_at_a_clock_change_starts_when_its_first_hour_does() -> None:
+    # Santiago skipped 00:00-01:00 on 11 September 2022: the day began at 01:00 there.
+    assert utc_of(date(2022, 9, 11), "America/Santiago") == datetime(2022, 9, 11, 4)
+    assert local_of(datetime(2022, 9, 11, 3, 59), "America/Santiago").date() == date(2022, 9, 10)
+    # It repeated 23:00-24:00 on 2 April 2022: 3 April began once, at 04:00 UTC.
+    assert utc_of(date(2022, 4, 3), "America/Santiago") == datetime(2022, 4, 3, 4)
+    assert local_of(datetime(2022, 4, 3, 3, 30), "America/Santiago").date() == date(2022, 4, 2)
