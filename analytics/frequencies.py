@@ -13,11 +13,12 @@ import polars as pl
 
 from analytics.frames import require_columns
 
-PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
+# Quarters start on 1 January, April, July and October; years on 1 January.
+PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 
 
 class UnknownPeriodError(ValueError):
-    """A period other than day, week or month."""
+    """A period other than day, week, month, quarter or year."""
 
 
 def every_for(period: str) -> str:
@@ -181,7 +182,8 @@ def top_entities(
 
 
 def period_bounds(period: str, at: date) -> tuple[date, date]:
-    """[start, end) of the day, week (Monday first) or month holding ``at``."""
+    """[start, end) of the day, week (Monday first), month, quarter or year holding
+    ``at``."""
     every = every_for(period)
     start = pl.select(pl.lit(at).cast(pl.Date).dt.truncate(every)).item()
     end = pl.select(pl.lit(start).cast(pl.Date).dt.offset_by(every)).item()

@@ -27,11 +27,19 @@ from analytics.trends import (
 # How far back each report looks (in periods), at what grain its trend charts are
 # drawn, how many grain buckets a rolling average spans, how many periods make the
 # trailing baseline movers are measured against, and how many grain buckets before
-# a bucket a spike is measured against.
-WINDOWS = {"day": (30, "day"), "week": (12, "day"), "month": (12, "week")}
+# a bucket a spike is measured against. A quarter is seen over two years of weeks
+# against the year before it; a year over five years of months against the three
+# before it (a longer baseline would mostly measure how the sources changed).
+WINDOWS = {
+    "day": (30, "day"),
+    "week": (12, "day"),
+    "month": (12, "week"),
+    "quarter": (8, "week"),
+    "year": (5, "month"),
+}
 ROLLING = {"day": 7, "week": 1}
-BASELINE = {"day": 28, "week": 8, "month": 6}
-SPIKE_WINDOW = {"day": 7, "week": 4}
+BASELINE = {"day": 28, "week": 8, "month": 6, "quarter": 4, "year": 3}
+SPIKE_WINDOW = {"day": 7, "week": 4, "month": 6}
 HEATMAP = {"country": 8, "leader": 4}
 EVIDENCE_SPIKES = 6
 EVIDENCE_ARTICLES = 3

@@ -18,6 +18,7 @@ import polars as pl
 from analytics.form_policy import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, last_complete_period, period_bounds
 from analytics.period import WINDOWS, analyse_period
+from analytics.zones import local_of, local_times, utc_of
 from jobs.evidence import read_evidence
 from jobs.report_files import write_report_files
 from jobs.settings import Settings
@@ -121,28 +122,33 @@ def run_report(
 ) -> ReportResult:
     """Render the report of the ``period`` holding ``at`` (default: the last complete
     period before ``now``; with ``latest``, the period of the newest article), counting
-    country mentions of ``forms`` (default: the settings')."""
+    country mentions of ``forms`` (default: the settings').
+
+    Periods are days of ``settings.timezone``: ``now`` (naive UTC) and every stored
+    published_at are read as that zone's wall clock before anything is bucketed."""
     period = period or settings.default_period
     every_for(period)  # validates the name
     forms = parse_forms(forms) if forms is not None else settings.forms
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    zone = settings.timezone
     if not settings.db_path.exists():
         raise DatabaseMissingError(settings.db_path)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
-        _, newest = published_range(con)
-        if newest is None:
+        _, stored_newest = published_range(con)
+        if stored_newest is None:
             raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
+        newest = local_of(stored_newest, zone)
         if at is None and latest:
             at = newest.date()
-        at = at or last_complete_period(period, now)
+        at = at or last_complete_period(period, local_of(now, zone))
         start, end = period_bounds(period, at)
         if start > newest.date():
             raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
         trend_start = window_start(period, start)
-        window = (as_datetime(trend_start), as_datetime(end))
-        entity_forms = read_entity_forms(con, *window)
-        articles = read_articles(con, *window)
+        window = (utc_of(trend_start, zone), utc_of(end, zone))
+        entity_forms = local_times(read_entity_forms(con, *window), zone)
+        articles = local_times(read_articles(con, *window), zone)
         entities = read_entities(con)
         analysis = analyse_period(
             entity_forms,
@@ -171,6 +177,7 @@ def run_report(
         undated=undated,
         generated_at=now,
         nav=Nav(period=period),
+        timezone=zone,
         notes=[n for n in [partial_note(period, start, end, newest.date())] if n],
     )
     pdf = write_report_files(folder, built)

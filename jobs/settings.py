@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from analytics.form_policy import ALL_FORMS, DEFAULT_FORMS, UnknownFormError, parse_forms
+from analytics.frequencies import PERIODS
+from analytics.zones import UnknownTimeZoneError, check_time_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -71,6 +73,13 @@ class Settings:
         default=DEFAULT_FORMS,
         metadata={
             "help": f"which mentions count for a country in reports: any of {', '.join(ALL_FORMS)}"
+        },
+    )
+    timezone: str = field(
+        default="UTC",
+        metadata={
+            "help": "IANA time zone where a report's day starts (stored times stay UTC): "
+            "an article belongs to the day, week, month, quarter or year of its local time"
         },
     )
     lock_timeout: float = field(
@@ -153,6 +162,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "min_articles": "min_articles",
         "period": "default_period",
         "forms": "forms",
+        "timezone": "timezone",
     },
     "seeds": {"dir": "seeds_dir"},
     "scheduler": {
@@ -175,9 +185,10 @@ _ENV = {
     "MENTIONS_SEEDS_DIR": "seeds_dir",
     "MENTIONS_TOP": "top",
     "MENTIONS_FORMS": "forms",
+    "MENTIONS_TIMEZONE": "timezone",
     "MENTIONS_LOG_FILE": "log_file",
 }
-_PERIODS = ("day", "week", "month")
+_PERIODS = tuple(PERIODS)
 
 
 def load_settings(
@@ -284,6 +295,11 @@ def _validated(settings: Settings, values: dict[str, Any]) -> Settings:
             values["forms"] = parse_forms(values["forms"])
         except UnknownFormError as exc:
             raise SettingsError(f"reports.forms: {exc}") from exc
+    if "timezone" in values:
+        try:
+            values["timezone"] = check_time_zone(values["timezone"])
+        except UnknownTimeZoneError as exc:
+            raise SettingsError(f"[reports] timezone: {exc}") from exc
     result = replace(settings, **values)
     if result.top < 1:
         raise SettingsError(f"reports.top must be at least 1, not {result.top}")

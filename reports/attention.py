@@ -37,6 +37,10 @@ _NOUNS = {
 }
 
 
+# Bars of all articles per bucket fill 80% of their bucket (in days on the time axis).
+_BAR_DAYS = {"day": 0.8, "week": 5.6, "month": 24.0}
+
+
 def _bucket_end(bucket: date, bucket_name: str) -> date:
     if bucket_name == "month":
         return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -61,12 +65,14 @@ def attention_chart(
     highlight: tuple[date, date] | None = None,
     rolling: int = 1,
     data_end: date | None = None,
+    timezone: str = "UTC",
 ) -> Figure:
     """Lines over time for ``entity_ids``: the share of articles that mention each
     (``value`` 'share' or 'rolling_share') or raw counts ('articles', 'mentions'),
     over a panel of all articles per bucket (the denominator). ``highlight`` shades
     the report's own period. Buckets cut by ``start`` or by ``data_end`` (the day after
-    the newest article) are partial: dashed lines, hatched bars.
+    the newest article) are partial: dashed lines, hatched bars. Buckets are days of
+    ``timezone``, as the x axis says.
 
     Expects entity_id, name, bucket, total_articles and the ``value`` column.
     """
@@ -160,7 +166,7 @@ def attention_chart(
         if "total_articles" in frequencies.columns
         else pl.DataFrame({"bucket": [], "total_articles": []})
     )
-    width = 5.6 if bucket_name == "week" else 0.8
+    width = _BAR_DAYS.get(bucket_name, 0.8)
     bars = totals_ax.bar(
         totals["bucket"].to_list(), totals["total_articles"].to_list(), width=width, color="#999999"
     )
@@ -170,7 +176,7 @@ def attention_chart(
             bar.set_hatch("///")
             bar.set_edgecolor("#999999")
     totals_ax.set_ylabel("all articles")
-    totals_ax.set_xlabel(f"{bucket_name} (UTC)")
+    totals_ax.set_xlabel(f"{bucket_name} ({timezone})")
     totals_ax.grid(True, axis="y", alpha=0.3)
     for axis in (ax, totals_ax):
         if highlight is not None:

@@ -133,8 +133,10 @@ def movers_chart(
     bars = ax.barh(names, changes, color=colours)
     for bar, row in zip(bars, rows.iter_rows(named=True), strict=True):
         width = bar.get_width()
+        # A period without any article has a change (to 0%) but no z to test it by.
+        z = "n/a" if row["z_baseline"] is None else f"{row['z_baseline']:.1f}"
         ax.annotate(
-            f"{row['baseline_share']:.0%} → {row['share']:.0%} (z = {row['z_baseline']:.1f})",
+            f"{row['baseline_share']:.0%} → {row['share']:.0%} (z = {z})",
             (width, bar.get_y() + bar.get_height() / 2),
             xytext=(6 if width >= 0 else -6, 0),
             textcoords="offset points",

@@ -126,6 +126,7 @@ class ReportPage:
     nav: Nav
     pdf: str | None = None
     notes: list[str] = field(default_factory=list)
+    timezone: str = "UTC"  # where the period's days start; published times are shown in it
 
     @property
     def label(self) -> str:
@@ -151,6 +152,11 @@ class IndexEntry:
     pdf: str | None = None
     articles: int | None = None
     forms: str | None = None
+
+    @property
+    def label(self) -> str:
+        """'2022-03-01', 'March 2022', '2022-Q1', '2022' (as the reports' links say)."""
+        return period_label(self.start_on, self.end_on + timedelta(days=1))
 
 
 def safe_href(url: str | None) -> str | None:
@@ -185,7 +191,7 @@ def render_index(entries: list[IndexEntry], generated_at: datetime) -> str:
     by_period: dict[str, list[IndexEntry]] = {}
     for entry in sorted(entries, key=lambda e: e.start_on, reverse=True):
         by_period.setdefault(entry.period, []).append(entry)
-    order = [p for p in ("day", "week", "month") if p in by_period]
+    order = [p for p in ("day", "week", "month", "quarter", "year") if p in by_period]
     return _ENV.get_template("index.html.j2").render(
         groups=[(p, by_period[p]) for p in order], generated_at=generated_at
     )

@@ -52,15 +52,17 @@ def build_report(
     generated_at: datetime,
     nav: Nav,
     notes: list[str] | None = None,
+    timezone: str = "UTC",
 ) -> BuiltReport:
     """Every chart, table and PDF page of ``analysis``, with the page model (the job
-    writes the files, renders and writes the HTML)."""
+    writes the files, renders and writes the HTML). ``timezone``: where the analysis's
+    days start (its published times are that zone's wall clock)."""
     a = analysis
     files = ChartList()
     last = a.end - timedelta(days=1)
     label = period_label(a.start, a.end)
     sections = [
-        _attention_section(files, a),
+        _attention_section(files, a, timezone),
         _top_section(files, a),
         _movers_section(files, a),
         _comentions_section(files, a),
@@ -71,9 +73,13 @@ def build_report(
     summary = summary_lines(a)
     counting = describe_forms(forms)
     title = f"Countries and leaders in the news: {a.period} of {label}"
-    opening = pdf_blocks(a, [*(notes or []), *summary], counting, groups, head=True)
+    opening = pdf_blocks(
+        a, [*(notes or []), *summary], counting, groups, head=True, timezone=timezone
+    )
     head = text_pages(title, opening)
-    tail = text_pages(title, pdf_blocks(a, summary, counting, groups, head=False))
+    tail = text_pages(
+        title, pdf_blocks(a, summary, counting, groups, head=False, timezone=timezone)
+    )
     pdf = PdfDocument(
         pages=[*head, *(c.figure for c in files.charts), *tail],
         captions=[*[None] * len(head), *(c.caption for c in files.charts), *[None] * len(tail)],
@@ -95,11 +101,12 @@ def build_report(
         nav=nav,
         pdf=PDF_NAME,
         notes=notes or [],
+        timezone=timezone,
     )
     return BuiltReport(page=page, charts=files.charts, tables={PAIRS_CSV: a.pairs}, pdf=pdf)
 
 
-def _attention_section(files: ChartList, a: PeriodAnalysis) -> Section:
+def _attention_section(files: ChartList, a: PeriodAnalysis, timezone: str) -> Section:
     charts = []
     value = "rolling_share" if a.rolling > 1 else "share"
     for kind, what in KIND_TITLES.items():
@@ -129,6 +136,7 @@ def _attention_section(files: ChartList, a: PeriodAnalysis) -> Section:
             highlight=(a.start, a.end),
             rolling=a.rolling,
             data_end=a.data_end,
+            timezone=timezone,
         )
         charts.append(
             files.chart(

@@ -68,12 +68,19 @@ def chart_title(fig: Figure, text: str) -> None:
 
 
 def period_label(start: date, end: date) -> str:
-    """'2022-03-01 to 2022-03-31' for [start, end); one day is just that day."""
+    """'2022-03-01 to 2022-03-31' for [start, end); one day is just that day, a calendar
+    month 'March 2022', a quarter '2022-Q1' and a calendar year '2022'."""
     last = end - timedelta(days=1)
     if start == last:
         return start.isoformat()
-    if start.day == 1 and (last + timedelta(days=1)).day == 1 and start.month == last.month:
-        return start.strftime("%B %Y")
+    if start.day == 1 and end.day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month
+        if months == 1:
+            return start.strftime("%B %Y")
+        if months == 3 and start.month % 3 == 1:
+            return f"{start.year}-Q{start.month // 3 + 1}"
+        if months == 12 and start.month == 1:
+            return str(start.year)
     return f"{start.isoformat()} to {last.isoformat()}"
 
 

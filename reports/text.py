@@ -12,7 +12,7 @@ from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
 from reports.style import period_label, plural, points
 
-_UNITS = {"day": "days", "week": "weeks", "month": "months"}
+_UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}
 
 
 def baseline_words(period: str) -> str:
@@ -75,7 +75,10 @@ def _reason(a: PeriodAnalysis, target: dict[str, object], articles: int) -> tupl
         start = target["start_at"]
         assert hasattr(start, "date")
         day = start.date()
-        when = f"the {a.grain} of {day.isoformat()}" if a.grain == "week" else day.isoformat()
+        when = {
+            "week": f"the week of {day.isoformat()}",
+            "month": day.strftime("%B %Y"),
+        }.get(a.grain, day.isoformat())
         heading = f"{name}: spike in {when}"
         reason = (
             f"Mentioned in {share:.0%} of the articles of {when} against {base:.0%} over the "
@@ -128,9 +131,11 @@ def pdf_blocks(
     groups: list[EvidenceGroup],
     *,
     head: bool,
+    timezone: str = "UTC",
 ) -> list[TextBlock]:
     """The PDF's text: with ``head``, the opening page (summary, rules, tables);
-    without, the evidence pages that follow the charts."""
+    without, the evidence pages that follow the charts. Days and times are
+    ``timezone``'s."""
     if head:
         label = period_label(a.start, a.end)
         blocks = [
@@ -139,7 +144,8 @@ def pdf_blocks(
                 [
                     f"{plural(a.articles, 'article')} "
                     f"({plural(a.stories, 'distinct story', 'distinct stories')}), published "
-                    f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} (UTC).",
+                    f"{a.start.isoformat()} to {(a.end - timedelta(days=1)).isoformat()} "
+                    f"({timezone}).",
                     f"Counted: a country is counted when an article names it by {counting}.",
                 ],
             ),
@@ -164,7 +170,10 @@ def pdf_blocks(
     for group in groups:
         lines, indent = [group.reason], [False]
         for article in group.articles:
-            lines.append(f"{article.published_at:%Y-%m-%d} {article.title} ({article.location})")
+            lines.append(
+                f"{article.published_at:%Y-%m-%d %H:%M} {timezone} {article.title} "
+                f"({article.location})"
+            )
             indent.append(False)
             for quote in article.quotes:
                 lines.append(_quote_text(quote))

@@ -17,7 +17,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from reports.style import DPI, MAP_SIZE, MUTED_TEXT, SEQUENTIAL, chart_title, period_label
+from reports.style import (
+    DPI,
+    MAP_SIZE,
+    MUTED_TEXT,
+    SEQUENTIAL,
+    chart_title,
+    period_label,
+    wrapped,
+)
 
 NOT_MENTIONED = "#E6E6E6"
 
@@ -111,10 +119,13 @@ def world_tile_map(
         listed = ", ".join(
             f"{r['name']} ({r['share']:.0%})" for r in missing.head(12).iter_rows(named=True)
         )
+        more = missing.height - 12
+        note = f"Not on the map: {listed}" + (f" and {more} more" if more > 0 else "")
         ax.text(
             0.0,
             -0.02,
-            f"Not on the map: {listed}",
+            # Wrapped to the map's width: one long line would squeeze the map to nothing.
+            wrapped(note, MAP_SIZE[0] * 0.8, fontsize=10 * 0.833),
             transform=ax.transAxes,
             va="top",
             fontsize="small",

@@ -143,3 +143,30 @@ def test_serve_refuses_when_there_is_nothing_to_serve(settings: Settings) -> Non
     result = _invoke(settings, "serve", "--port", "0")
     assert result.exit_code == 1
     assert 'do not exist yet. Run "mentions run" or "mentions report" first.' in (result.output)
+
+
+def test_report_for_a_quarter_and_a_year(report_settings: Settings) -> None:
+    quarter = _invoke(report_settings, "report", "--period", "quarter", "--at", "2022-03-01")
+    assert quarter.exit_code == 0, quarter.output
+    assert quarter.stdout.strip().endswith("quarter/2022-01-01/index.html")
+    html = Path(quarter.stdout.strip()).read_text(encoding="utf-8")
+    assert "quarter of 2022-Q1" in html and "26 articles" in html
+    year = _invoke(report_settings, "report", "--period", "year", "--at", "2022-03-01")
+    assert year.exit_code == 0, year.output
+    assert year.stdout.strip().endswith("year/2022-01-01/index.html")
+    bad = _invoke(report_settings, "report", "--period", "decade")
+    assert bad.exit_code == 2
+    assert "'decade' is not one of 'day', 'week', 'month', 'quarter', 'year'" in bad.output
+
+
+def test_a_bad_reports_timezone_stops_the_cli_with_one_line(
+    report_settings: Settings, tmp_path: Path
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[reports]\ntimezone = "Mars/Olympus_Mons"\n', encoding="utf-8")
+    result = _invoke(report_settings, "--config", str(config), "report", "--period", "year")
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [
+        "Error: [reports] timezone: unknown time zone 'Mars/Olympus_Mons'; use an IANA name "
+        "such as 'UTC', 'Europe/Paris' or 'America/New_York'"
+    ]

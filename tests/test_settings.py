@@ -38,7 +38,10 @@ def test_toml_then_environment_then_overrides(tmp_path: Path) -> None:
         ("[database]\npaht = 'x'\n", "unknown key [database] 'paht'"),
         ("[databse]\n", "unknown section [databse]"),
         ("[reports]\ntop = 0\n", "reports.top must be at least 1"),
-        ("[reports]\nperiod = 'year'\n", "reports.period must be one of day, week, month"),
+        (
+            "[reports]\nperiod = 'decade'\n",
+            "reports.period must be one of day, week, month, quarter, year, not 'decade'",
+        ),
         ("[[sources]]\nname = 'x'\n", "needs url or path"),
         ("not toml = = 1", "is not valid TOML"),
     ],
@@ -63,4 +66,33 @@ def test_forms_from_toml_and_environment_are_validated(tmp_path: Path) -> None:
     assert load_settings(None, environ=env).forms == ("name", "adjective")
     config.write_text('[reports]\nforms = ["name", "nickname"]\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="reports.forms: unknown form\\(s\\) 'nickname'"):
+        load_settings(config, environ={})
+
+
+def test_reports_timezone_defaults_to_utc_and_is_read_from_toml_and_environment(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(None, environ={}).timezone == "UTC"
+    config = tmp_path / "mentions.toml"
+    config.write_text('[reports]\ntimezone = "America/New_York"\nperiod = "quarter"\n')
+    settings = load_settings(config, environ={})
+    assert (settings.timezone, settings.default_period) == ("America/New_York", "quarter")
+    assert load_settings(config, environ={"MENTIONS_TIMEZONE": "Asia/Tokyo"}).timezone == (
+        "Asia/Tokyo"
+    )
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "EST 5"])
+def test_a_bad_reports_timezone_is_one_line_naming_setting_and_value(
+    tmp_path: Path, zone: str
+) -> None:
+    config = tmp_path / "mentions.toml"
+    config.write_text(f'[reports]\ntimezone = "{zone}"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(config, environ={})
+    message = str(raised.value)
+    assert message.startswith(f"[reports] timezone: unknown time zone {zone!r}; use an IANA name")
+    assert "\n" not in message
+    config.write_text("[reports]\ntimezone = 5\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"^\[reports\] timezone: unknown time zone 5;"):
         load_settings(config, environ={})

@@ -13,7 +13,8 @@ from jobs.commands.context import friendly_errors, settings_of
 @click.command()
 @click.option(
     "--period",
-    type=click.Choice(["day", "week", "month"]),
+    # The names of analytics.frequencies.PERIODS, spelled out: importing it loads polars.
+    type=click.Choice(["day", "week", "month", "quarter", "year"]),
     default=None,
     help="The length of the period (default: from the config, else week).",
 )
@@ -22,7 +23,10 @@ from jobs.commands.context import friendly_errors, settings_of
     "at",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="A day inside the period (default: the last complete period).",
+    help=(
+        "A day inside the period (default: the last complete period). Days start at "
+        "midnight of [reports] timezone (default UTC)."
+    ),
 )
 @click.option("--latest", is_flag=True, help="The period of the newest article.")
 @click.option(
@@ -47,6 +51,7 @@ def report(
     Example:
         mentions report --period week --at 2022-03-01
         mentions report --period month --at 2022-03-01 --forms name,leaders
+        mentions report --period quarter --at 2022-03-01   (2022-Q1)
     """
     from analytics.form_policy import parse_forms
     from jobs.runs import recorded_run

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analytics.frequencies import last_complete_period, period_bounds
+from analytics.zones import local_of
 from jobs.settings import Settings
 from jobs.store.connect import connect
 from jobs.store.periods import last_complete_report
@@ -26,10 +27,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def report_starts(period: str, watermark: date | None, now: datetime) -> list[date]:
+def report_starts(
+    period: str, watermark: date | None, now: datetime, zone: str = "UTC"
+) -> list[date]:
     """The first day of every complete ``period`` after the one starting on ``watermark``,
-    oldest first; with no watermark (nothing rendered yet), only the last complete one."""
-    last_start, _ = period_bounds(period, last_complete_period(period, now))
+    oldest first; with no watermark (nothing rendered yet), only the last complete one.
+    Periods are days of ``zone``; ``now`` is naive UTC."""
+    last_start, _ = period_bounds(period, last_complete_period(period, local_of(now, zone)))
     if watermark is None:
         return [last_start]
     starts = []
@@ -40,9 +44,11 @@ def report_starts(period: str, watermark: date | None, now: datetime) -> list[da
     return starts
 
 
-def due_report_starts(con: duckdb.DuckDBPyConnection, period: str, now: datetime) -> list[date]:
+def due_report_starts(
+    con: duckdb.DuckDBPyConnection, period: str, now: datetime, zone: str = "UTC"
+) -> list[date]:
     """The periods a report job has to render now (empty when it is up to date)."""
-    return report_starts(period, last_complete_report(con, period), now)
+    return report_starts(period, last_complete_report(con, period, zone), now, zone)
 
 
 def run_due_reports(
@@ -63,9 +69,9 @@ def run_due_reports(
     if catch_up:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             ensure_schema(con)
-            starts = due_report_starts(con, period, now)
+            starts = due_report_starts(con, period, now, settings.timezone)
     else:
-        starts = report_starts(period, None, now)
+        starts = report_starts(period, None, now, settings.timezone)
     if len(starts) > 1:
         log.debug("%d %s reports due, from %s to %s", len(starts), period, starts[0], starts[-1])
     results: list[ReportResult] = []

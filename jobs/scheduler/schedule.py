@@ -107,9 +107,9 @@ def missed_reports(settings: Settings, runner: JobRunner, now: datetime) -> dict
         ensure_schema(con)
         for spec in specs:
             assert spec.period is not None
-            watermark = last_complete_report(con, spec.period)
+            watermark = last_complete_report(con, spec.period, settings.timezone)
             if watermark is not None:
-                due = report_starts(spec.period, watermark, now)
+                due = report_starts(spec.period, watermark, now, settings.timezone)
                 if due:
                     missed[spec.name] = len(due)
     return missed

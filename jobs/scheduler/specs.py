@@ -11,6 +11,7 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from analytics.frequencies import PERIODS as PERIOD_INTERVALS
 from jobs.scheduler.triggers import (
     ScheduleError,
     cron_trigger,
@@ -24,11 +25,18 @@ from jobs.settings import JobConfig, Settings, SourceConfig
 log = logging.getLogger(__name__)
 
 KINDS = ("ingest", "report", "maintenance", "extract")
-PERIODS = ("day", "week", "month")
+PERIODS = tuple(PERIOD_INTERVALS)
 MAINTENANCE_TASKS = ("checkpoint", "snapshot")
 # When a job declares no trigger: ingest often, reports shortly after their period ends.
 DEFAULT_EVERY = {"ingest": "15m", "maintenance": "1h", "extract": "1d"}
-DEFAULT_REPORT_CRON = {"day": "30 0 * * *", "week": "0 1 * * mon", "month": "0 2 1 * *"}
+# Default report crons run on the clock of [reports] timezone, where the periods end.
+DEFAULT_REPORT_CRON = {
+    "day": "30 0 * * *",
+    "week": "0 1 * * mon",
+    "month": "0 2 1 * *",
+    "quarter": "0 3 1 1,4,7,10 *",
+    "year": "0 4 1 1 *",
+}
 # A run later than this is dropped (the next one comes soon); cron jobs may run an hour late.
 MAX_INTERVAL_GRACE = timedelta(hours=1)
 CRON_GRACE = timedelta(hours=1)
@@ -102,7 +110,7 @@ def job_spec(config: JobConfig, settings: Settings) -> JobSpec:
     if config.every is not None and config.cron is not None:
         raise ScheduleError(f"{what}: give either every or cron, not both")
     period = _period(config, settings, what)
-    trigger, note = _trigger(config, period, what)
+    trigger, note = _trigger(config, period, what, settings.timezone)
     if isinstance(trigger, IntervalTrigger):
         grace = min(trigger.interval, MAX_INTERVAL_GRACE)
     else:
@@ -139,7 +147,9 @@ def _period(config: JobConfig, settings: Settings, what: str) -> str | None:
     return period
 
 
-def _trigger(config: JobConfig, period: str | None, what: str) -> tuple[BaseTrigger, str | None]:
+def _trigger(
+    config: JobConfig, period: str | None, what: str, zone: str
+) -> tuple[BaseTrigger, str | None]:
     if config.cron is not None:
         if not isinstance(config.cron, str):
             raise ScheduleError(f"{what}: cron must be a string such as '0 6 * * mon'")
@@ -149,7 +159,7 @@ def _trigger(config: JobConfig, period: str | None, what: str) -> tuple[BaseTrig
         return interval_trigger(parse_duration(config.every, f"{what}: every")), None
     if period is not None:
         spec = parse_crontab(DEFAULT_REPORT_CRON[period], what)
-        return cron_trigger(spec, what), None
+        return cron_trigger(spec, what, zone), None
     every = parse_duration(DEFAULT_EVERY[config.kind], what)
     return interval_trigger(every), None
 

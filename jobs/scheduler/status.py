@@ -72,7 +72,7 @@ def job_statuses(
         when, note = next_run(spec, last.started_at if last else None, now)
         due = None
         if spec.period is not None and watermarks.get(spec.period) is not None:
-            due = len(report_starts(spec.period, watermarks[spec.period], now))
+            due = len(report_starts(spec.period, watermarks[spec.period], now, settings.timezone))
         statuses.append(
             JobStatus(
                 name=spec.name,
@@ -105,7 +105,7 @@ def _history(
                     row["status"], row["started_at"], row["finished_at"], summary
                 )
             for period in PERIODS:
-                watermarks[period] = last_complete_report(con, period)
+                watermarks[period] = last_complete_report(con, period, settings.timezone)
     except DatabaseMissingError:
         pass
     except duckdb.CatalogException:

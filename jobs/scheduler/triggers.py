@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -120,8 +121,9 @@ def parse_crontab(expression: str, what: str) -> CronSpec:
     return spec
 
 
-def cron_trigger(spec: CronSpec, what: str) -> CronTrigger:
-    """The APScheduler trigger of a checked crontab expression, in UTC."""
+def cron_trigger(spec: CronSpec, what: str, zone: str = "UTC") -> CronTrigger:
+    """The APScheduler trigger of a checked crontab expression, in UTC unless ``zone``
+    (an IANA name) is given."""
     try:
         return CronTrigger(
             minute=spec.minute,
@@ -129,7 +131,7 @@ def cron_trigger(spec: CronSpec, what: str) -> CronTrigger:
             day=spec.day,
             month=spec.month,
             day_of_week=spec.day_of_week,
-            timezone=UTC,
+            timezone=UTC if zone == "UTC" else ZoneInfo(zone),
         )
     except ValueError as exc:
         raise ScheduleError(f"{what}: cron {spec.expression!r} is not valid: {exc}") from exc
@@ -146,7 +148,8 @@ def describe_trigger(trigger: BaseTrigger) -> str:
         return f"every {format_duration(trigger.interval)}"
     if isinstance(trigger, CronTrigger):
         by_name = {f.name: str(f) for f in trigger.fields}
-        return "cron " + " ".join(by_name[name] for name in _FIELD_NAMES) + " (UTC)"
+        fields = " ".join(by_name[name] for name in _FIELD_NAMES)
+        return f"cron {fields} ({trigger.timezone})"
     return str(trigger)
 
 

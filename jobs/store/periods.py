@@ -41,15 +41,20 @@ def list_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(LIST_REPORTS_SQL).pl()
 
 
+# created_at is naive UTC; periods end at midnight of the reports' time zone, so the
+# creation time is read on that zone's clock (ICU's timezone(), UTC in, zone out).
 LAST_COMPLETE_REPORT_SQL = """
 SELECT max(start_on) FROM reports
-WHERE period = ? AND created_at >= CAST(end_on AS TIMESTAMP) + INTERVAL 1 DAY
+WHERE period = ?
+  AND timezone(?, timezone('UTC', created_at)) >= CAST(end_on AS TIMESTAMP) + INTERVAL 1 DAY
 """
 
 
-def last_complete_report(con: duckdb.DuckDBPyConnection, period: str) -> date | None:
-    """The start of the newest ``period`` report rendered after its period had ended
-    (a report rendered mid-period is incomplete and does not count)."""
-    row = con.execute(LAST_COMPLETE_REPORT_SQL, [period]).fetchall()[0]
+def last_complete_report(
+    con: duckdb.DuckDBPyConnection, period: str, zone: str = "UTC"
+) -> date | None:
+    """The start of the newest ``period`` report rendered after its period had ended in
+    ``zone`` (a report rendered mid-period is incomplete and does not count)."""
+    row = con.execute(LAST_COMPLETE_REPORT_SQL, [period, zone]).fetchall()[0]
     value: date | None = row[0]
     return value

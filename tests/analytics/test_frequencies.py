@@ -118,7 +118,28 @@ def test_period_bounds() -> None:
     assert period_bounds("month", date(2022, 3, 31)) == (date(2022, 3, 1), date(2022, 4, 1))
     assert period_bounds("day", date(2022, 3, 31)) == (date(2022, 3, 31), date(2022, 4, 1))
     with pytest.raises(UnknownPeriodError):
-        every_for("year")
+        every_for("decade")
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (date(2022, 1, 1), (date(2022, 1, 1), date(2022, 4, 1))),
+        (date(2022, 3, 31), (date(2022, 1, 1), date(2022, 4, 1))),
+        (date(2022, 5, 17), (date(2022, 4, 1), date(2022, 7, 1))),
+        (date(2022, 8, 2), (date(2022, 7, 1), date(2022, 10, 1))),
+        (date(2022, 12, 31), (date(2022, 10, 1), date(2023, 1, 1))),
+    ],
+)
+def test_quarters_start_on_the_first_of_january_april_july_october(
+    at: date, expected: tuple[date, date]
+) -> None:
+    assert period_bounds("quarter", at) == expected
+
+
+def test_year_bounds() -> None:
+    assert period_bounds("year", date(2022, 3, 1)) == (date(2022, 1, 1), date(2023, 1, 1))
+    assert period_bounds("year", date(2024, 12, 31)) == (date(2024, 1, 1), date(2025, 1, 1))
 
 
 def test_missing_columns_are_named() -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import warnings
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import matplotlib.colors as mcolors
+import matplotlib.dates as mdates
 import polars as pl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -31,6 +33,8 @@ from tests.conftest import load_report_corpus
 LONG = "Mohammed bin Salman bin Abdulaziz Al Saud"
 DAY = (date(2022, 3, 3), date(2022, 3, 4))
 WEEK = (date(2022, 2, 28), date(2022, 3, 7))
+QUARTER = (date(2022, 1, 1), date(2022, 4, 1))
+YEAR = (date(2022, 1, 1), date(2023, 1, 1))
 
 
 def _trend(names: list[str], start: date, days: int) -> pl.DataFrame:
@@ -121,11 +125,30 @@ def _outside(fig: Figure, fmt: str, tmp_path: Path) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("period", [DAY, WEEK], ids=["day", "week"])
+@pytest.mark.parametrize(
+    "period", [DAY, WEEK, QUARTER, YEAR], ids=["day", "week", "quarter", "year"]
+)
 @pytest.mark.parametrize("fmt", ["png", "pdf"])
 def test_no_title_or_label_is_clipped(period: tuple[date, date], fmt: str, tmp_path: Path) -> None:
     for name, fig in _all_charts(period).items():
         assert _outside(fig, fmt, tmp_path) == [], name
+
+
+def test_monthly_bars_of_a_year_report_are_as_wide_as_a_month() -> None:
+    months = [date(2018 + m // 12, m % 12 + 1, 1) for m in range(60)]
+    trend = pl.DataFrame(
+        {"entity_id": "E0", "kind": "country", "name": "Russia", "bucket": months,
+         "total_articles": 10, "share": 0.1, "articles": 1, "mentions": 1}
+    )  # fmt: skip
+    fig = attention_chart(
+        trend, ["E0"], what="Top countries of the year", bucket_name="month",
+        start=date(2018, 1, 1), end=date(2023, 1, 1), highlight=YEAR, timezone="Europe/Paris",
+    )  # fmt: skip
+    totals = fig.axes[1]
+    widths = {round(bar.get_width()) for bar in totals.patches if bar.get_label() != "_period"}
+    assert widths and min(widths) >= 20, widths  # days: a bar fills most of its month
+    assert totals.get_xlabel() == "month (Europe/Paris)"
+    assert totals.get_xlim()[0] == pytest.approx(mdates.date2num(date(2018, 1, 1)))
 
 
 def test_the_two_attention_charts_share_their_axes_positions() -> None:
@@ -183,3 +206,19 @@ def test_pdf_pages_carry_captions_and_page_numbers(tmp_path: Path) -> None:
     joined = " ".join(" ".join(p.split()) for p in pages)
     assert "Leaders over time: share of all articles mentioning each, per day" in joined
     assert "Download" not in joined
+
+
+def test_a_long_list_of_countries_off_the_map_keeps_the_map_full_size(tmp_path: Path) -> None:
+    # A year's report mentions many historical states: their list must wrap under the
+    # map, not squeeze it to nothing.
+    off_map = [f"Historical State Number {i}" for i in range(12)]
+    world = pl.DataFrame(
+        {"entity_id": ["RUS", *[f"X{i:02d}" for i in range(12)]], "name": ["Russia", *off_map],
+         "articles": [5] + [1] * 12, "mentions": [9] + [1] * 12, "share": [0.5] + [0.01] * 12}
+    )  # fmt: skip
+    fig = world_tile_map(world, start=YEAR[0], end=YEAR[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "constrained_layout not applied" is a warning
+        save_chart(fig, tmp_path / "world.png")
+    assert fig.axes[0].get_position().width > 0.6
+    assert _outside(fig, "png", tmp_path) == []

@@ -150,7 +150,10 @@ def test_declared_jobs_from_toml(tmp_path: Path) -> None:
         ),
         ('name = "x"\nkind = "ingest"\nevery = "5m"\ncron = "* * * * *"', "either every or cron"),
         ('name = "x"\nkind = "ingest"\nsource = "nope"', "no source named 'nope'"),
-        ('name = "x"\nkind = "report"\nperiod = "year"', "period must be one of day, week, month"),
+        (
+            'name = "x"\nkind = "report"\nperiod = "decade"',
+            "period must be one of day, week, month, quarter, year, not 'decade'",
+        ),
         ('name = "x"\nkind = "report"\ncolour = "red"', "unknown key 'colour' for a report job"),
         ('name = "x"\nkind = "maintenance"\ntasks = ["vacuum"]', "tasks must be a list of"),
         ('name = "x"\nkind = "report"\ncron = "0 0 * * 9"', "day-of-week 9 is out of range"),
