@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from analytics.extraction.gazetteer import Gazetteer
 from jobs.settings import DEFAULT_SEEDS_DIR, Settings, load_settings
 from jobs.store.connect import connect
 from jobs.store.schema import ensure_schema
@@ -164,3 +165,9 @@ def http_server() -> Iterator[LoopbackServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> Gazetteer:
+    """The gazetteer of the project's seeds, built once per test session."""
+    return load_gazetteer(SEEDS_DIR)

@@ -232,7 +232,7 @@ def _ingest_source(
         new, new_mentions = _store_batch(
             settings,
             source.name,
-            batch.prepared.result(),
+            preparer.outcome(batch.prepared, batch.articles),
             batch.done,
             gazetteer,
             now,
@@ -260,7 +260,9 @@ def _ingest_source(
                 with connect(settings.db_path, timeout=settings.lock_timeout) as con:
                     known = known_article_ids(con, articles.get_column("article_id"))
                 articles = articles.filter(~pl.col("article_id").is_in(list(known)))
-            pending.append(_Pending(preparer.submit(articles), len(records), done, records))
+            pending.append(
+                _Pending(preparer.submit(articles), articles, len(records), done, records)
+            )
             # One batch in flight per worker: memory stays flat, the workers stay busy.
             while len(pending) > (preparer.workers if preparer.parallel else 0):
                 store_next()
@@ -287,6 +289,7 @@ class _Pending:
     """A batch on its way: prepared (maybe in a worker), not stored yet."""
 
     prepared: Future[PreparedBatch]
+    articles: pl.DataFrame
     records: int
     done: list[FileDone]
     read: list[Record]

@@ -9,17 +9,21 @@ of one batch or less (a feed poll) never starts a process.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
 import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer
 from jobs.ingest.frames import PreparedBatch, prepare
+
+log = logging.getLogger(__name__)
 
 _GAZETTEER: Gazetteer | None = None
 
@@ -81,6 +85,22 @@ class BatchPreparer:
                 initargs=(self.gazetteer, os.getpid()),
             )
         return self._pool.submit(_prepare_in_worker, articles)
+
+    def outcome(self, future: Future[PreparedBatch], articles: pl.DataFrame) -> PreparedBatch:
+        """The prepared batch of ``future`` (from ``submit(articles)``). If the workers
+        died or could not start (a script without ``if __name__ == "__main__":`` cannot
+        spawn them), this batch and the next are prepared in this process instead."""
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            if self._pool is not None:
+                log.warning(
+                    "ingest worker processes failed (%s); preparing batches in this process",
+                    exc,
+                )
+                self.close(cancel=True)
+                self.workers = 1
+            return prepare(articles, self.gazetteer)
 
     def close(self, *, cancel: bool = False) -> None:
         if self._pool is not None:

@@ -1,0 +1,85 @@
+"""Batches prepared in worker processes: the same frames as in the ingest process, and a
+pool that dies or cannot start falls back to the ingest process."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+import pytest
+
+from analytics.extraction.gazetteer import Gazetteer
+from jobs.ingest.frames import PreparedBatch, prepare, records_frame
+from jobs.ingest.workers import BatchPreparer
+from jobs.sources.records import Record
+
+NOW = datetime(2024, 5, 1)
+
+
+def _articles(count: int) -> pl.DataFrame:
+    records = [
+        Record(
+            url=f"https://news.example.org/{i}",
+            title=f"Story {i}",
+            text=f"Kenya and Chile signed a grain deal on day {i}. " * 20
+            + f"President Ruto of Kenya met {i} delegates in Nairobi.",
+            published_at=datetime(2024, 4, 1 + i % 28),
+        )
+        for i in range(count)
+    ]
+    return records_frame(records, "wire", NOW)
+
+
+def _same(a: PreparedBatch, b: PreparedBatch) -> None:
+    assert a.articles.equals(b.articles)
+    assert a.mentions.equals(b.mentions)
+    assert np.array_equal(a.signatures, b.signatures)
+    assert np.array_equal(a.shingles, b.shingles)
+
+
+def _exit_at_start() -> None:
+    os._exit(3)
+
+
+def test_workers_prepare_what_the_ingest_process_prepares(gazetteer: Gazetteer) -> None:
+    batches = [_articles(30), _articles(30).slice(10, 20), _articles(7)]
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        futures = [preparer.submit(batch) for batch in batches]
+        assert preparer.parallel, "a full batch starts the pool"
+        results = [preparer.outcome(f, b) for f, b in zip(futures, batches, strict=True)]
+    for batch, got in zip(batches, results, strict=True):
+        _same(got, prepare(batch, gazetteer))
+    assert results[0].mentions.filter(pl.col("entity_id") == "KEN").height > 0
+
+
+def test_a_small_ingest_starts_no_process(gazetteer: Gazetteer) -> None:
+    with BatchPreparer(gazetteer, workers=2, batch_size=50) as preparer:
+        future = preparer.submit(_articles(12))
+        assert future.done() and not preparer.parallel
+
+
+def test_a_pool_that_dies_falls_back_to_this_process(
+    gazetteer: Gazetteer, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch = _articles(25)
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        # Workers that exit as they start: what a script without a main guard gets.
+        preparer._pool = ProcessPoolExecutor(
+            max_workers=2,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_at_start,
+        )
+        futures = [preparer.submit(batch) for _ in range(3)]
+        results = [preparer.outcome(f, batch) for f in futures]
+        assert not preparer.parallel and preparer.workers == 1
+        later = preparer.submit(batch)
+        assert later.done()
+    expected = prepare(batch, gazetteer)
+    for got in results:
+        _same(got, expected)
+    warnings = [m for m in caplog.messages if "worker processes failed" in m]
+    assert len(warnings) == 1, warnings
