@@ -3,23 +3,15 @@
     uv run python tests/benchmarks/bench_scale.py --sizes 46000,250000,1000000 \\
         --json /tmp/bench-scale.json [--extract-mb 1000] [--timeout 7200] [--keep]
 
-For each size in --sizes: builds a corpus of that many distinct articles with
-build_corpus.py (plain JSONL, not timed) in a temporary folder, then, each in a fresh
-process (peak RSS: ru_maxrss from os.wait4, the largest process of the child's tree):
-- ingest: bench_ingest.py's child runs ``run_ingest`` into a new DuckDB file (wall time,
-  articles/s, MB/s of input file, peak RSS, RSS by quarter); then the store: file size,
-  stories against articles (grouping must not collapse the built articles) and the
-  space by table and by column (DuckDB storage_info blocks);
-- ``mentions report --period month --latest`` and ``mentions sql "select entity_id,
-  count(*) from mentions group by 1"`` as a user runs them, best of --runs (start-up
-  included; ``mentions sql "select 1"`` in the JSON); in one process, imports excluded,
-  second of two runs: run_report of that month, the explorer's whole-history weekly
-  timeline of USA, CHN, RUS, UKR and ISR (jobs.explore.timeline) and the SQL;
-- ``mentions extract --input DUMP --output FILE``, POLARS_MAX_THREADS=1, over the first
-  --extract-mb MB of the dump, minus its start-up (on a ten-line file), against the
-  read floor: polars ``scan_ndjson`` of that file touching every text, one thread.
-Prints a markdown table (one row per size) and writes every number to --json. Each
-child has --timeout seconds; a failed step prints an ``error:`` line and the run goes on.
+For each size: a corpus of that many distinct articles (build_corpus.py, not timed) in a
+temporary folder, then, each in a fresh process: the ingest (bench_ingest.py's child:
+wall, articles/s, MB/s, peak RSS summed over the ingest and its workers, sampled every
+0.25 s) and the store (size, stories, space by table and column); the monthly report
+and the SQL as a user runs them (best of --runs) and in-process with the explorer's
+five-entity timeline; ``mentions extract`` (one thread, first --extract-mb MB, start-up
+subtracted) against the read floor (polars ``scan_ndjson`` touching every text).
+Prints a markdown table; every number goes to --json; a failed step is an ``error:``
+line and the run goes on.
 """
 
 from __future__ import annotations
@@ -41,6 +33,7 @@ from typing import Any
 
 import duckdb
 from build_corpus import ROOT, build
+from tree_rss import TreeSampler
 
 BENCH = Path(__file__).resolve().parent
 MENTIONS = str(Path(sys.executable).parent / "mentions")  # the console script of this venv
@@ -59,6 +52,7 @@ class Child:
     cpu: float
     peak_mib: float
     stdout: str
+    tree_peak_mib: float = 0.0
 
 
 def run_child(
@@ -81,6 +75,8 @@ def run_child(
 
         timer = threading.Timer(timeout, stop)
         timer.start()
+        sampler = TreeSampler(process.pid)
+        sampler.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
         except BaseException:  # interrupted: the child does not outlive the benchmark
@@ -89,6 +85,7 @@ def run_child(
             raise
         finally:
             timer.cancel()
+            sampler.finished.set()
         wall = time.perf_counter() - started
     process.returncode = code = os.waitstatus_to_exitcode(status)
     if code != 0:
@@ -100,6 +97,7 @@ def run_child(
         cpu=usage.ru_utime + usage.ru_stime,
         peak_mib=usage.ru_maxrss / 1024,
         stdout=out.read_text(errors="replace"),
+        tree_peak_mib=max(sampler.peak, usage.ru_maxrss / 1024),
     )
 
 
@@ -243,7 +241,8 @@ def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]
             "cpu_s": round(child.cpu, 2),
             "articles_per_s": round(size / child.wall, 1),
             "mb_per_s": round(mb / child.wall, 2),
-            "peak_rss_mib": round(child.peak_mib, 1),
+            "peak_rss_mib": round(child.tree_peak_mib, 1),
+            "largest_process_peak_rss_mib": round(child.peak_mib, 1),
         }
 
     def queries() -> dict[str, Any]:
