@@ -19,7 +19,8 @@ import ahocorasick_rs
 
 from analytics.extraction.gazetteer import Gazetteer
 
-# Characters scanned with the NFA before the DFA is built (about 1.3 s of scanning).
+# Characters scanned with the NFA before the DFA is built (about 1.3 s of scanning);
+# ingest workers, several to a machine, keep the NFA (see jobs.ingest.workers).
 DFA_AFTER_CHARS = 100_000_000
 
 _KIND = ahocorasick_rs.MatchKind.LeftmostFirst
@@ -30,12 +31,12 @@ _CACHE: dict[str, Automaton] = {}
 class Automaton:
     """Finds the spellings of ``patterns`` (in priority order) in texts."""
 
-    def __init__(self, patterns: list[str], *, dfa_after_chars: int = DFA_AFTER_CHARS) -> None:
+    def __init__(self, patterns: list[str], *, dfa_after_chars: int | None = None) -> None:
         self.patterns = patterns
         self._machine = ahocorasick_rs.AhoCorasick(
             patterns, matchkind=_KIND, implementation=ahocorasick_rs.Implementation.ContiguousNFA
         )
-        self._dfa_after = dfa_after_chars
+        self._dfa_after = DFA_AFTER_CHARS if dfa_after_chars is None else dfa_after_chars
         self._scanned = 0
         self.is_dfa = False
 
