@@ -323,7 +323,7 @@ def _store_batch(
                 con, articles[rows], prepared.signatures[rows], prepared.shingles[rows]
             )
             counts = (
-                insert_new_articles(con, new, prepared.mentions, gazetteer.version)
+                insert_new_articles(con, new, prepared.mentions, gazetteer.version, all_new=True)
                 if rows.size
                 else (0, 0)
             )

@@ -77,9 +77,13 @@ def insert_new_articles(
     articles: pl.DataFrame,
     mentions: pl.DataFrame,
     gazetteer_version: str | None,
+    *,
+    all_new: bool = False,
 ) -> tuple[int, int]:
     """Inside the caller's transaction: store those of ``articles`` not stored yet (by id
-    or content) and their mentions; return (article_ids stored, mentions stored)."""
+    or content) and their mentions; return (article_ids stored, mentions stored).
+    ``all_new``: the caller found them all new in this transaction (``new_article_ids``),
+    so the store is not searched again."""
     batch_articles = articles.select(ARTICLE_COLUMNS).with_columns(
         gazetteer_version=pl.lit(None, pl.String)
     )
@@ -87,7 +91,7 @@ def insert_new_articles(
     con.register("batch_articles", batch_articles)
     con.register("batch_mentions", batch_mentions)
     try:
-        new_ids = con.sql(NEW_ARTICLES_SQL).pl()
+        new_ids = batch_articles.select("article_id") if all_new else con.sql(NEW_ARTICLES_SQL).pl()
         if new_ids.is_empty():
             return 0, 0
         con.register("new_ids", new_ids)
