@@ -252,5 +252,7 @@ def save_chart(fig: Figure, path: Path) -> Path:
     if engine is not None:
         engine.execute(fig)
         fig.set_layout_engine(None)
-    fig.savefig(path)
+    # zlib level 3 instead of 6: the same pixels, files ~4% larger, encoded in
+    # two thirds of the time.
+    fig.savefig(path, pil_kwargs={"compress_level": 3})
     return path
