@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -241,10 +242,19 @@ def forms_chart(split: pl.DataFrame, *, start: date, end: date, labels: dict[str
 def save_chart(fig: Figure, path: Path) -> Path:
     """Write a figure as PNG (the format from the suffix) and return the path.
 
-    The layout computed for this file is kept: saving the figure again (into the
-    PDF) then skips the layout pass, which costs as much as drawing.
+    The layout is computed once, before the PNG, on the Agg canvas the PNG is then
+    drawn on (so both share one renderer and its cache of text sizes), and the
+    layout engine is dropped: the PNG and then the PDF each draw the figure once,
+    instead of savefig drawing it once more for the layout (a placeholder engine
+    would make savefig do that for the PDF page too).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    fig.set_layout_engine("none")
+    FigureCanvasAgg(fig)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    # zlib level 3 instead of 6: the same pixels, files ~4% larger, encoded in
+    # two thirds of the time.
+    fig.savefig(path, pil_kwargs={"compress_level": 3})
     return path
