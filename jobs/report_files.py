@@ -7,14 +7,14 @@ from pathlib import Path
 from reports.charts import save_chart
 from reports.files import BuiltReport
 from reports.navigation import PDF_NAME
-from reports.pdf import image_page, write_pdf
+from reports.pdf import write_pdf
 
 
 def write_report_files(folder: Path, report: BuiltReport) -> Path:
     """Write every chart (PNG and CSV), table (CSV) and the PDF of ``report`` into
     ``folder``; return the PDF's path.
 
-    The PNGs go first: the PDF shows each chart's PNG pixels (see ``image_page``).
+    The PNGs go first: the PDF grows each chart's figure for its footer.
     """
     folder.mkdir(parents=True, exist_ok=True)
     for chart in report.charts:
@@ -23,10 +23,9 @@ def write_report_files(folder: Path, report: BuiltReport) -> Path:
     for name, table in report.tables.items():
         table.write_csv(folder / name, float_precision=6)
     pdf = report.pdf
-    images = {id(chart.figure): image_page(chart.figure) for chart in report.charts}
     return write_pdf(
         folder / PDF_NAME,
-        [images.get(id(page), page) for page in pdf.pages],
+        pdf.pages,
         title=pdf.title,
         created_at=pdf.created_at,
         captions=pdf.captions,

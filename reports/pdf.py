@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
@@ -63,22 +61,6 @@ def text_pages(title: str, blocks: list[TextBlock]) -> list[Figure]:
             y -= 0.02
         pages.append(fig)
     return pages
-
-
-def image_page(chart: Figure) -> Figure:
-    """A PDF page showing the pixels ``chart`` was last drawn with on its Agg canvas
-    (its PNG, as ``save_chart`` leaves it), at the chart's size: drawing a chart
-    again as vectors costs as much as drawing it for the PNG. Embedded unresampled,
-    so the page shows exactly the PNG."""
-    canvas = chart.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
-        raise ValueError("the chart has not been drawn on an Agg canvas (save_chart) yet")
-    pixels = np.asarray(canvas.buffer_rgba())[..., :3].copy()
-    page = Figure(figsize=tuple(chart.get_size_inches()), dpi=chart.dpi)
-    ax = page.add_axes((0.0, 0.0, 1.0, 1.0))
-    ax.imshow(pixels, interpolation="none", aspect="auto")
-    ax.set_axis_off()
-    return page
 
 
 FOOTER_IN = 0.3  # inches added below a page for its page number

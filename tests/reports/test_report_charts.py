@@ -28,7 +28,6 @@ from reports.charts import (
     top_entities_chart,
 )
 from reports.heatmap import comention_heatmap
-from reports.pdf import image_page
 from reports.style import PALETTE
 from reports.tilemap import world_tile_map
 from tests.conftest import load_report_corpus
@@ -233,20 +232,12 @@ def _pixels(png: bytes | Path) -> np.ndarray:
 
 @pytest.mark.parametrize("name", ["attention", "top", "heatmap", "world"])
 def test_save_chart_draws_once_the_pixels_of_a_plain_savefig(name: str, tmp_path: Path) -> None:
-    """save_chart lays the figure out once and drops the engine (so the PDF need not lay
-    it out again), and its PNG holds exactly the pixels of matplotlib's own savefig."""
+    """save_chart lays the figure out once and drops the engine (so the PDF page drawn
+    from the same figure need not lay it out again), and its PNG holds exactly the
+    pixels of matplotlib's own savefig."""
     plain = io.BytesIO()
     _all_charts(WEEK)[name].savefig(plain, format="png")
     fig = _all_charts(WEEK)[name]
     path = save_chart(fig, tmp_path / "chart.png")
     assert fig.get_layout_engine() is None
     assert np.array_equal(_pixels(path), _pixels(plain.getvalue()))
-    page = image_page(fig)
-    shown = page.axes[0].get_images()[0].get_array()
-    assert np.array_equal(np.asarray(shown), _pixels(path)[..., :3])
-    assert tuple(page.get_size_inches()) == tuple(fig.get_size_inches())
-
-
-def test_image_page_needs_a_drawn_chart() -> None:
-    with pytest.raises(ValueError, match="save_chart"):
-        image_page(_all_charts(WEEK)["top"])
