@@ -93,9 +93,19 @@ class PreparedBatch:
     shingles: np.ndarray
 
 
+# Articles extracted at a time: the candidate frames of a whole batch would double a
+# worker's memory for no gain in speed.
+EXTRACT_CHUNK = 1000
+
+
 def prepare(articles: pl.DataFrame, gazetteer: Gazetteer) -> PreparedBatch:
     """Hash, extract and sign ``articles`` (rows of ``records_frame``)."""
     articles = with_content_hashes(articles)
-    mentions = extract_mentions(articles, gazetteer)
+    chunks = range(0, articles.height, EXTRACT_CHUNK)
+    mentions = (
+        pl.concat([extract_mentions(articles.slice(i, EXTRACT_CHUNK), gazetteer) for i in chunks])
+        if articles.height > EXTRACT_CHUNK
+        else extract_mentions(articles, gazetteer)
+    )
     signatures, shingles = sign(articles)
     return PreparedBatch(articles, mentions, signatures, shingles)

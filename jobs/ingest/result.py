@@ -89,7 +89,13 @@ class ProgressCounter:
         self.articles = 0
         self.bytes = 0
 
-    def batch(self, records: list[Record]) -> None:
-        self.articles += len(records)
-        self.bytes += sum(len(r.title.encode()) + len(r.text.encode()) for r in records)
+    def stored(self, articles: int, nbytes: int) -> None:
+        """``articles`` more read and stored, ``nbytes`` of their title and text."""
+        self.articles += articles
+        self.bytes += nbytes
         self.callback(IngestProgress(self.articles, self.bytes, self.total))
+
+
+def records_bytes(records: list[Record]) -> int:
+    """The UTF-8 size of the records' titles and texts."""
+    return sum(len(r.title.encode()) + len(r.text.encode()) for r in records)

@@ -24,7 +24,13 @@ import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer
 from jobs.ingest.frames import PreparedBatch, records_frame
-from jobs.ingest.result import IngestProgress, IngestResult, ProgressCounter, input_bytes
+from jobs.ingest.result import (
+    IngestProgress,
+    IngestResult,
+    ProgressCounter,
+    input_bytes,
+    records_bytes,
+)
 from jobs.ingest.workers import BatchPreparer
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
@@ -54,6 +60,13 @@ from jobs.stories import group_into_stories
 log = logging.getLogger(__name__)
 
 DUMP_KINDS = ("jsonl", "csv", "parquet")
+# DuckDB may cache up to 80% of RAM; a batch's store needs far less, and the ingest
+# (this process and its workers) must stay under 2 GB however large the file grows.
+STORE_CONFIG = {
+    "memory_limit": "384MB",
+    "allocator_flush_threshold": "16MB",
+    "allocator_bulk_deallocation_flush_threshold": "16MB",
+}
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
 
@@ -245,7 +258,7 @@ def _ingest_source(
         result.mentions_new += new_mentions
         log.debug("%s: batch of %d stored (%d new)", source.name, batch.records, new)
         if progress is not None and batch.records:
-            progress.batch(batch.read)
+            progress.stored(batch.records, batch.nbytes)
 
     preparer = BatchPreparer(
         gazetteer, workers=settings.ingest_workers, batch_size=settings.ingest_batch_size
@@ -257,11 +270,19 @@ def _ingest_source(
                 plausible_dates(iter(records), now, on_error), source.name, now
             )
             if articles.height:
-                with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+                with connect(
+                    settings.db_path, timeout=settings.lock_timeout, config=STORE_CONFIG
+                ) as con:
                     known = known_article_ids(con, articles.get_column("article_id"))
                 articles = articles.filter(~pl.col("article_id").is_in(list(known)))
             pending.append(
-                _Pending(preparer.submit(articles), articles, len(records), done, records)
+                _Pending(
+                    preparer.submit(articles),
+                    articles,
+                    len(records),
+                    done,
+                    records_bytes(records) if progress is not None else 0,
+                )
             )
             # One batch in flight per worker: memory stays flat, the workers stay busy.
             while len(pending) > (preparer.workers if preparer.parallel else 0):
@@ -292,7 +313,7 @@ class _Pending:
     articles: pl.DataFrame
     records: int
     done: list[FileDone]
-    read: list[Record]
+    nbytes: int
 
 
 def _store_batch(
@@ -315,7 +336,7 @@ def _store_batch(
         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String},
         orient="row",
     ).unique("path", keep="last", maintain_order=True)
-    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+    with connect(settings.db_path, timeout=settings.lock_timeout, config=STORE_CONFIG) as con:
         with transaction(con):
             new_ids = new_article_ids(con, articles) if articles.height else set()
             rows = np.flatnonzero(articles.get_column("article_id").is_in(list(new_ids)).to_numpy())

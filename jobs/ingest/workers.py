@@ -17,6 +17,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from types import TracebackType
 
 import polars as pl
@@ -58,7 +59,23 @@ def _start_worker(gazetteer: Gazetteer, parent: int) -> None:
 def _prepare_in_worker(articles: pl.DataFrame) -> PreparedBatch:
     if _GAZETTEER is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker started without a gazetteer")
-    return prepare(articles, _GAZETTEER)
+    prepared = prepare(articles, _GAZETTEER)
+    # The ingest process holds the texts already: send back only the keys of the rows
+    # kept, and their hashes (less to copy, less held per batch in flight).
+    return replace(prepared, articles=prepared.articles.select(_KEYS))
+
+
+_KEYS = ["article_id", "content_hash"]
+
+
+def _with_texts(prepared: PreparedBatch, articles: pl.DataFrame) -> PreparedBatch:
+    """A worker's batch with its rows whole again, from the batch as it was sent."""
+    if prepared.articles.columns != _KEYS:
+        return prepared
+    whole = articles.drop("content_hash").join(
+        prepared.articles, on="article_id", how="inner", maintain_order="right"
+    )
+    return replace(prepared, articles=whole.select(articles.columns))
 
 
 class BatchPreparer:
@@ -96,7 +113,7 @@ class BatchPreparer:
         died or could not start (a script without ``if __name__ == "__main__":`` cannot
         spawn them), this batch and the next are prepared in this process instead."""
         try:
-            return future.result()
+            return _with_texts(future.result(), articles)
         except BrokenProcessPool as exc:
             if self._pool is not None:
                 log.warning(
