@@ -232,14 +232,19 @@ def _require_articles(span: _Range, empty: bool) -> None:
 
 
 def timeline_figure(
-    frame: pl.DataFrame, measure: str = "share", every: str | None = None, smooth: int | None = None
+    frame: pl.DataFrame,
+    measure: str = "share",
+    every: str | None = None,
+    smooth: int | None = None,
+    settled: bool = False,
 ) -> Figure:
     """The chart of a ``timeline`` frame: one line per entity of ``measure`` (share,
     articles or mentions), partial buckets dashed; ``every`` and ``smooth``, as given
-    to ``timeline``, only label the title."""
+    to ``timeline``, only label the title. ``settled=True`` lays it out once with
+    fixed ticks (faster to save, not for editing: reports/layout.py)."""
     from reports.timeline import timeline_chart
 
-    return timeline_chart(frame, measure, every, smooth)
+    return timeline_chart(frame, measure, every, smooth, settled=settled)
 
 
 def evidence(
@@ -328,7 +333,7 @@ def write_chart(
     output.parent.mkdir(parents=True, exist_ok=True)
     data = output.with_suffix(CSV_SUFFIX)
     frame.with_columns(pl.col("bucket_start").dt.to_string("%Y-%m-%d")).write_csv(data)
-    timeline_figure(frame, measure, every, smooth).savefig(
+    timeline_figure(frame, measure, every, smooth, settled=True).savefig(
         output, format=output.suffix.lower().lstrip(".")
     )
     return output, data

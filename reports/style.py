@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 from matplotlib.axes import Axes  # noqa: E402  (after selecting the backend)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 PALETTE = (
     "#0072B2",  # blue        } Okabe & Ito's colour-blind-safe set, in an order where
@@ -55,10 +56,10 @@ def wrapped(text: str, width_in: float, fontsize: float = TITLE_SIZE) -> str:
     return "\n".join(lines)
 
 
-def chart_title(fig: Figure, text: str) -> None:
+def chart_title(fig: Figure, text: str) -> Text:
     """The chart's title across the whole figure, left-aligned and wrapped to its width,
     so a long period label or name is never clipped at either edge."""
-    fig.suptitle(
+    return fig.suptitle(
         wrapped(text, fig.get_figwidth() * 0.96),
         x=0.02,
         ha="left",

@@ -15,6 +15,7 @@ import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from reports.layout import settle
 from reports.style import DPI, LINESTYLES, MUTED_TEXT, PALETTE, SIZE, chart_title, no_data
 
 LABELS = {
@@ -34,11 +35,17 @@ def _span(frame: pl.DataFrame) -> str:
 
 
 def timeline_chart(
-    frame: pl.DataFrame, measure: str = "share", every: str | None = None, smooth: int | None = None
+    frame: pl.DataFrame,
+    measure: str = "share",
+    every: str | None = None,
+    smooth: int | None = None,
+    settled: bool = False,
 ) -> Figure:
     """Lines of ``measure`` (share, articles or mentions) per bucket, one per entity in
     the frame's order; ``every`` (the bucket's name) and ``smooth`` (buckets summed)
-    go into the title. Expects bucket_start, entity_id, name, partial and ``measure``."""
+    go into the title. Expects bucket_start, entity_id, name, partial and ``measure``.
+    ``settled``: laid out once with its ticks fixed, for a figure saved once and
+    thrown away (reports/layout.py); otherwise constrained layout, for editing."""
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.subplots()
     entity_ids = list(dict.fromkeys(frame["entity_id"].to_list()))
@@ -81,8 +88,9 @@ def timeline_chart(
         no_data(ax, "no buckets in this range")
     else:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    notes = []
     if frame["partial"].any():
-        ax.annotate(
+        note = ax.annotate(
             "dashed, hollow: partial (the range cuts the bucket or its smoothing window)",
             xy=(0, 0),
             xycoords="figure fraction",
@@ -91,8 +99,13 @@ def timeline_chart(
             color=MUTED_TEXT,
             fontsize="small",
         )
+        notes.append(note)
     names = ", ".join(dict.fromkeys(frame["name"].to_list()))
     per = f" per {every}" if every else ""
     summed = f", sums of {smooth} {every or 'bucket'}s" if smooth and smooth > 1 else ""
-    chart_title(fig, f"{LABELS[measure].capitalize()}{per}{summed}: {names}; {_span(frame)}")
+    title = chart_title(
+        fig, f"{LABELS[measure].capitalize()}{per}{summed}: {names}; {_span(frame)}"
+    )
+    if settled:
+        settle(fig, ax, title, notes)
     return fig

@@ -264,7 +264,7 @@ class Explorer:
 
         def draw() -> bytes:
             png = io.BytesIO()
-            figure = explore.timeline_figure(frame, asked.measure, asked.every)
+            figure = explore.timeline_figure(frame, asked.measure, asked.every, settled=True)
             # Light compression: a loopback answer, where encoding time matters more
             # than bytes.
             figure.savefig(png, format="png", pil_kwargs={"compress_level": 1})
