@@ -7,7 +7,7 @@ into the numbers behind every chart and table; nothing here draws or writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -71,6 +71,10 @@ class PeriodAnalysis:
     targets: pl.DataFrame
     evidence: pl.DataFrame
     data_end: date | None = None
+    # The top entities of the whole trend window (for a period where none reaches
+    # min_articles, the attention chart shows these instead of nothing).
+    window_top: dict[str, pl.DataFrame] = field(default_factory=dict)
+    min_articles: int = 1
 
     @property
     def rolling(self) -> int:
@@ -130,6 +134,10 @@ def analyse_period(
         )
         for kind in ("country", "leader")
     }
+    window_top = {
+        kind: top_entities(coarse, kind, top, min_articles=min_articles)
+        for kind in ("country", "leader")
+    }
     found_spikes = (
         spikes(fine, start, end, SPIKE_WINDOW[grain])
         if grain != period
@@ -181,6 +189,8 @@ def analyse_period(
         targets=targets,
         evidence=evidence,
         data_end=data_end,
+        window_top=window_top,
+        min_articles=min_articles,
     )
 
 

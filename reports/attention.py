@@ -66,6 +66,7 @@ def attention_chart(
     rolling: int = 1,
     data_end: date | None = None,
     timezone: str = "UTC",
+    empty: str = "no mentions in this period",
 ) -> Figure:
     """Lines over time for ``entity_ids``: the share of articles that mention each
     (``value`` 'share' or 'rolling_share') or raw counts ('articles', 'mentions'),
@@ -105,8 +106,8 @@ def attention_chart(
         values = [math.nan if v is None else v for v in series[value].to_list()]
         if value == "share" and "total_articles" in series.columns:
             # A bucket without any article has no share at all: a gap, not a 0%.
-            empty = [t == 0 for t in series["total_articles"].to_list()]
-            values = [math.nan if e else v for v, e in zip(values, empty, strict=True)]
+            no_articles = [t == 0 for t in series["total_articles"].to_list()]
+            values = [math.nan if e else v for v, e in zip(values, no_articles, strict=True)]
         if share:
             values = [v * 100 for v in values]
         # A bucket cut by the window's start or by the last article is not a dip: its
@@ -160,7 +161,7 @@ def attention_chart(
             fontsize="small",
         )
     else:
-        no_data(ax)
+        no_data(ax, empty)
     totals = (
         frequencies.select("bucket", "total_articles").unique("bucket").sort("bucket")
         if "total_articles" in frequencies.columns

@@ -10,7 +10,7 @@ import polars as pl
 
 from analytics.evidence import Evidence
 from analytics.form_policy import FORM_LABELS, describe_forms
-from analytics.period import PeriodAnalysis
+from analytics.period import WINDOWS, PeriodAnalysis
 from analytics.trends import MIN_ARTICLES, Z_MIN
 from reports.attention import attention_chart
 from reports.charts import (
@@ -109,8 +109,20 @@ def build_report(
 def _attention_section(files: ChartList, a: PeriodAnalysis, timezone: str) -> Section:
     charts = []
     value = "rolling_share" if a.rolling > 1 else "share"
+    count = WINDOWS[a.period][0]
+    window = f"the {count} {a.period}s to {a.end - timedelta(days=1)}"
     for kind, what in KIND_TITLES.items():
-        top = a.top[kind]
+        top, whose = a.top[kind], f"of the {a.period}"
+        note = ""
+        if top.is_empty() and not a.window_top.get(kind, top).is_empty():
+            # Nothing in enough articles of a quiet period: chart the window's leaders
+            # rather than an empty frame, and say so.
+            top, whose = a.window_top[kind], f"of {window}"
+            note = (
+                f"No {kind} is in {a.min_articles} or more articles of this {a.period} "
+                f"(see [reports] min_articles), so the chart shows the top "
+                f"{what.lower()} of {window}. "
+            )
         ids = top["entity_id"].to_list()
         names = ", ".join(top["name"].to_list()) or "none"
         data = a.trend.filter(pl.col("entity_id").is_in(ids)).select(
@@ -128,7 +140,7 @@ def _attention_section(files: ChartList, a: PeriodAnalysis, timezone: str) -> Se
         fig = attention_chart(
             a.trend,
             ids,
-            what=f"Top {what.lower()} of the {a.period}",
+            what=f"Top {what.lower()} {whose}",
             bucket_name=a.grain,
             start=a.trend_start,
             end=a.end,
@@ -137,6 +149,7 @@ def _attention_section(files: ChartList, a: PeriodAnalysis, timezone: str) -> Se
             rolling=a.rolling,
             data_end=a.data_end,
             timezone=timezone,
+            empty=f"no {kind} in {a.min_articles} or more articles of {window}",
         )
         charts.append(
             files.chart(
@@ -146,11 +159,13 @@ def _attention_section(files: ChartList, a: PeriodAnalysis, timezone: str) -> Se
                 title=f"{what} over time: share of all articles mentioning each, per {a.grain}",
                 alt=(
                     f"Line chart: the share of articles mentioning each of the top {len(ids)} "
-                    f"{what.lower()} of the {a.period} ({names}), per {a.grain} from "
+                    f"{what.lower()} {whose} ({names}), per {a.grain} from "
                     f"{a.trend_start} to {a.end - timedelta(days=1)}, the {a.period} shaded; "
                     f"below it, bars of all articles per {a.grain}."
                 ),
-                caption=("The CSV has raw counts (mentions, articles, stories) beside the shares."),
+                caption=(
+                    f"{note}The CSV has raw counts (mentions, articles, stories) beside the shares."
+                ),
             )
         )
     return Section(

@@ -185,3 +185,24 @@ def test_evidence_and_axes_show_the_readers_zone(report_settings: Settings) -> N
         text = _pdf_text(result.path.parent / "report.pdf")
         assert "2022-03-01 to 2022-03-31 (Asia/Tokyo)" in text
         assert "2022-03-02 21:00 Asia/Tokyo" in text
+
+
+def test_a_day_where_no_country_reaches_the_minimum_still_charts_its_window(
+    report_settings: Settings,
+) -> None:
+    # 2022-03-06 holds one article (m3-5); no country is in the 3 articles a top list
+    # needs, but the 30 days before it hold 13 articles naming Russia, Ukraine, France
+    # and the United States: the attention chart shows those, and says why.
+    result = run_report(report_settings, "day", date(2022, 3, 6), now=NOW)
+    folder = result.path.parent
+    assert result.articles == 1
+    assert pl.read_csv(folder / "top-country.csv").is_empty()
+    trend = pl.read_csv(folder / "attention-country.csv", try_parse_dates=True)
+    assert not trend.is_empty(), "the window's countries are charted"
+    window = trend.group_by("entity_id").agg(pl.col("articles").sum())
+    assert window.filter(pl.col("articles") < 3).is_empty()  # the minimum, over the window
+    assert trend["bucket"].min() == date(2022, 2, 5)  # 30 days ending on 6 March
+    html = result.path.read_text(encoding="utf-8")
+    assert "No country is in 3 or more articles of this day" in html
+    assert "the top countries of the 30 days" in html
+    assert_chart_image(folder / "attention-country.png", CHART_SIZES["attention-country"])
