@@ -34,6 +34,7 @@ from jobs.ingest.result import (
 from jobs.ingest.workers import BatchPreparer
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
+from jobs.sources.dumps import EMPTY_DUMP
 from jobs.sources.http import FetchLimits
 from jobs.sources.read import read_items, source_kind
 from jobs.sources.records import BadInput, FileDone, ReadContext, Record, SourceError, SourceState
@@ -215,7 +216,11 @@ def _ingest_source(
 
     def on_error(bad: BadInput) -> None:
         nonlocal failed, unreadable
-        if unreadable is None and _same_place(bad.location, source.location):
+        if (
+            unreadable is None
+            and bad.reason != EMPTY_DUMP  # nothing to read is not a failure to read
+            and _same_place(bad.location, source.location)
+        ):
             unreadable = bad
         if report is None:
             log.warning("%s: %s", bad.location, bad.reason)
@@ -298,7 +303,7 @@ def _ingest_source(
     if seen == 0 and unreadable is not None:
         result.failed.append(unreadable)
     elif seen == 0 and failed == 0 and kind in DUMP_KINDS and not state.files_skipped:
-        on_error(BadInput(source.location, "empty, no articles"))
+        on_error(BadInput(source.location, EMPTY_DUMP))
     validators = (state.new_etag, state.new_last_modified) if state.refreshed else None
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         _flush_errors(con, source.name, errors, now, result)

@@ -60,6 +60,10 @@ def column_map(location: str, options: Mapping[str, Any]) -> Columns:
     return mapping
 
 
+# An empty dump is reported under this reason and is not a failed input.
+EMPTY_DUMP = "empty, no articles"
+
+
 def _open_text(path: Path) -> IO[str]:
     if path.name.lower().endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
@@ -133,11 +137,12 @@ def read_jsonl(path: Path, ctx: ReadContext) -> Iterator[Record]:
         ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
         return
     with handle:
-        line_no = 0
+        line_no, written = 0, False
         try:
             for line_no, line in enumerate(handle, 1):  # noqa: B007 (line_no is read after the loop)
                 if not line.strip():
                     continue
+                written = True
                 where = f"{path}:{line_no}"
                 decoded, obj = json_line(line, where, ctx.on_error)
                 if not decoded:
@@ -147,6 +152,9 @@ def read_jsonl(path: Path, ctx: ReadContext) -> Iterator[Record]:
                     yield record
         except (UnicodeDecodeError, OSError, EOFError) as exc:
             ctx.on_error(BadInput(f"{path}:{line_no + 1}", f"unreadable: {exc}"))
+            return
+        if not written:
+            ctx.on_error(BadInput(str(path), EMPTY_DUMP))
 
 
 def read_csv(path: Path, ctx: ReadContext) -> Iterator[Record]:
@@ -160,18 +168,83 @@ def read_csv(path: Path, ctx: ReadContext) -> Iterator[Record]:
         ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
         return
     with handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
+        lines = _RecordLines(handle)
+        reader = csv.DictReader(lines, delimiter=delimiter)
+        # Each row is held until the next one is read: csv hands over the last row of a
+        # file cut in the middle as if it were whole. Cut inside a quoted field, that
+        # row's text ends in the field; cut elsewhere, it lacks fields and no line break
+        # ends it.
+        held: tuple[str, dict[str, Any]] | None = None
+        failure: BadInput | None = None
         try:
-            header = list(reader.fieldnames or [])
-            if not _has_columns(path, header, columns, ctx.on_error):
+            if not _has_columns(path, list(reader.fieldnames or []), columns, ctx.on_error):
                 return
+            first_line = reader.line_num + 1
             for row in reader:
-                where = f"{path}:{reader.line_num}"
-                record = dump_record(row, path, where, columns, ctx.on_error)
-                if record is not None:
-                    yield record
+                if held is not None:
+                    yield from _csv_record(held, path, columns, ctx.on_error)
+                held = (f"{path}:{first_line}", row)  # where the row starts
+                first_line = reader.line_num + 1
+                lines.next_record()
         except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
-            ctx.on_error(BadInput(f"{path}:{reader.line_num}", f"unreadable: {exc}"))
+            failure = BadInput(f"{path}:{reader.line_num}", f"unreadable: {exc}")
+        cut = held is not None and (
+            _inside_quotes(lines.last_record, delimiter)
+            or (None in held[1].values() and not lines.last_record.endswith(("\n", "\r")))
+        )
+        if held is not None and failure is None and cut:
+            ctx.on_error(BadInput(held[0], "the file ends inside this row; it is not read"))
+        elif held is not None:
+            yield from _csv_record(held, path, columns, ctx.on_error)
+        if failure is not None:
+            ctx.on_error(failure)
+
+
+class _RecordLines:
+    """The lines of a text file as csv reads them, keeping those of the record being
+    read (csv reads no further than the end of a record)."""
+
+    def __init__(self, lines: IO[str]) -> None:
+        self._lines = lines
+        self._record: list[str] = []
+        self.last_record = ""
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self._record.append(line)
+            yield line
+
+    def next_record(self) -> None:
+        """The record just read is complete: keep its text, start the next."""
+        self.last_record = "".join(self._record)
+        self._record.clear()
+
+
+def _inside_quotes(record: str, delimiter: str) -> bool:
+    """Whether a CSV record's text ends inside a quoted field (a quote opens a field
+    only at its start, and two quotes inside one are an escaped quote)."""
+    quoted, field_start, i = False, True, 0
+    while i < len(record):
+        char = record[i]
+        if quoted:
+            if char == '"' and record.startswith('""', i):
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif field_start and char == '"':
+            quoted = True
+        field_start = not quoted and char in (delimiter, "\n", "\r")
+        i += 1
+    return quoted
+
+
+def _csv_record(
+    held: tuple[str, dict[str, Any]], path: Path, columns: Columns, on_error: ErrorSink
+) -> Iterator[Record]:
+    where, row = held
+    record = dump_record(row, path, where, columns, on_error)
+    if record is not None:
+        yield record
 
 
 def _has_columns(path: Path, header: list[str], columns: Columns, on_error: ErrorSink) -> bool:

@@ -263,7 +263,7 @@ NOT_UTF8 = "unreadable: 'utf-8' codec can't decode byte 0x89 in position 0"
 NOT_GZIP = "unreadable: Not a gzipped file"
 NO_COLUMNS = "no title or text column; columns are "
 EMPTY_HTML = "not readable as HTML (Document is empty)"
-EMPTY_JSONL = "an empty JSONL dump yields nothing and reports nothing (an empty CSV is reported)"
+EMPTY_DUMP = "empty, no articles"
 
 MEDIA = [
     Medium(
@@ -271,20 +271,18 @@ MEDIA = [
         _one("wire.jsonl", _jsonl),
         single="wire.jsonl",
         empty=b"",
-        empty_reason="",
+        empty_reason=EMPTY_DUMP,
         garbage_reason=NOT_UTF8,
         notices_truncation=True,
-        empty_gap=EMPTY_JSONL,
     ),
     Medium(
         "jsonl.gz",
         _one("wire.jsonl.gz", lambda a: _gzip(_jsonl(a))),
         single="wire.jsonl.gz",
         empty=_gzip(b""),
-        empty_reason="",
+        empty_reason=EMPTY_DUMP,
         garbage_reason=NOT_GZIP,
         notices_truncation=True,
-        empty_gap=EMPTY_JSONL,
     ),
     Medium(
         "csv",
@@ -294,7 +292,6 @@ MEDIA = [
         empty_reason=NO_COLUMNS,
         garbage_reason=NOT_UTF8,
         notices_truncation=True,
-        truncation_gap="a CSV cut inside a quoted field yields the cut row, and no report",
     ),
     Medium(
         "csv.gz",

@@ -152,3 +152,40 @@ def test_the_wh_briefings_dump_reads_as_it_is() -> None:
     assert first.published_at == datetime(2021, 1, 15, 21, 17)
     assert first.date_source == "source" and first.site_name == "whitehouse.gov"
     assert first.url.startswith("https://bidenwhitehouse.archives.gov/briefing-room/")
+
+
+CSV_HEAD = "title,text,url\r\n"
+SCREEN = 'Kenya buys tablets,"The 10"" screens went to Nairobi, Mombasa and Kisumu.",https://n.example/t\r\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "titles", "report"),
+    [
+        # A stray quote inside an unquoted field is text, not an open quoted field.
+        ('Screens,A 10" screen for every school,https://n.example/s\r\n' + SCREEN, 2, None),
+        # Whole, without a line break after the last row.
+        (SCREEN + "Chile votes,Santiago voted,https://n.example/c", 2, None),
+        # Every row without the url: short rows that were written that way.
+        ("Chile votes,Santiago voted\r\nPeru votes,Lima voted\r\n", 2, None),
+        # Cut inside a quoted text that runs over several lines.
+        (SCREEN + 'Chile votes,"Santiago voted.\r\nThe count went on', 1, 3),
+        # Cut inside an unquoted text: the row lacks its url.
+        (SCREEN + "Chile votes,Santiago vot", 1, 3),
+    ],
+    ids=["stray-quote", "no-final-break", "short-rows", "cut-in-quotes", "cut-unquoted"],
+)
+def test_a_csv_cut_in_its_last_row_is_reported_not_stored_half(
+    tmp_path: Path, body: str, titles: int, report: int | None
+) -> None:
+    path = tmp_path / "wire.csv"
+    path.write_text(CSV_HEAD + body, encoding="utf-8", newline="")
+    records, errors = _read(path, {})
+    assert len(records) == titles, records
+    for record in records:
+        assert record.text.endswith(("Kisumu.", "screen for every school", "voted")), record
+    if report is None:
+        assert errors == []
+    else:
+        assert [(e.location, e.reason) for e in errors] == [
+            (f"{path}:{report}", "the file ends inside this row; it is not read")
+        ]
