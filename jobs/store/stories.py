@@ -7,12 +7,18 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+# Two steps, not one join: as one query DuckDB scanned every stored signature (the
+# largest column but the texts) for each batch; given the few ids first it reads only
+# theirs. A batch's lookup at 250,000 articles: 0.31-0.45 s as one query, 0.10 s so.
+CANDIDATE_IDS_SQL = """
+SELECT DISTINCT b.article_id FROM story_bands b
+SEMI JOIN batch_bands k ON k.band_key = b.band_key
+"""
 STORY_CANDIDATES_SQL = """
 SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.long_shingles, s.signature
-FROM (SELECT DISTINCT b.article_id FROM story_bands b
-      SEMI JOIN batch_bands k ON k.band_key = b.band_key) c
-JOIN story_signatures s USING (article_id)
-JOIN articles a USING (article_id)
+FROM (SELECT * FROM story_signatures SEMI JOIN candidate_ids USING (article_id)) s
+JOIN (SELECT article_id, story_id FROM articles SEMI JOIN candidate_ids USING (article_id)) a
+  USING (article_id)
 WHERE s.published_at BETWEEN ? AND ?
 ORDER BY a.article_id
 """
@@ -26,9 +32,14 @@ def story_candidates(
     long_shingles, signature."""
     con.register("batch_bands", band_keys.select("band_key"))
     try:
-        return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
+        ids = con.sql(CANDIDATE_IDS_SQL).pl()
     finally:
         con.unregister("batch_bands")
+    con.register("candidate_ids", ids)
+    try:
+        return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
+    finally:
+        con.unregister("candidate_ids")
 
 
 INSERT_SIGNATURES_SQL = "INSERT INTO story_signatures BY NAME SELECT * FROM batch_signatures"
