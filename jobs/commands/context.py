@@ -88,10 +88,14 @@ def _duckdb_message(exc: Exception) -> str:
 
 
 def friendly_errors(func: F) -> F:
-    """Turn the errors a user can act on into one line instead of a traceback."""
+    """Turn the errors a user can act on into one line instead of a traceback; while
+    the command runs, any wait for a busy file is said on stderr."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from jobs.store.connect import waiting_notice
+
+        token = waiting_notice.set(tell_waiting)
         try:
             return func(*args, **kwargs)
         except click.ClickException:
@@ -101,6 +105,8 @@ def friendly_errors(func: F) -> F:
             if message is None:
                 raise
             raise click.ClickException(message) from exc
+        finally:
+            waiting_notice.reset(token)
 
     return wrapper  # type: ignore[return-value]
 

@@ -8,12 +8,20 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
 
 log = logging.getLogger(__name__)
 
+
+# Who is told that the file is busy when a caller passes no ``on_wait``: a command sets
+# it once for everything it calls (a notebook may set it too); scheduled jobs, in threads
+# of their own, only log.
+waiting_notice: ContextVar[Callable[[str], None] | None] = ContextVar(
+    "waiting_notice", default=None
+)
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
@@ -63,8 +71,9 @@ def connect(
     ``config`` holds DuckDB settings applied as the file opens (cheaper than SETs).
 
     A file locked by another process is retried with exponential backoff and
-    jitter for up to ``timeout`` seconds; ``on_wait`` is told once, with the
-    holder, so a person at a terminal knows why nothing happens yet.
+    jitter for up to ``timeout`` seconds; ``on_wait`` (or else ``waiting_notice``)
+    is told once, with the holder, so a person at a terminal knows why nothing
+    happens yet.
     """
     path = Path(path)
     if read_only and not path.exists():
@@ -88,8 +97,9 @@ def connect(
             if not told:
                 message = f"{path} is in use by {holder}; waiting up to {timeout:.0f} s"
                 log.info("%s", message)
-                if on_wait is not None:
-                    on_wait(message)
+                notice = on_wait or waiting_notice.get()
+                if notice is not None:
+                    notice(message)
                 told = True
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())) * random.uniform(0.8, 1.2))
             delay = min(delay * 2, 1.0)

@@ -4,7 +4,9 @@ worked out by hand from tests/chart_corpus.py, entity names, errors, and the fil
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from jobs.cli import cli
 from jobs.settings import Settings
 from tests.conftest import assert_chart_image
 from tests.explore.chart_corpus import load_chart_corpus
+from tests.store.test_db import _hold_lock
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADER = [
@@ -245,3 +248,28 @@ def test_readme_notebook_example_runs(
     assert (tmp_path / "russia.svg").is_file()
     together = namespace["together"]
     assert together["entity_id"].to_list()[:2] == [PUTIN, "UKR"]  # type: ignore[index]
+
+
+def test_chart_says_on_stderr_that_it_waits_for_a_busy_file(
+    corpus: Settings, tmp_path: Path
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(corpus.db_path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        threading.Timer(1.0, release.set).start()  # a job that ends while the chart waits
+        output = str(tmp_path / "r.png")
+        result = CliRunner().invoke(
+            cli, ["--db", str(corpus.db_path), "chart", "Russia", "--output", output]
+        )
+        assert result.exit_code == 0, result.output
+        waits = [line for line in result.stderr.splitlines() if "waiting up to" in line]
+        assert len(waits) == 1, result.stderr
+        assert waits[0].startswith(f"{corpus.db_path} is in use by PID {holder.pid}")
+    finally:
+        release.set()
+        holder.join(10)
+        if holder.is_alive():
+            holder.kill()

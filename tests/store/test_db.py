@@ -7,7 +7,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobs.store.connect import DatabaseBusyError, DatabaseMissingError, connect, transaction
+from jobs.store.connect import (
+    DatabaseBusyError,
+    DatabaseMissingError,
+    connect,
+    transaction,
+    waiting_notice,
+)
 from jobs.store.schema import MIGRATIONS, ensure_schema
 
 
@@ -82,6 +88,15 @@ def test_busy_file_waits_then_names_the_holder(tmp_path: Path) -> None:
         assert 0.4 < time.monotonic() - started < 15
         assert "Retry shortly" in str(info.value)
         assert told and "waiting up to" in told[0]
+        # A caller that passes no on_wait: the notice set for the context is told.
+        noticed: list[str] = []
+        token = waiting_notice.set(noticed.append)
+        try:
+            with pytest.raises(DatabaseBusyError), connect(path, read_only=True, timeout=0.3):
+                pass
+        finally:
+            waiting_notice.reset(token)
+        assert len(noticed) == 1 and "waiting up to" in noticed[0]
         # A longer wait outlasts the holder and gets in.
         release.set()
         with connect(path, read_only=True, timeout=20) as con:
