@@ -179,6 +179,7 @@ def read_csv(path: Path, ctx: ReadContext) -> Iterator[Record]:
         try:
             if not _has_columns(path, list(reader.fieldnames or []), columns, ctx.on_error):
                 return
+            lines.next_record()  # the header
             first_line = reader.line_num + 1
             for row in reader:
                 if held is not None:
