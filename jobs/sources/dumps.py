@@ -208,7 +208,7 @@ class _RecordLines:
     def __init__(self, lines: IO[str]) -> None:
         self._lines = lines
         self._record: list[str] = []
-        self.last_record = ""
+        self._last: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
         for line in self._lines:
@@ -216,9 +216,13 @@ class _RecordLines:
             yield line
 
     def next_record(self) -> None:
-        """The record just read is complete: keep its text, start the next."""
-        self.last_record = "".join(self._record)
-        self._record.clear()
+        """The record just read is complete: keep its lines, start the next."""
+        self._last, self._record = self._record, []
+
+    @property
+    def last_record(self) -> str:
+        """The text of the last complete record (joined only when asked: once a file)."""
+        return "".join(self._last)
 
 
 def _inside_quotes(record: str, delimiter: str) -> bool:
