@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import statistics
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +123,22 @@ def test_only_loopback_host_names_are_answered(served: tuple[str, Path]) -> None
         assert status == 421, host
         assert b"reports" not in body
         assert "x-content-type-options: nosniff" in headers
+
+
+def test_answers_on_a_kept_alive_connection_without_a_delayed_ack_stall(
+    served: tuple[str, Path],
+) -> None:
+    # A browser keeps its connection to the server open. A response written in two
+    # parts (head, then body) by a socket with Nagle's algorithm waits for the
+    # client's delayed acknowledgement, about 40 ms on Linux, at every request after
+    # the first few: the server's sockets must send at once (TCP_NODELAY).
+    address, _ = served
+    with httpx.Client(base_url=f"http://{address}", trust_env=False) as client:
+        assert client.get("/charts/a.png").status_code == 200
+        took = []
+        for _ in range(20):
+            started = time.perf_counter()
+            assert client.get("/charts/a.png").status_code == 200
+            took.append(time.perf_counter() - started)
+    # 20 stalls would take 0.8 s; an answer of four bytes takes a few ms, even here.
+    assert statistics.median(took) < 0.025, [f"{t * 1000:.0f} ms" for t in took]
