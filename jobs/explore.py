@@ -39,7 +39,7 @@ from jobs.evidence import read_evidence
 from jobs.settings import Settings
 from jobs.store.aggregates import read_daily_entities, read_daily_totals
 from jobs.store.articles import published_range, read_articles, read_entity_forms
-from jobs.store.connect import connect
+from jobs.store.connect import open_read_only
 from jobs.store.explore import read_leader_terms, read_naming, read_naming_aliases
 from jobs.store.gazetteer import read_entities
 
@@ -115,14 +115,14 @@ def find_entity(source: Source, name: str) -> Entity:
     """The country or leader ``name`` means ('RUS', 'russia', 'Putin', 'Zelensky').
     Raises AmbiguousEntityError (with the candidates) or UnknownEntityError (with the
     closest names)."""
-    with connect(_path(source), read_only=True) as con:
+    with open_read_only(_path(source)) as con:
         return _resolve_all(con, _path(source), [name])[0]
 
 
 def naming(source: Source, entity: str, top: int = 15) -> pl.DataFrame:
     """How ``entity`` was written across all stored articles, most mentions first:
     form, surface, mentions."""
-    with connect(_path(source), read_only=True) as con:
+    with open_read_only(_path(source)) as con:
         found = _resolve_all(con, _path(source), [entity])[0]
         return read_naming(con, found.entity_id, top)
 
@@ -130,7 +130,7 @@ def naming(source: Source, entity: str, top: int = 15) -> pl.DataFrame:
 def leaders(source: Source, country: str) -> pl.DataFrame:
     """The leaders of ``country`` on record, by start of term: entity_id, name, role,
     start_on, end_on."""
-    with connect(_path(source), read_only=True) as con:
+    with open_read_only(_path(source)) as con:
         found = _resolve_all(con, _path(source), [country])[0]
         names = read_entities(con).select("entity_id", "name")
         terms = read_leader_terms(con).filter(pl.col("country") == found.entity_id)
@@ -192,7 +192,7 @@ def timeline(
     year; ``smooth`` = N sums each bucket with the N - 1 before it."""
     names = [entities] if isinstance(entities, str) else list(entities)
     counting = _forms(source, forms)
-    with connect(_path(source), read_only=True) as con:
+    with open_read_only(_path(source)) as con:
         found = _resolve_all(con, _path(source), names)
         span = _range(con, start, end)
         chosen = list(dict.fromkeys(e.entity_id for e in found))
@@ -260,7 +260,7 @@ def evidence(
     sentences around its counted mentions) and parts (per sentence, its pieces as
     {text, mark}, ``mark`` true on the counted mentions)."""
     counting = _forms(source, forms)
-    with connect(_path(source), read_only=True) as con:
+    with open_read_only(_path(source)) as con:
         found = _resolve_all(con, _path(source), [entity])[0]
         span = _range(con, start, end)
         rows = _counted(con, span, counting)
@@ -294,7 +294,7 @@ def comentions(
     """The entities mentioned together with ``entity`` in the range, most articles
     together first: entity_id, name, together, articles (of that entity), lift, npmi."""
     counting = _forms(source, forms)
-    with connect(_path(source), read_only=True) as con:
+    with open_read_only(_path(source)) as con:
         found = _resolve_all(con, _path(source), [entity])[0]
         span = _range(con, start, end)
         rows = _counted(con, span, counting)

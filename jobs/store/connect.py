@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -57,6 +60,39 @@ def lock_holder(exc: BaseException) -> str | None:
     return "another process" if "Could not set lock" in str(exc) else None
 
 
+T = TypeVar("T")
+
+
+def _retry_busy(
+    path: Path, open_once: Callable[[], T], timeout: float, on_wait: Callable[[str], None] | None
+) -> T:
+    """``open_once()``, retried with exponential backoff and jitter while another
+    process holds the file's lock, for up to ``timeout`` seconds; ``on_wait`` (or else
+    ``waiting_notice``) is told once, with the holder."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    told = False
+    started = time.monotonic()
+    while True:
+        try:
+            return open_once()
+        except duckdb.IOException as exc:
+            holder = lock_holder(exc)
+            if holder is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(path, time.monotonic() - started, holder) from exc
+            if not told:
+                message = f"{path} is in use by {holder}; waiting up to {timeout:.0f} s"
+                log.info("%s", message)
+                notice = on_wait or waiting_notice.get()
+                if notice is not None:
+                    notice(message)
+                told = True
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())) * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 1.0)
+
+
 @contextmanager
 def connect(
     path: Path,
@@ -80,34 +116,99 @@ def connect(
         raise DatabaseMissingError(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    told = False
-    started = time.monotonic()
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
-            break
-        except duckdb.IOException as exc:
-            holder = lock_holder(exc)
-            if holder is None:
-                raise
-            if time.monotonic() >= deadline:
-                raise DatabaseBusyError(path, time.monotonic() - started, holder) from exc
-            if not told:
-                message = f"{path} is in use by {holder}; waiting up to {timeout:.0f} s"
-                log.info("%s", message)
-                notice = on_wait or waiting_notice.get()
-                if notice is not None:
-                    notice(message)
-                told = True
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())) * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, 1.0)
+    con = _retry_busy(
+        path,
+        lambda: duckdb.connect(str(path), read_only=read_only, config=dict(config or {})),
+        timeout,
+        on_wait,
+    )
     try:
         con.execute("SET TimeZone = 'UTC'")
         yield con
     finally:
         con.close()
+
+
+class _Attachments:
+    """One in-memory DuckDB per process that attaches database files read-only.
+
+    Starting a DuckDB database costs about 30 ms (its catalog of built-in functions
+    is built anew each time), more than a small query; attaching a file to a running
+    one costs about 5. A file stays attached while a unit of work reads it and is
+    detached (its lock released) when the last one ends, so a writer waits no longer
+    than for a read-only ``connect``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hub: duckdb.DuckDBPyConnection | None = None
+        self._aliases: dict[str, str] = {}
+        self._users: dict[str, int] = {}
+        self._serial = itertools.count()
+
+    def acquire(
+        self, path: Path, timeout: float, on_wait: Callable[[str], None] | None
+    ) -> duckdb.DuckDBPyConnection:
+        key = str(path.resolve())
+        with self._lock:
+            if self._hub is None:
+                self._hub = duckdb.connect()
+            hub = self._hub
+            if key not in self._aliases:
+                alias = f"store{next(self._serial)}"
+                literal = key.replace("'", "''")
+                _retry_busy(
+                    path,
+                    lambda: hub.execute(f"ATTACH '{literal}' AS {alias} (READ_ONLY)"),
+                    timeout,
+                    on_wait,
+                )
+                self._aliases[key] = alias
+                self._users[key] = 0
+            self._users[key] += 1
+            alias = self._aliases[key]
+        cursor = hub.cursor()
+        try:
+            cursor.execute(f"USE {alias}")
+            cursor.execute("SET TimeZone = 'UTC'")
+        except BaseException:
+            cursor.close()
+            self.release(path)
+            raise
+        return cursor
+
+    def release(self, path: Path) -> None:
+        key = str(path.resolve())
+        with self._lock:
+            self._users[key] -= 1
+            if self._users[key] == 0 and self._hub is not None:
+                alias = self._aliases.pop(key)
+                del self._users[key]
+                self._hub.execute(f"DETACH {alias}")
+
+
+_ATTACHMENTS = _Attachments()
+
+
+@contextmanager
+def open_read_only(
+    path: Path, *, timeout: float = 60.0, on_wait: Callable[[str], None] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to ``path`` for one unit of work, like ``connect(path,
+    read_only=True)`` but about 30 ms cheaper to open: the file is attached to this
+    process's in-memory DuckDB and made the default database, and detached when no
+    unit of work reads it any more. For the explorer and the notebook API, where a
+    request is a few small queries. A busy file is waited for as by ``connect``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseMissingError(path)
+    con = _ATTACHMENTS.acquire(path, timeout, on_wait)
+    try:
+        yield con
+    finally:
+        con.close()
+        _ATTACHMENTS.release(path)
 
 
 @contextmanager

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -11,10 +16,13 @@ from jobs.store.connect import (
     DatabaseBusyError,
     DatabaseMissingError,
     connect,
+    open_read_only,
     transaction,
     waiting_notice,
 )
 from jobs.store.schema import MIGRATIONS, ensure_schema
+
+Reader = Callable[..., AbstractContextManager[Any]]
 
 
 def _hold_lock(
@@ -59,15 +67,75 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         assert con.execute("select count(*) from t").fetchall() == [(0,)]
 
 
-def test_read_only_open_of_missing_file_says_so(tmp_path: Path) -> None:
+def _read_only_connect(path: Path, **kwargs: Any) -> AbstractContextManager[Any]:
+    return connect(path, read_only=True, **kwargs)
+
+
+# The two ways to read the file: a connection of its own, or attached to the process's
+# in-memory DuckDB (the explorer's and the notebook API's).
+READERS = [
+    pytest.param(_read_only_connect, id="connect"),
+    pytest.param(open_read_only, id="attached"),
+]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_read_only_open_of_missing_file_says_so(tmp_path: Path, reader: Reader) -> None:
     with (
         pytest.raises(DatabaseMissingError, match="does not exist yet"),
-        connect(tmp_path / "nope.duckdb", read_only=True),
+        reader(tmp_path / "nope.duckdb"),
     ):
         pass
+    assert not (tmp_path / "nope.duckdb").exists()
 
 
-def test_busy_file_waits_then_names_the_holder(tmp_path: Path) -> None:
+def _write_once(path: str, value: int) -> None:
+    with connect(Path(path)) as con:
+        con.execute("insert into t values (?)", [value])
+
+
+def test_an_attached_reader_sees_each_write_and_lets_writers_in(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with connect(path) as con:
+        con.execute("create table t (x int); insert into t values (1)")
+    with open_read_only(path) as con:
+        # Unqualified names are the file's; days are UTC days.
+        assert con.execute("select x from t").fetchall() == [(1,)]
+        assert con.execute("select current_setting('TimeZone')").fetchall() == [("UTC",)]
+        with pytest.raises(duckdb.Error):
+            con.execute("insert into t values (9)")
+    # Detached at the end of the block: a writer, in this process or another, gets in,
+    # and the next reader sees what it wrote.
+    _write_once(str(path), 2)
+    ctx = multiprocessing.get_context("spawn")
+    writer = ctx.Process(target=_write_once, args=(str(path), 3))
+    writer.start()
+    writer.join(60)
+    assert writer.exitcode == 0
+    with open_read_only(path) as con:
+        assert con.execute("select x from t order by x").fetchall() == [(1,), (2,), (3,)]
+
+
+def test_attached_readers_in_threads_share_the_file_until_the_last_ends(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with connect(path) as con:
+        con.execute("create table t as select range as x from range(100000)")
+    inside = threading.Barrier(4, timeout=30)
+
+    def read() -> int:
+        with open_read_only(path) as con:
+            inside.wait()  # all four hold it at once
+            (total,) = con.execute("select sum(x) from t").fetchone() or (0,)
+            inside.wait()
+            return int(total)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda _: read(), range(4))) == [sum(range(100000))] * 4
+    _write_once(str(path), 7)  # the last reader let go of the file
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_busy_file_waits_then_names_the_holder(tmp_path: Path, reader: Reader) -> None:
     path = tmp_path / "m.duckdb"
     with connect(path) as con:
         ensure_schema(con)
@@ -81,7 +149,7 @@ def test_busy_file_waits_then_names_the_holder(tmp_path: Path) -> None:
         started = time.monotonic()
         with (
             pytest.raises(DatabaseBusyError, match=r"is in use by PID \d+") as info,
-            connect(path, read_only=True, timeout=0.5, on_wait=told.append),
+            reader(path, timeout=0.5, on_wait=told.append),
         ):
             pass
         # It waited its 0.5 s (the margin above is for a loaded box), then gave up.
@@ -92,14 +160,14 @@ def test_busy_file_waits_then_names_the_holder(tmp_path: Path) -> None:
         noticed: list[str] = []
         token = waiting_notice.set(noticed.append)
         try:
-            with pytest.raises(DatabaseBusyError), connect(path, read_only=True, timeout=0.3):
+            with pytest.raises(DatabaseBusyError), reader(path, timeout=0.3):
                 pass
         finally:
             waiting_notice.reset(token)
         assert len(noticed) == 1 and "waiting up to" in noticed[0]
         # A longer wait outlasts the holder and gets in.
         release.set()
-        with connect(path, read_only=True, timeout=20) as con:
+        with reader(path, timeout=20) as con:
             assert con.execute("select 1").fetchall() == [(1,)]
     finally:
         release.set()
