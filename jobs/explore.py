@@ -241,7 +241,7 @@ def timeline_figure(
     """The chart of a ``timeline`` frame: one line per entity of ``measure`` (share,
     articles or mentions), partial buckets dashed; ``every`` and ``smooth``, as given
     to ``timeline``, only label the title. ``settled=True`` lays it out once with
-    fixed ticks (faster to save, not for editing: reports/layout.py)."""
+    fixed ticks (faster to save, not for editing: reports/render.py)."""
     from reports.timeline import timeline_chart
 
     return timeline_chart(frame, measure, every, smooth, settled=settled)
@@ -333,7 +333,11 @@ def write_chart(
     output.parent.mkdir(parents=True, exist_ok=True)
     data = output.with_suffix(CSV_SUFFIX)
     frame.with_columns(pl.col("bucket_start").dt.to_string("%Y-%m-%d")).write_csv(data)
-    timeline_figure(frame, measure, every, smooth, settled=True).savefig(
-        output, format=output.suffix.lower().lstrip(".")
-    )
+    from reports.render import write_png
+
+    figure = timeline_figure(frame, measure, every, smooth, settled=True)
+    if output.suffix.lower() == ".png":
+        write_png(figure, output, compression=6)
+    else:
+        figure.savefig(output, format=output.suffix.lower().lstrip("."))
     return output, data

@@ -15,7 +15,7 @@ import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from reports.layout import settle
+from reports.render import settle
 from reports.style import DPI, LINESTYLES, MUTED_TEXT, PALETTE, SIZE, chart_title, no_data
 
 LABELS = {
@@ -45,7 +45,7 @@ def timeline_chart(
     the frame's order; ``every`` (the bucket's name) and ``smooth`` (buckets summed)
     go into the title. Expects bucket_start, entity_id, name, partial and ``measure``.
     ``settled``: laid out once with its ticks fixed, for a figure saved once and
-    thrown away (reports/layout.py); otherwise constrained layout, for editing."""
+    thrown away (reports/render.py); otherwise constrained layout, for editing."""
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.subplots()
     entity_ids = list(dict.fromkeys(frame["entity_id"].to_list()))

@@ -9,7 +9,6 @@ come from reports/explorer.py. Starlette is imported here, and this module only 
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from collections import OrderedDict
@@ -42,6 +41,7 @@ from reports.explorer import (
     render_evidence,
     render_explorer,
 )
+from reports.render import png_bytes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -263,12 +263,10 @@ class Explorer:
         asked, frame = found
 
         def draw() -> bytes:
-            png = io.BytesIO()
-            figure = explore.timeline_figure(frame, asked.measure, asked.every, settled=True)
             # Light compression: a loopback answer, where encoding time matters more
             # than bytes.
-            figure.savefig(png, format="png", pil_kwargs={"compress_level": 1})
-            return png.getvalue()
+            figure = explore.timeline_figure(frame, asked.measure, asked.every, settled=True)
+            return png_bytes(figure, compression=1)
 
         key = ("png", tuple(asked.entities), asked.start, asked.end, asked.every, asked.measure)
         return Response(self._cached(key, draw), media_type="image/png")

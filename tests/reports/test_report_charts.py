@@ -227,7 +227,9 @@ def test_a_long_list_of_countries_off_the_map_keeps_the_map_full_size(tmp_path: 
 
 
 def _pixels(png: bytes | Path) -> np.ndarray:
-    return np.asarray(Image.open(png if isinstance(png, Path) else io.BytesIO(png)))
+    # As RGBA: savefig writes the alpha channel, save_chart drops it from opaque charts.
+    with Image.open(png if isinstance(png, Path) else io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGBA"))
 
 
 @pytest.mark.parametrize("name", ["attention", "top", "heatmap", "world"])

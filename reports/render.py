@@ -1,4 +1,5 @@
-"""A one-pass layout for a chart that is drawn once and thrown away.
+"""Drawing a chart that is drawn once and thrown away, fast: a one-pass layout, and
+its PNG without a filter search.
 
 matplotlib's constrained layout measures every tick label twice and the figure is then
 drawn in full twice more at save time (once with drawing switched off, to run the
@@ -10,12 +11,23 @@ tighter than constrained layout's).
 
 A settled figure is not for editing: its ticks no longer follow a new range. The
 notebook API keeps constrained layout; the explorer and ``mentions chart`` settle.
+
+``png_bytes``/``write_png``: Pillow (behind ``savefig``) tries all five PNG row filters
+on every row and keeps the best, which took as long as drawing the chart itself. A chart
+is mostly flat colour that deflate handles unfiltered: pypng writes the rows as they are
+(filter "none"), with the same pixels, in a third of the time and in fewer bytes (an
+explorer chart: 74 kB instead of 87 kB; opaque figures lose the alpha channel).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
 
+import numpy as np
+import png
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -65,3 +77,35 @@ def fix_ticks(ax: Axes) -> None:
         fixed.set_offset_string(formatter.get_offset())
         axis.set_major_locator(FixedLocator(locations))
         axis.set_major_formatter(fixed)
+
+
+def _rows(fig: Figure) -> tuple[int, int, bool, list[bytes]]:
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    height, width = pixels.shape[:2]
+    alpha = bool((pixels[:, :, 3] != 255).any())
+    packed = (pixels if alpha else pixels[:, :, :3]).tobytes()
+    stride = len(packed) // height
+    return width, height, alpha, [packed[i * stride : (i + 1) * stride] for i in range(height)]
+
+
+def write_png(fig: Figure, target: Path | BinaryIO, compression: int = 1) -> None:
+    """Draw ``fig`` once at its own dpi and write it as PNG to a path or a binary file
+    (zlib ``compression`` 0-9; 1 is fastest and, unfiltered, already small)."""
+    width, height, alpha, rows = _rows(fig)
+    writer = png.Writer(
+        width, height, greyscale=False, alpha=alpha, bitdepth=8, compression=compression
+    )
+    if isinstance(target, Path):
+        with target.open("wb") as file:
+            writer.write_packed(file, rows)
+    else:
+        writer.write_packed(target, rows)
+
+
+def png_bytes(fig: Figure, compression: int = 1) -> bytes:
+    """``fig`` drawn once, as the bytes of a PNG file."""
+    buffer = io.BytesIO()
+    write_png(fig, buffer, compression)
+    return buffer.getvalue()

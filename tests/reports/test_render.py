@@ -1,15 +1,22 @@
-"""The one-pass layout of charts drawn once (reports/layout.py): nothing clipped, nothing
-overlapping, the axes as large as constrained layout makes them, the ticks kept."""
+"""Charts drawn once (reports/render.py): the one-pass layout (nothing clipped, nothing
+overlapping, the axes as large as constrained layout makes them, the ticks kept) and the
+unfiltered PNG (the pixels savefig writes)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
+from PIL import Image
 
+from reports.render import png_bytes, write_png
 from reports.timeline import timeline_chart
 
 NAMES = {
@@ -116,3 +123,37 @@ def test_settled_empty_chart_still_says_so() -> None:
     (ax,) = fig.axes
     assert any(t.get_text() == "no buckets in this range" for t in ax.texts)
     assert fig.get_layout_engine() is None
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return np.asarray(image.convert("RGBA"))
+
+
+def test_png_has_the_pixels_savefig_writes(tmp_path: Path) -> None:
+    frame = _frame(NAMES, 30, 1.0)
+    ours = png_bytes(timeline_chart(frame, "share", "week", settled=True))
+    theirs = io.BytesIO()
+    timeline_chart(frame, "share", "week", settled=True).savefig(theirs, format="png")
+    with Image.open(io.BytesIO(ours)) as image:
+        # An opaque chart: RGB, at the figure's size in pixels.
+        assert (image.format, image.mode, image.size) == ("PNG", "RGB", (1000, 500))
+    assert np.array_equal(_pixels(ours), _pixels(theirs.getvalue()))
+    # Written to a path too, and smaller than what savefig's encoder made.
+    path = tmp_path / "chart.png"
+    write_png(timeline_chart(frame, "share", "week", settled=True), path, compression=6)
+    assert np.array_equal(_pixels(path.read_bytes()), _pixels(ours))
+    assert len(ours) < len(theirs.getvalue())
+
+
+def test_png_keeps_transparency_when_the_figure_has_it() -> None:
+    fig = Figure(figsize=(2, 1), dpi=50)
+    fig.patch.set_alpha(0.0)
+    fig.subplots().plot([0, 1], [0, 1])
+    theirs = io.BytesIO()
+    fig.savefig(theirs, format="png")
+    ours = png_bytes(fig)
+    with Image.open(io.BytesIO(ours)) as image:
+        assert image.mode == "RGBA"
+    assert np.array_equal(_pixels(ours), _pixels(theirs.getvalue()))
