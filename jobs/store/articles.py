@@ -148,6 +148,10 @@ def read_entity_forms(
     return con.sql(ENTITY_FORMS_SQL, params=[start, end, include_undated]).pl()
 
 
+# No bounds: every stored article (published_at is a naive UTC timestamp).
+EVER = (datetime(1, 1, 1), datetime(9999, 12, 31))
+
+
 MENTIONS_OF_ARTICLES_SQL = """
 SELECT m.article_id, m.entity_id, e.kind, e.country, m.form, m.field, m.start_pos, m.end_pos
 FROM mentions m
@@ -158,14 +162,17 @@ ORDER BY m.article_id, m.field, m.start_pos
 
 
 def _for_articles(
-    con: duckdb.DuckDBPyConnection, query: str, article_ids: list[str]
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    article_ids: list[str],
+    params: list[object] | None = None,
 ) -> pl.DataFrame:
     """Run ``query`` with the given ids registered as ``wanted_articles``."""
     con.register(
         "wanted_articles", pl.DataFrame({"article_id": article_ids}, {"article_id": pl.String})
     )
     try:
-        return con.sql(query).pl()
+        return con.sql(query, params=params).pl()
     finally:
         con.unregister("wanted_articles")
 
@@ -175,12 +182,16 @@ def read_mentions_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> 
     return _for_articles(con, MENTIONS_OF_ARTICLES_SQL, article_ids)
 
 
+# The articles wanted lie between $first and $last: a filter DuckDB checks against each
+# row group's range of published_at before reading it, so only the row groups of the
+# period are decompressed (texts are most of the file), not every article's text.
 MENTION_WINDOWS_SQL = """
 WITH spans AS (
     SELECT w.article_id, w.field, w.start_pos, w.end_pos,
            greatest(w.start_pos - $width, 0) AS window_start,
            CASE w.field WHEN 'title' THEN a.title ELSE a.text END AS body
     FROM wanted_spans w JOIN articles a USING (article_id)
+    WHERE a.published_at BETWEEN $first AND $last
 )
 SELECT article_id, field, start_pos, end_pos, window_start,
        substring(body, window_start + 1, end_pos - window_start + $width) AS "window",
@@ -190,16 +201,24 @@ FROM spans
 
 
 def read_mention_windows(
-    con: duckdb.DuckDBPyConnection, spans: pl.DataFrame, width: int
+    con: duckdb.DuckDBPyConnection,
+    spans: pl.DataFrame,
+    width: int,
+    published: tuple[datetime, datetime] = EVER,
 ) -> pl.DataFrame:
     """The text around each span (article_id, field, start_pos, end_pos): up to
     ``width`` characters either side, cut out by DuckDB so whole texts never leave
-    the store. Returns the spans with window_start, window and field_length."""
+    the store. Returns the spans with window_start, window and field_length.
+    ``published``: bounds (inclusive, stored UTC) that every wanted article's
+    published_at lies within; the narrower, the fewer texts are read."""
     con.register(
         "wanted_spans", spans.select("article_id", "field", "start_pos", "end_pos").unique()
     )
+    first, last = published
     try:
-        return con.sql(MENTION_WINDOWS_SQL, params={"width": width}).pl()
+        return con.sql(
+            MENTION_WINDOWS_SQL, params={"width": width, "first": first, "last": last}
+        ).pl()
     finally:
         con.unregister("wanted_spans")
 
@@ -207,9 +226,15 @@ def read_mention_windows(
 ARTICLE_CARDS_SQL = """
 SELECT a.article_id, a.url, a.title, a.published_at, a.source_id, a.date_source
 FROM articles a SEMI JOIN wanted_articles w USING (article_id)
+WHERE a.published_at BETWEEN ? AND ?
 """
 
 
-def read_article_cards(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
-    """Title, URL, time and source of the given articles (what a reader clicks)."""
-    return _for_articles(con, ARTICLE_CARDS_SQL, article_ids)
+def read_article_cards(
+    con: duckdb.DuckDBPyConnection,
+    article_ids: list[str],
+    published: tuple[datetime, datetime] = EVER,
+) -> pl.DataFrame:
+    """Title, URL, time and source of the given articles (what a reader clicks);
+    ``published`` as for ``read_mention_windows``."""
+    return _for_articles(con, ARTICLE_CARDS_SQL, article_ids, list(published))

@@ -3,13 +3,18 @@ values worked out by hand from tests/chart_corpus.py."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import polars as pl
 import pytest
 
 from analytics.entity_names import UnknownEntityError
+from analytics.form_policy import DEFAULT_FORMS
 from jobs import explore
+from jobs.evidence import read_evidence
 from jobs.settings import Settings
+from jobs.store.connect import connect
+from jobs.store.gazetteer import read_entities
 from tests.explore.chart_corpus import load_chart_corpus
 
 
@@ -58,3 +63,27 @@ def test_unknown_entity_raises_with_closest(corpus: Settings) -> None:
     with pytest.raises(UnknownEntityError) as caught:
         explore.find_entity(str(corpus.db_path), "Zelenksy")
     assert any("Zelensk" in name for name in caught.value.closest)
+
+
+@pytest.mark.parametrize("hours", [14, -12])
+def test_evidence_is_found_when_times_are_a_zones_wall_clock(corpus: Settings, hours: int) -> None:
+    # Reports hand the evidence reader times in their zone (UTC+14 to UTC-12), while
+    # the reader narrows the articles it reads by their stored UTC time.
+    with connect(corpus.db_path, read_only=True) as con:
+        ((article_id, published_at),) = con.sql(
+            "SELECT article_id, published_at FROM articles WHERE url LIKE '%/c/1'"
+        ).fetchall()
+        entities = read_entities(con)
+        chosen = pl.DataFrame(
+            {
+                "target_id": ["t"],
+                "entity_id": ["RUS"],
+                "article_id": [article_id],
+                "mentions": [2],
+                "published_at": [published_at + timedelta(hours=hours)],
+                "rank": [1],
+            }
+        )
+        found = read_evidence(con, chosen, entities, DEFAULT_FORMS)
+    assert found.articles["url"].to_list() == ["https://news.example/c/1"]
+    assert found.sentences.height == 2  # "Russia attacked Ukraine.", "Russia denied it."
