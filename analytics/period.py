@@ -82,6 +82,19 @@ class PeriodAnalysis:
         return ROLLING.get(self.grain, 1)
 
 
+def rows_start(period: str, trend_start: date) -> date:
+    """The first day of the rows a report reads: the trend window's first day, less the
+    days before it that the window's first rolling average spans (a 7-day average of
+    the window's first day covers the six before it)."""
+    _, grain = WINDOWS[period]
+    lead = ROLLING.get(grain, 1) - 1
+    if lead == 0:
+        return trend_start
+    unit = every_for(grain)[1:]
+    first: date = pl.select(pl.lit(trend_start).dt.offset_by(f"-{lead}{unit}")).item()
+    return first
+
+
 def analyse_period(
     entity_forms: pl.DataFrame,
     articles: pl.DataFrame,
@@ -98,23 +111,32 @@ def analyse_period(
 ) -> PeriodAnalysis:
     """The analysis of the period [start, end) with the trend window from trend_start.
 
-    ``entity_forms`` has one row per (article, entity, form) of the window: article_id,
-    entity_id, kind, name, country, published_at, story_id, form, mentions.
-    ``articles`` has every article of the window (article_id, published_at,
-    story_id). ``entities`` has entity_id, kind, name, country. ``forms`` is the
-    counting policy (see ``analytics.forms``). Top lists hold entities in at least
-    ``min_articles`` articles of the period; ``data_end`` is the day after the newest
-    article (buckets past it are partial).
+    ``entity_forms`` has one row per (article, entity, form) from ``rows_start(period,
+    trend_start)`` to ``end``: article_id, entity_id, kind, name, country, published_at,
+    story_id, form, mentions. ``articles`` has every article of that range
+    (article_id, published_at, story_id); the days before trend_start only feed the
+    first rolling averages of the trend. ``entities`` has entity_id, kind, name,
+    country. ``forms`` is the counting policy (see ``analytics.forms``). Top lists hold
+    entities in at least ``min_articles`` articles of the period; ``data_end`` is the
+    day after the newest article (buckets past it are partial).
     """
     _, grain = WINDOWS[period]
-    counted = article_entities(counted_rows(entity_forms, entities, forms))
+    every = every_for(grain)
+    all_counted = article_entities(counted_rows(entity_forms, entities, forms))
+    in_window = pl.col("published_at") >= as_datetime(trend_start)
+    first_bucket = pl.lit(trend_start).dt.truncate(every)  # may start before the window
+    trend = rolling_attention(
+        entity_frequencies(all_counted, articles, every, rows_start(period, trend_start), end),
+        ROLLING.get(grain, 1),
+    ).filter(pl.col("bucket") >= first_bucket)
+    counted, articles = all_counted.filter(in_window), articles.filter(in_window)
+    entity_forms = entity_forms.filter(in_window)
     since = pl.col("published_at") >= as_datetime(start)
     period_articles = articles.filter(since)
     period_counted = counted.filter(since)
     total = period_articles.height
 
-    fine = entity_frequencies(counted, articles, every_for(grain), trend_start, end)
-    trend = rolling_attention(fine, ROLLING.get(grain, 1))
+    fine = entity_frequencies(counted, articles, every, trend_start, end)
     coarse = entity_frequencies(counted, articles, every_for(period), trend_start, end)
     changes = period_changes(coarse, start, BASELINE[period])
     current = coarse.filter(pl.col("bucket") == start)

@@ -17,7 +17,7 @@ import polars as pl
 
 from analytics.form_policy import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, last_complete_period, period_bounds
-from analytics.period import WINDOWS, analyse_period
+from analytics.period import WINDOWS, analyse_period, rows_start
 from analytics.zones import local_of, local_times, utc_of
 from jobs.evidence import read_evidence
 from jobs.report_files import write_report_files
@@ -146,7 +146,7 @@ def run_report(
         if start > newest.date():
             raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
         trend_start = window_start(period, start)
-        window = (utc_of(trend_start, zone), utc_of(end, zone))
+        window = (utc_of(rows_start(period, trend_start), zone), utc_of(end, zone))
         entity_forms = local_times(read_entity_forms(con, *window), zone)
         articles = local_times(read_articles(con, *window), zone)
         entities = read_entities(con)

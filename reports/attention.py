@@ -145,7 +145,12 @@ def attention_chart(
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     else:
         ax.set_ylim(bottom=0)
-    last = end - timedelta(days=1)
+    # Points sit at their bucket's start; the axis runs to the last one, or to the end of
+    # the shaded period (a day report's own day is the last point: its shade, a day
+    # wide, would otherwise begin at the right edge and not show).
+    last = (
+        end - timedelta(days=1) if highlight is None else max(end - timedelta(days=1), highlight[1])
+    )
     ax.set_xlim(mdates.date2num(start), mdates.date2num(last))
     ax.grid(True, alpha=0.3)
     if any_partial:
@@ -190,12 +195,12 @@ def attention_chart(
             )
     if highlight is not None:
         ax.text(
-            mdates.date2num(highlight[0]),
+            mdates.date2num(min(highlight[1], last)),  # the period ends the window
             1.01,  # above the axes: a line at 100% would run through it
             "this period",
             transform=ax.get_xaxis_transform(),
             va="bottom",
-            ha="left",
+            ha="right",
             fontsize="small",
             color=MUTED_TEXT,
         )

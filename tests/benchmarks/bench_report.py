@@ -31,7 +31,7 @@ from typing import Any
 import jobs.report_files as report_files
 import reports.page as page
 from analytics.frequencies import as_datetime, period_bounds
-from analytics.period import analyse_period
+from analytics.period import analyse_period, rows_start
 from jobs.evidence import read_evidence
 from jobs.report import run_report, window_start
 from jobs.settings import load_settings
@@ -102,8 +102,9 @@ def _steps(clock: Clock, db: Path, period: str, at: date, out: Path) -> None:
     trend_start = window_start(period, start)
     with connect(db, read_only=True) as con:
         with clock("query: window's rows"):
-            forms = read_entity_forms(con, as_datetime(trend_start), as_datetime(end))
-            articles = read_articles(con, as_datetime(trend_start), as_datetime(end))
+            first = as_datetime(rows_start(period, trend_start))
+            forms = read_entity_forms(con, first, as_datetime(end))
+            articles = read_articles(con, first, as_datetime(end))
             entities = read_entities(con)
         with clock("analysis (polars)"):
             analysis = analyse_period(

@@ -3,8 +3,10 @@ gaps, single points, signs and plurals, top-list minimums, non-significant mover
 
 from __future__ import annotations
 
+import json
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -148,8 +150,6 @@ def test_without_significant_movers_the_largest_changes_are_shown_as_not_signifi
 def test_a_report_says_n_a_without_a_previous_period_and_keeps_small_entities_out(
     report_settings: object,
 ) -> None:
-    from datetime import datetime
-
     from jobs.report import run_report
     from jobs.settings import Settings
 
@@ -163,3 +163,52 @@ def test_a_report_says_n_a_without_a_previous_period_and_keeps_small_entities_ou
     movers_part = html.split('id="movers"', 1)[1].split("</section>", 1)[0]
     assert "1 articles" not in html
     assert "not significant" in movers_part or "Nothing to show" in movers_part
+
+
+def test_a_day_reports_own_day_is_shaded_inside_the_axes() -> None:
+    # A day report charts the 30 days to its day: the day is the last bucket, and its
+    # shade and "this period" label must be inside the axes, not past their right edge.
+    start, day = date(2022, 2, 1), date(2022, 3, 2)
+    fig = attention_chart(
+        _trend([0.1] * 30, [10] * 30, start), ["RUS"], what="Top", bucket_name="day",
+        start=start, end=day + timedelta(days=1), value="rolling_share",
+        highlight=(day, day + timedelta(days=1)), rolling=7,
+    )  # fmt: skip
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    shade = next(p for p in ax.patches if p.get_label() == "_period")
+    shown = min(high, shade.get_x() + shade.get_width()) - max(low, shade.get_x())
+    assert shown >= 0.99  # days
+    label = next(t for t in ax.texts if t.get_text() == "this period")
+    assert label.get_window_extent().x1 <= ax.bbox.x1 + 1
+
+
+def test_a_rolling_average_reaches_back_before_the_charted_window(tmp_path: Path) -> None:
+    # The day report of 2022-04-10 charts the 30 days from 2022-03-12 as 7-day averages:
+    # the first ones average the six days before the window too, not fewer days.
+    from jobs.ingest import run_ingest
+    from jobs.report import run_report
+    from jobs.settings import SourceConfig, load_settings
+
+    days = [(3, 8, "Peru signed a deal."), (3, 10, "Markets were calm."),
+            (3, 12, "Peru held a vote.")] + [(4, 10, "Peru won a match.")] * 3  # fmt: skip
+    lines = [
+        json.dumps({"id": f"a{i}", "url": f"https://news.example/{i}", "title": f"Item {i}",
+                    "text": f"{text} Item {i}.", "published": f"2022-{m:02d}-{d:02d}T12:00:00Z"})
+        for i, (m, d, text) in enumerate(days)
+    ]  # fmt: skip
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = load_settings(
+        None, environ={}, db_path=tmp_path / "m.duckdb", reports_dir=tmp_path / "reports"
+    )
+    run_ingest(settings, [SourceConfig(name="corpus", location=str(corpus))])
+    page = run_report(settings, "day", date(2022, 4, 10), now=datetime(2022, 4, 12))
+    trend = pl.read_csv(page.path.parent / "attention-country.csv", try_parse_dates=True)
+    peru = dict(trend.filter(pl.col("entity_id") == "PER").select("bucket", "rolling_share").rows())
+    assert min(peru) == date(2022, 3, 12)  # the window's days only
+    assert peru[date(2022, 3, 12)] == pytest.approx(2 / 3)  # 6-12 March: Peru in 2 of 3
+    assert peru[date(2022, 3, 15)] == pytest.approx(1 / 2)  # 9-15 March: 1 of 2
+    assert peru[date(2022, 3, 19)] is None  # 13-19 March: no article at all
+    assert peru[date(2022, 4, 10)] == pytest.approx(1.0)
