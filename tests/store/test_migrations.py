@@ -73,7 +73,6 @@ def test_mentions_carry_no_index_new_or_migrated(tmp_path: Path) -> None:
         assert _indexes(con, "mentions") == []
 
 
-
 def test_articles_carry_no_secondary_index_new_or_migrated(tmp_path: Path) -> None:
     """The same on articles: content_hash and url are looked up once a batch, a column
     scan at a million articles; their indexes cost each batch's commit more (an ingest
