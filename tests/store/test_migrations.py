@@ -57,36 +57,31 @@ def test_old_names_are_recorded_under_the_new_ones_and_not_applied_twice(
         assert con.execute("select count(*) from source_files").fetchall() == [(0,)]
 
 
-def test_mentions_carry_no_index_new_or_migrated(tmp_path: Path) -> None:
-    """DuckDB rewrites a table's indexes whole at every checkpoint: on mentions that made
-    each batch's commit grow with the store (8 s a batch at 400k articles)."""
+# DuckDB rewrites a table's indexes whole at every checkpoint, so every batch's commit
+# grew with the store: 8 s a batch at 400k articles with the two on mentions; 16,000
+# articles into a million-article store took 31-35 s with the two secondary ones on
+# articles and 29 s without. The look-ups they served scan a column instead.
+@pytest.mark.parametrize(
+    ("table", "columns", "migration"),
+    [
+        ("mentions", {"article": "article_id", "entity": "entity_id"}, "0012_no_mention_indexes"),
+        ("articles", {"content_hash": "content_hash", "url": "url"}, "0013_no_article_indexes"),
+    ],
+)
+def test_no_secondary_index_new_or_migrated(
+    tmp_path: Path, table: str, columns: dict[str, str], migration: str
+) -> None:
     path = tmp_path / "m.duckdb"
     with connect(path) as con:
         ensure_schema(con)
-        assert _indexes(con, "mentions") == []
-        # A file made before 0012: the indexes come back, and the migration drops them.
-        con.execute("CREATE INDEX mentions_article ON mentions (article_id)")
-        con.execute("CREATE INDEX mentions_entity ON mentions (entity_id)")
-        con.execute("DELETE FROM schema_migrations WHERE version = '0012_no_mention_indexes'")
+        assert _indexes(con, table) == []
+        # A file made before the migration: the indexes come back, and it drops them.
+        for name, column in columns.items():
+            con.execute(f"CREATE INDEX {table}_{name} ON {table} ({column})")
+        con.execute("DELETE FROM schema_migrations WHERE version = ?", [migration])
     with connect(path) as con:
-        assert ensure_schema(con) == ["0012_no_mention_indexes"]
-        assert _indexes(con, "mentions") == []
-
-
-def test_articles_carry_no_secondary_index_new_or_migrated(tmp_path: Path) -> None:
-    """The same on articles: content_hash and url are looked up once a batch, a column
-    scan at a million articles; their indexes cost each batch's commit more (an ingest
-    of 16,000 articles into a million-article store: 31-35 s with them, 29 s without)."""
-    path = tmp_path / "m.duckdb"
-    with connect(path) as con:
-        ensure_schema(con)
-        assert _indexes(con, "articles") == []
-        con.execute("CREATE INDEX articles_content_hash ON articles (content_hash)")
-        con.execute("CREATE INDEX articles_url ON articles (url)")
-        con.execute("DELETE FROM schema_migrations WHERE version = '0013_no_article_indexes'")
-    with connect(path) as con:
-        assert ensure_schema(con) == ["0013_no_article_indexes"]
-        assert _indexes(con, "articles") == []
+        assert ensure_schema(con) == [migration]
+        assert _indexes(con, table) == []
 
 
 def _indexes(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
