@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import polars as pl
 
 # A row of ``articles`` as ingest builds it and the store inserts it; the column names
-# are those of the table (jobs/store/schema.py), declared here once for both sides.
+# are those of the table (jobs/store/migrations.py), declared here once for both sides.
 ARTICLE_SCHEMA = pl.Schema(
     {
         "article_id": pl.String(),

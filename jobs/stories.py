@@ -78,6 +78,7 @@ def group_into_stories(
     )
     rows = np.flatnonzero(valid)
     signed = new[rows]
+    per_band = np.repeat(np.arange(signed.height), keys.shape[1])
     insert_signatures(
         con,
         signed.with_columns(
@@ -89,9 +90,8 @@ def group_into_stories(
         pl.DataFrame(
             {
                 "band_key": keys.reshape(-1),
-                "article_id": signed.get_column("article_id").gather(
-                    np.repeat(np.arange(signed.height), keys.shape[1])
-                ),
+                "article_id": signed.get_column("article_id").gather(per_band),
+                "day": signed.get_column("published_at").dt.date().gather(per_band),
             }
         ),
     )

@@ -4,7 +4,7 @@
 ``entities``, ``leader_terms`` and ``daily_mentions`` are views over the lake's files, and
 the views users query on the file (``article_mentions``, ``daily_articles``,
 ``daily_shares``, ``country_mentions``) are created from the very SQL text of the
-migrations in jobs/store/schema.py, so the two cannot drift apart.
+migrations in jobs/store/migrations.py, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from jobs.lake.files import MANIFEST_NAME, read_manifest
-from jobs.store.schema import MIGRATIONS
+from jobs.store.migrations import MIGRATIONS
 
 # Tables read straight from the lake's files; the month folder is hive partitioning, and
 # the month column it adds is left out so that every view has the file's columns.
@@ -56,7 +56,7 @@ def schema_view_sql(name: str) -> str:
             if view == name:
                 found = select.strip()
     if found is None:
-        raise KeyError(f"no migration in jobs/store/schema.py creates view {name!r}")
+        raise KeyError(f"no migration in jobs/store/migrations.py creates view {name!r}")
     return found
 
 

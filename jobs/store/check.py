@@ -21,7 +21,8 @@ import duckdb
 from jobs.settings import Settings
 from jobs.store.aggregates import AGGREGATE_TABLES, aggregate_mismatches
 from jobs.store.connect import DatabaseBusyError, connect
-from jobs.store.schema import MIGRATIONS, RENAMED_MIGRATIONS
+from jobs.store.migrations import MIGRATIONS
+from jobs.store.schema import RENAMED_MIGRATIONS
 
 TABLES_SQL = (
     "SELECT table_name FROM duckdb_tables() "

@@ -10,16 +10,20 @@ import polars as pl
 # Two steps, not one join: as one query DuckDB scanned every stored signature (the
 # largest column but the texts) for each batch; given the few ids first it reads only
 # theirs. A batch's lookup at 250,000 articles: 0.31-0.45 s as one query, 0.10 s so.
+# Both steps filter by time first, so DuckDB skips the row groups of other days (rows
+# are stored in arrival order): at a million articles 0.2 s a batch without, 0.02 with.
 CANDIDATE_IDS_SQL = """
 SELECT DISTINCT b.article_id FROM story_bands b
 SEMI JOIN batch_bands k ON k.band_key = b.band_key
+WHERE b.day BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
 """
 STORY_CANDIDATES_SQL = """
 SELECT a.article_id, a.story_id, s.published_at, s.shingles, s.long_shingles, s.signature
-FROM (SELECT * FROM story_signatures SEMI JOIN candidate_ids USING (article_id)) s
-JOIN (SELECT article_id, story_id FROM articles SEMI JOIN candidate_ids USING (article_id)) a
+FROM (SELECT * FROM story_signatures SEMI JOIN candidate_ids USING (article_id)
+      WHERE published_at BETWEEN $start AND $end) s
+JOIN (SELECT article_id, story_id FROM articles SEMI JOIN candidate_ids USING (article_id)
+      WHERE published_at BETWEEN $start AND $end) a
   USING (article_id)
-WHERE s.published_at BETWEEN ? AND ?
 ORDER BY a.article_id
 """
 
@@ -32,12 +36,12 @@ def story_candidates(
     long_shingles, signature."""
     con.register("batch_bands", band_keys.select("band_key"))
     try:
-        ids = con.sql(CANDIDATE_IDS_SQL).pl()
+        ids = con.sql(CANDIDATE_IDS_SQL, params={"start": start, "end": end}).pl()
     finally:
         con.unregister("batch_bands")
     con.register("candidate_ids", ids)
     try:
-        return con.sql(STORY_CANDIDATES_SQL, params=[start, end]).pl()
+        return con.sql(STORY_CANDIDATES_SQL, params={"start": start, "end": end}).pl()
     finally:
         con.unregister("candidate_ids")
 
@@ -53,7 +57,7 @@ def insert_signatures(
 ) -> None:
     """Keep new articles' signatures (article_id, published_at, shingles, long_shingles,
     signature) and
-    band keys (band_key, article_id) for later batches to match against."""
+    band keys (band_key, article_id, day) for later batches to match against."""
     con.register("batch_signatures", signatures)
     con.register("batch_story_bands", bands)
     try:

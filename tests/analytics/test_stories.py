@@ -165,12 +165,16 @@ def test_stories_persist_across_runs_and_batches(tmp_path: Path, settings: Setti
         ids = dict(con.execute("select external_id, article_id from articles").fetchall())
         [(signed,)] = con.execute("select count(*) from story_signatures").fetchall()
         [(bands,)] = con.execute("select count(*) from story_bands").fetchall()
+        [(wrong_days,)] = con.execute(
+            "select count(*) from story_bands join articles using (article_id) "
+            "where day is distinct from cast(published_at as date)"
+        ).fetchall()
         [(stories,)] = con.execute(
             "select stories from daily_articles where day = '2022-03-01'"
         ).fetchall()
     assert rows["r"] == rows["o"] == ids["o"]
     assert len({rows["o"], rows["x"], rows["t"]}) == 3
-    assert (signed, bands) == (4, 4 * 32)
+    assert (signed, bands, wrong_days) == (4, 4 * 32, 0)
     assert stories == 3
 
 

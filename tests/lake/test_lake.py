@@ -135,7 +135,7 @@ def test_sql_lake_keeps_the_read_only_checks(corpus: Settings, tmp_path: Path) -
 
 
 def test_views_reuse_the_schema_sql() -> None:
-    from jobs.store.schema import MIGRATIONS
+    from jobs.store.migrations import MIGRATIONS
 
     ddl = dict(MIGRATIONS)["0002_views"]
     for view in ("article_mentions", "daily_shares", "country_mentions"):

@@ -25,8 +25,8 @@ from jobs.settings import Settings, SourceConfig
 from jobs.store.aggregates import ADD_BATCH_SQL, aggregate_mismatches
 from jobs.store.check import verify
 from jobs.store.connect import connect
+from jobs.store.migrations import MIGRATIONS
 from jobs.store.schema import (
-    MIGRATIONS,
     MIGRATIONS_TABLE_SQL,
     RECORD_MIGRATION_SQL,
     ensure_schema,

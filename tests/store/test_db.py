@@ -20,7 +20,8 @@ from jobs.store.connect import (
     transaction,
     waiting_notice,
 )
-from jobs.store.schema import MIGRATIONS, ensure_schema
+from jobs.store.migrations import MIGRATIONS
+from jobs.store.schema import ensure_schema
 
 Reader = Callable[..., AbstractContextManager[Any]]
 

@@ -9,8 +9,10 @@ import duckdb
 import pytest
 
 from jobs.store.connect import connect
+from jobs.store.migrations import MIGRATIONS
 from jobs.store.schema import (
-    MIGRATIONS,
+    MIGRATIONS_TABLE_SQL,
+    RECORD_MIGRATION_SQL,
     RENAMED_MIGRATIONS,
     MigrationOrderError,
     check_migrations,
@@ -86,4 +88,39 @@ def test_no_secondary_index_new_or_migrated(
 
 def _indexes(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     sql = "SELECT index_name FROM duckdb_indexes() WHERE table_name = ?"
+    return [r[0] for r in con.execute(sql, [table]).fetchall()]
+
+
+def test_story_bands_get_their_article_s_day_in_day_order(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    before = [step for step in MIGRATIONS if step[0] < "0014"]
+    with connect(path) as con:
+        # A file made before 0014: bands without days, stored in arrival order.
+        con.execute(MIGRATIONS_TABLE_SQL)
+        for version, ddl in before:
+            con.execute(ddl)
+            con.execute(RECORD_MIGRATION_SQL, [version])
+        con.execute(
+            "INSERT INTO story_signatures VALUES "
+            "('late', '2024-03-02 23:30', 20, 9, ''::BLOB), "
+            "('early', '2024-03-01 00:10', 20, 9, ''::BLOB)"
+        )
+        con.execute("INSERT INTO story_bands VALUES (1, 'late'), (2, 'late'), (1, 'early')")
+    with connect(path) as con:
+        assert ensure_schema(con) == ["0014_story_band_days"]
+        rows = con.execute("SELECT band_key, article_id, day::VARCHAR FROM story_bands").fetchall()
+        assert _not_null(con, "story_bands") == ["article_id", "band_key", "day"]
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert "story_bands" in tables
+        assert not any(name.startswith("story_bands_") for name in tables)
+    assert rows == [
+        (1, "early", "2024-03-01"),
+        (1, "late", "2024-03-02"),
+        (2, "late", "2024-03-02"),
+    ]
+
+
+def _not_null(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    sql = """SELECT column_name FROM duckdb_columns()
+             WHERE table_name = ? AND NOT is_nullable ORDER BY 1"""
     return [r[0] for r in con.execute(sql, [table]).fetchall()]
