@@ -64,13 +64,8 @@ DUMP_KINDS = ("jsonl", "csv", "parquet")
 # DuckDB may cache up to 80% of RAM; a batch's store needs far less, and the ingest
 # (this process and its workers) must stay under 2 GB however large the file grows
 # (256 MB stores as fast as 384 did, and this process peaked 190 MB lower at 46,000).
-# No vacuum at the batches' checkpoints: every 16th batch DuckDB rewrote (and
-# recompressed) the articles appended to the open row group so far, 7.6 s at 32,000
-# articles and 13 s at 64,000, growing until the row group filled; ingest never
-# deletes, so there is nothing for it to reclaim (other jobs vacuum as usual).
 STORE_CONFIG = {
     "memory_limit": "256MB",
-    "max_vacuum_tasks": 0,
     "allocator_flush_threshold": "16MB",
     "allocator_bulk_deallocation_flush_threshold": "16MB",
 }
