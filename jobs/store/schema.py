@@ -1,8 +1,6 @@
-"""The DuckDB file: opening it politely, and its schema as numbered migrations.
-
-DuckDB lets one process write a file while no other process has it open (even
-read-only). So every job opens the file, works in transactions and closes it,
-and whoever finds the file busy waits with backoff instead of failing.
+"""The DuckDB file's schema: the numbered steps of ``jobs.store.migrations``, each
+applied once, in order, in its own transaction, and recorded in schema_migrations
+(opening the file politely is ``jobs.store.connect``'s).
 """
 
 from __future__ import annotations
