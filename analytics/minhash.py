@@ -2,15 +2,12 @@
 
 Each text gets two sketches of NUM_PERM uint32 values, over SHINGLE_WORDS-word and
 LONG_SHINGLE_WORDS-word shingles; the share of equal values estimates the Jaccard
-similarity of two texts' shingle sets. Everything is vectorised with numpy over a
-whole batch, and deterministic and stable across runs, batches and library
-versions: sketches are stored and compared with later batches.
+similarity of two texts' shingle sets. A whole batch is hashed at once (the loops
+compiled: ``analytics.minhash_kernels``), deterministic and stable across runs,
+batches and library versions: sketches are stored and compared with later batches.
 """
 
 from __future__ import annotations
-
-import functools
-import itertools
 
 import numpy as np
 import polars as pl
@@ -22,75 +19,37 @@ BANDS = 32
 ROWS = NUM_PERM // BANDS
 # Below this many shingles a text is too short to tell a reprint from a template.
 MIN_SHINGLES = 12
-_POLY = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
 _TOKEN_BYTES = 48
-_PIECE = 1 << 20
-_ZERO = np.zeros(1, dtype=np.uint64)
 _BIN_BITS = 7  # 2**7 == NUM_PERM bins
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint32(0xFFFFFFFF)
 
 
 # Bytes that belong to words: ASCII letters (lower-cased already), digits, '_', and
-# every byte of a non-ASCII character (so 'café' and 'Biden’s' stay one token), as a
-# bytes.translate table (a byte-wide lookup in C; numpy's indexing widens every byte
-# to an index first and is ten times slower).
+# every byte of a non-ASCII character (so 'café' and 'Biden’s' stay one token).
 _WORD_BYTE = np.zeros(256, dtype=np.uint8)
 _WORD_BYTE[ord("a") : ord("z") + 1] = 1
 _WORD_BYTE[ord("0") : ord("9") + 1] = 1
 _WORD_BYTE[ord("_")] = 1
 _WORD_BYTE[128:] = 1
-_WORD_TABLE = _WORD_BYTE.tobytes()
-
-
-@functools.cache
-def _powers() -> tuple[np.ndarray, np.ndarray]:
-    """P**i and P**-i modulo 2**64 for i < _PIECE + _TOKEN_BYTES + 1 (P is odd, so invertible)."""
-    size = _PIECE + _TOKEN_BYTES + 1
-    inverse = pow(int(_POLY), -1, 1 << 64)
-    with np.errstate(over="ignore"):
-        forward = np.cumprod(np.full(size, _POLY, dtype=np.uint64)) * np.uint64(inverse)
-        backward = np.cumprod(np.full(size, inverse, dtype=np.uint64)) * _POLY
-    return forward, backward
 
 
 def _tokens(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(document of each token, stable 64-bit hash of each token), tokens in text order.
+    """(tokens of each text, stable 64-bit hash of each token), tokens in text order.
 
     The texts are lower-cased and joined into one UTF-8 buffer; tokens are runs of
-    word bytes. A token's hash is a polynomial over its first _TOKEN_BYTES bytes,
-    read off prefix sums (sum of byte * P**i, unshifted by P**-start), mixed with its
-    length: linear in the bytes, with no per-token Python work.
+    word bytes. A token's hash is a polynomial over its first _TOKEN_BYTES bytes
+    (sum of byte * P**i modulo 2**64) mixed with its length
+    (``minhash_kernels.token_hashes``).
     """
     lowered = texts.fill_null("").str.to_lowercase()
     sizes = lowered.str.len_bytes().to_numpy().astype(np.int64)
     raw = "\x00".join(lowered.to_list()).encode("utf-8")
-    data = np.frombuffer(raw, dtype=np.uint8)
-    doc_starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
-    # 1 for word bytes, with a 0 before and after: words start and end at the changes,
-    # which alternate (start, end, start, ...).
-    word = np.frombuffer(b"\x00" + raw.translate(_WORD_TABLE) + b"\x00", dtype=np.int8)
-    edges = np.flatnonzero(word[1:] != word[:-1])
-    starts = edges[0::2]
-    lengths = edges[1::2] - starts
-    ends = starts + np.minimum(lengths, _TOKEN_BYTES)
-    hashes = np.empty(starts.size, dtype=np.uint64)
-    forward, backward = _powers()
-    bounds = np.searchsorted(starts, np.arange(0, data.size + _PIECE, _PIECE))
-    prefix = np.zeros(_PIECE + _TOKEN_BYTES + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for piece, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-            if lo == hi:
-                continue
-            base = piece * _PIECE
-            chunk = data[base : base + _PIECE + _TOKEN_BYTES].astype(np.uint64)
-            np.multiply(chunk, forward[: chunk.size], out=chunk)
-            np.cumsum(chunk, out=prefix[1 : chunk.size + 1])
-            rel_start, rel_end = starts[lo:hi] - base, ends[lo:hi] - base
-            hashes[lo:hi] = (prefix[rel_end] - prefix[rel_start]) * backward[rel_start]
-        hashes = _mix64(hashes ^ (lengths.astype(np.uint64) * _MIX))
-    doc_of = np.searchsorted(doc_starts, starts, side="right") - 1
-    return doc_of, hashes
+    doc_ends = np.cumsum(sizes + 1) - 1  # each text ends at its separator
+    # Imported here: numba takes half a second to import, which only signing pays.
+    from analytics.minhash_kernels import token_hashes
+
+    return token_hashes(np.frombuffer(raw, dtype=np.uint8), _WORD_BYTE, doc_ends, _TOKEN_BYTES)
 
 
 # A text whose first this many characters hold enough words needs no full count.
@@ -120,14 +79,6 @@ def shingle_text(titles: pl.Series, texts: pl.Series) -> pl.Series:
     )
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: spreads every input bit over the whole word."""
-    with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
-
-
 def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """(signatures, shingle counts) of each text.
 
@@ -144,52 +95,27 @@ def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.zeros((n, 2), dtype=np.int64)
     if n == 0:
         return signatures, sizes
-    token_doc, tokens = _tokens(texts)
-    lengths = np.bincount(token_doc, minlength=n).astype(np.int64)
-    # Any run of tokens hashes in O(1) from prefix sums of token * P**i (see _tokens).
-    with np.errstate(over="ignore"):
-        inverse = pow(int(_POLY), -1, 1 << 64)
-        forward = np.cumprod(np.full(tokens.size, _POLY, dtype=np.uint64)) * np.uint64(inverse)
-        backward = np.cumprod(np.full(tokens.size, inverse, dtype=np.uint64)) * _POLY
-        prefix = np.concatenate((_ZERO, np.cumsum(tokens * forward)))
+    lengths, tokens = _tokens(texts)
     for part, words in enumerate((SHINGLE_WORDS, LONG_SHINGLE_WORDS)):
-        sketch, count = _sketch(prefix, backward, lengths, words)
+        sketch, count = _sketch(tokens, lengths, words)
         signatures[:, part * NUM_PERM : (part + 1) * NUM_PERM] = sketch
         sizes[:, part] = count
     return signatures, sizes
 
 
-def _sketch(
-    prefix: np.ndarray, backward: np.ndarray, lengths: np.ndarray, words: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """One-permutation MinHash of ``words``-word shingles: each shingle is hashed once;
-    the top bits pick one of NUM_PERM bins and the low 32 bits compete for that bin's
-    minimum. Bins a short text leaves empty borrow from the next filled bin to the
-    right (rotation densification), so equal bins still mean shared shingles."""
+def _sketch(tokens: np.ndarray, lengths: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-permutation MinHash of ``words``-word shingles: each shingle is hashed once
+    (its tokens times P**i, mixed); the top bits pick one of NUM_PERM bins and the low
+    32 bits compete for that bin's minimum (``minhash_kernels.shingle_minima``). Bins
+    a short text leaves empty borrow from the next filled bin to the right (rotation
+    densification), so equal bins still mean shared shingles."""
+    from analytics.minhash_kernels import shingle_minima
+
     n = lengths.size
     sketch = np.full((n, NUM_PERM), _EMPTY, dtype=np.uint32)
-    sizes = np.zeros(n, dtype=np.int64)
-    counts = np.maximum(lengths - words + 1, 0)
-    if counts.sum() == 0:
-        return sketch, sizes
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    doc_of = np.repeat(np.arange(n), counts)
-    first = np.repeat(starts, counts) + (
-        np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    )
-    with np.errstate(over="ignore"):
-        hashed = _mix64((prefix[first + words] - prefix[first]) * backward[first])
-    distinct = (
-        pl.DataFrame({"doc": doc_of, "shingle": hashed})
-        .group_by("doc")
-        .agg(pl.col("shingle").n_unique().alias("n"))
-    )
-    sizes[distinct.get_column("doc").to_numpy()] = distinct.get_column("n").to_numpy()
-    flat = np.full(n * NUM_PERM, _EMPTY, dtype=np.uint32)
-    cell = doc_of * NUM_PERM + (hashed >> np.uint64(64 - _BIN_BITS)).astype(np.int64)
-    np.minimum.at(flat, cell, (hashed & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    minima, sizes = shingle_minima(tokens, lengths, words, _BIN_BITS, NUM_PERM)
     usable = sizes >= MIN_SHINGLES
-    sketch[usable] = _densified(flat.reshape(n, NUM_PERM)[usable])
+    sketch[usable] = _densified(minima.reshape(n, NUM_PERM)[usable])
     return sketch, sizes
 
 
