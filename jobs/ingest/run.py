@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -64,11 +64,17 @@ DUMP_KINDS = ("jsonl", "csv", "parquet")
 # DuckDB may cache up to 80% of RAM; a batch's store needs far less, and the ingest
 # (this process and its workers) must stay under 2 GB however large the file grows
 # (256 MB stores as fast as 384 did, and this process peaked 190 MB lower at 46,000).
-STORE_CONFIG = {
+STORE_CONFIG: dict[str, str | int] = {
     "memory_limit": "256MB",
     "allocator_flush_threshold": "16MB",
     "allocator_bulk_deallocation_flush_threshold": "16MB",
 }
+# Batches are stored merging no row groups (2,000-article row groups scan as fast, and
+# merging them as they came cost most of a large ingest's checkpoints), except a source
+# read in one batch of fewer than this many articles, a feed's poll: it merges at most
+# one run of row groups a table (DuckDB's vacuum), so polls leave no trail of tiny ones.
+BULK_ARTICLES = 1_000
+TIDY_CONFIG: dict[str, str | int] = {**STORE_CONFIG, "max_vacuum_tasks": 1}
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
 
@@ -248,6 +254,7 @@ def _ingest_source(
     def store_next() -> None:
         nonlocal seen
         batch = pending.popleft()
+        poll = seen == 0 and batch.articles.height < BULK_ARTICLES
         new, new_mentions = _store_batch(
             settings,
             source.name,
@@ -257,6 +264,7 @@ def _ingest_source(
             now,
             errors,
             result,
+            TIDY_CONFIG if poll else STORE_CONFIG,
         )
         result.articles_seen += batch.records
         seen += batch.records
@@ -331,6 +339,7 @@ def _store_batch(
     now: datetime,
     errors: list[BadInput],
     result: IngestResult,
+    config: Mapping[str, str | int] = STORE_CONFIG,
 ) -> tuple[int, int]:
     """One prepared batch (extracted and signed outside the database) stored with its
     stories, finished files and the errors so far, in one transaction; what is stored
@@ -342,7 +351,7 @@ def _store_batch(
         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String},
         orient="row",
     ).unique("path", keep="last", maintain_order=True)
-    with connect(settings.db_path, timeout=settings.lock_timeout, config=STORE_CONFIG) as con:
+    with connect(settings.db_path, timeout=settings.lock_timeout, config=config) as con:
         with transaction(con):
             new_ids = new_article_ids(con, articles) if articles.height else set()
             rows = np.flatnonzero(articles.get_column("article_id").is_in(list(new_ids)).to_numpy())

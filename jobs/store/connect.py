@@ -26,6 +26,13 @@ waiting_notice: ContextVar[Callable[[str], None] | None] = ContextVar(
     "waiting_notice", default=None
 )
 
+# DuckDB's checkpoint merges a table's trailing row groups each time they can double
+# (2,000 rows, 4,000 ... 122,880), compressing their text again each time, and up to 100
+# runs of them at once: after a bulk ingest the next writer's close could rewrite every
+# article, in gigabytes of memory. Writers here merge nothing unless they ask: an
+# ingest's small batches merge one run a table (``jobs.ingest.run``).
+WRITER_DEFAULTS: dict[str, str | bool | int | float | list[str]] = {"max_vacuum_tasks": 0}
+
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
@@ -104,7 +111,8 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database for one unit of work and close it afterwards.
 
-    ``config`` holds DuckDB settings applied as the file opens (cheaper than SETs).
+    ``config`` holds DuckDB settings applied as the file opens (cheaper than SETs); a
+    writer starts from ``WRITER_DEFAULTS``.
 
     A file locked by another process is retried with exponential backoff and
     jitter for up to ``timeout`` seconds; ``on_wait`` (or else ``waiting_notice``)
@@ -116,9 +124,10 @@ def connect(
         raise DatabaseMissingError(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    settings = dict(config or {}) if read_only else {**WRITER_DEFAULTS, **(config or {})}
     con = _retry_busy(
         path,
-        lambda: duckdb.connect(str(path), read_only=read_only, config=dict(config or {})),
+        lambda: duckdb.connect(str(path), read_only=read_only, config=settings),
         timeout,
         on_wait,
     )
