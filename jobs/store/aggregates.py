@@ -81,6 +81,41 @@ def add_new_articles(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql)
 
 
+# Each batch merges its counts into these tables, so a bulk ingest leaves a row group
+# per batch in each (writers merge none: jobs.store.connect), 500 at a million articles,
+# all of which a timeline reads (0.18 s, against 0.03 once rewritten). A table with more
+# than twice the row groups its rows need is rewritten in day order, in the caller's
+# transaction.
+ROW_GROUP_ROWS = 122_880
+_ROW_GROUPS_SQL = """
+SELECT count(DISTINCT row_group_id), (SELECT count(*) FROM {table})
+FROM pragma_storage_info('{table}')
+"""
+# The copy is a table of the file (a temporary one lives in memory), created and dropped
+# in the one transaction: nobody else ever sees it.
+_COMPACT_SQL = (
+    "CREATE TABLE compacting_{table} AS SELECT * FROM {table} ORDER BY ALL",
+    "DELETE FROM {table}",
+    "INSERT INTO {table} SELECT * FROM compacting_{table}",
+    "DROP TABLE compacting_{table}",
+)
+
+
+def compact_aggregates(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rewrite, in day order, each aggregate table holding more than twice the row
+    groups its rows need (DuckDB drops the emptied ones at the checkpoint). Returns the
+    tables rewritten."""
+    rewritten = []
+    for table in AGGREGATE_TABLES:
+        groups, rows = con.execute(_ROW_GROUPS_SQL.format(table=table)).fetchall()[0]
+        if groups <= 2 * (rows // ROW_GROUP_ROWS + 1):
+            continue
+        for sql in _COMPACT_SQL:
+            con.execute(sql.format(table=table))
+        rewritten.append(table)
+    return rewritten
+
+
 _REEXTRACTED_DAYS = """
 (SELECT DISTINCT CAST(a.published_at AS DATE) AS day FROM articles a
  SEMI JOIN pending_articles p ON p.article_id = a.article_id

@@ -16,6 +16,7 @@ import pytest
 import jobs.ingest.run as ingest_run
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
+from jobs.store.aggregates import AGGREGATE_TABLES, aggregate_mismatches
 from jobs.store.connect import connect
 
 NOW = datetime(2024, 6, 1)
@@ -58,6 +59,18 @@ def bulk(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_a_bulk_ingest_keeps_each_batch_s_row_groups(bulk: Settings) -> None:
     assert _row_groups(bulk.db_path, "articles") == 4
     assert _row_groups(bulk.db_path, "story_signatures") == 4
+
+
+def test_a_bulk_ingest_leaves_the_daily_counts_compact_and_right(bulk: Settings) -> None:
+    """Each batch merged its counts into the daily tables: a row group per batch (500 at
+    a million articles, which a timeline read all of), until the ingest's end rewrote
+    them in day order."""
+    for table in AGGREGATE_TABLES:
+        assert _row_groups(bulk.db_path, table) == 1, table
+    with duckdb.connect(str(bulk.db_path), read_only=True) as con:
+        assert set(aggregate_mismatches(con).values()) == {0}
+        days = con.execute("SELECT day FROM daily_totals").fetchall()
+    assert days == sorted(days) and len(days) == 28
 
 
 def test_small_batches_merge_the_trail_behind_them(bulk: Settings, tmp_path: Path) -> None:
