@@ -46,7 +46,7 @@ from jobs.store.articles import (
     known_urls,
     new_article_ids,
 )
-from jobs.store.connect import connect, transaction
+from jobs.store.connect import DatabaseBusyError, connect, transaction
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds
 from jobs.store.sources import (
@@ -149,12 +149,13 @@ def run_ingest(
 
 def _compact_counts(settings: Settings) -> None:
     """Rewrite the daily counts a bulk ingest left in a row group per batch (a no-op
-    otherwise). They are right either way, so a failure is only logged."""
+    otherwise). They are right either way, so a failure (or a busy file) is only
+    logged."""
     try:
         with connect(settings.db_path, timeout=settings.lock_timeout, config=COMPACT_CONFIG) as con:
             with transaction(con):
                 compact_aggregates(con)
-    except duckdb.Error as exc:
+    except (duckdb.Error, DatabaseBusyError) as exc:
         log.warning("%s: daily counts left as they are (%s)", settings.db_path, exc)
 
 

@@ -86,3 +86,20 @@ def test_other_writers_merge_nothing(bulk: Settings) -> None:
     with connect(bulk.db_path) as con:
         con.execute("UPDATE articles SET site_name = 'Wire' WHERE article_id = 'a0'")
     assert _row_groups(bulk.db_path, "articles") == 4
+
+
+def test_a_failed_rewrite_of_the_counts_keeps_the_ingest(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def fail(con: duckdb.DuckDBPyConnection) -> list[str]:
+        raise duckdb.OutOfMemoryException("failed to pin block")
+
+    monkeypatch.setattr(ingest_run, "compact_aggregates", fail)
+    source = SourceConfig(name="wire", location=str(_dump(tmp_path / "d.jsonl", 0, 5)))
+    assert run_ingest(settings, [source], now=NOW).articles_new == 5
+    assert any("daily counts left as they are" in m for m in caplog.messages)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert set(aggregate_mismatches(con).values()) == {0}
