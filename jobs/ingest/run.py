@@ -39,14 +39,14 @@ from jobs.sources.http import FetchLimits
 from jobs.sources.read import read_items, source_kind
 from jobs.sources.records import BadInput, FileDone, ReadContext, Record, SourceError, SourceState
 from jobs.sources.urls import is_url
-from jobs.store.aggregates import compact_aggregates
 from jobs.store.articles import (
     insert_new_articles,
     known_article_ids,
     known_urls,
     new_article_ids,
 )
-from jobs.store.connect import DatabaseBusyError, connect, transaction
+from jobs.store.connect import connect, transaction
+from jobs.store.maintenance import compact_daily_counts
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds
 from jobs.store.sources import (
@@ -76,9 +76,6 @@ STORE_CONFIG: dict[str, str | int] = {
 # one run of row groups a table (DuckDB's vacuum), so polls leave no trail of tiny ones.
 BULK_ARTICLES = 1_000
 TIDY_CONFIG: dict[str, str | int] = {**STORE_CONFIG, "max_vacuum_tasks": 1}
-# Rewriting the daily counts after a million articles read 500 row groups of each: 3.5 s
-# and 964 MiB at 1 GB (256 MB was not enough); the workers have exited by then.
-COMPACT_CONFIG: dict[str, str | int] = {**STORE_CONFIG, "memory_limit": "1GB"}
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
 FUTURE_SLACK = timedelta(days=1)
 
@@ -136,7 +133,7 @@ def run_ingest(
             _ingest_source(settings, source, gazetteer, now, result, tick, on_error)
         except SourceError as exc:
             _unreadable_source(settings, source, str(exc), now, result, on_error)
-    _compact_counts(settings)
+    compact_daily_counts(settings)
     log.info(
         "ingest: %d seen, %d new articles, %d new mentions, %d errors",
         result.articles_seen,
@@ -145,18 +142,6 @@ def run_ingest(
         result.errors,
     )
     return result
-
-
-def _compact_counts(settings: Settings) -> None:
-    """Rewrite the daily counts a bulk ingest left in a row group per batch (a no-op
-    otherwise). They are right either way, so a failure (or a busy file) is only
-    logged."""
-    try:
-        with connect(settings.db_path, timeout=settings.lock_timeout, config=COMPACT_CONFIG) as con:
-            with transaction(con):
-                compact_aggregates(con)
-    except (duckdb.Error, DatabaseBusyError) as exc:
-        log.warning("%s: daily counts left as they are (%s)", settings.db_path, exc)
 
 
 def _unreadable_source(

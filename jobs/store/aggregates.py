@@ -84,8 +84,8 @@ def add_new_articles(con: duckdb.DuckDBPyConnection) -> None:
 # Each batch merges its counts into these tables, so a bulk ingest leaves a row group
 # per batch in each (writers merge none: jobs.store.connect), 500 at a million articles,
 # all of which a timeline reads (0.18 s, against 0.03 once rewritten). A table with more
-# than twice the row groups its rows need is rewritten in day order, in the caller's
-# transaction.
+# than twice the row groups its rows need is rewritten in day order
+# (``jobs.store.maintenance.compact_daily_counts``).
 ROW_GROUP_ROWS = 122_880
 _ROW_GROUPS_SQL = """
 SELECT count(DISTINCT row_group_id), (SELECT count(*) FROM {table})
@@ -101,19 +101,21 @@ _COMPACT_SQL = (
 )
 
 
-def compact_aggregates(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Rewrite, in day order, each aggregate table holding more than twice the row
-    groups its rows need (DuckDB drops the emptied ones at the checkpoint). Returns the
-    tables rewritten."""
-    rewritten = []
+def scattered_aggregates(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The aggregate tables holding more than twice the row groups their rows need."""
+    found = []
     for table in AGGREGATE_TABLES:
         groups, rows = con.execute(_ROW_GROUPS_SQL.format(table=table)).fetchall()[0]
-        if groups <= 2 * (rows // ROW_GROUP_ROWS + 1):
-            continue
-        for sql in _COMPACT_SQL:
-            con.execute(sql.format(table=table))
-        rewritten.append(table)
-    return rewritten
+        if groups > 2 * (rows // ROW_GROUP_ROWS + 1):
+            found.append(table)
+    return found
+
+
+def compact_aggregate(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Rewrite ``table`` (one of AGGREGATE_TABLES) in day order, in the caller's
+    transaction; DuckDB drops the emptied row groups at the checkpoint."""
+    for sql in _COMPACT_SQL:
+        con.execute(sql.format(table=table))
 
 
 _REEXTRACTED_DAYS = """

@@ -1,4 +1,5 @@
-"""Maintenance: checkpoint the database, and publish a read-only snapshot of it.
+"""Maintenance: checkpoint the database, tidy the daily counts, and publish a read-only
+snapshot of it.
 
 Long analyst queries on the live file would keep the scheduler from writing (DuckDB
 lets nobody write while anyone reads). ``mentions sql --snapshot`` reads a copy
@@ -16,13 +17,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from jobs.settings import Settings
+from jobs.store.aggregates import compact_aggregate, scattered_aggregates
 from jobs.store.check import Check, CheckReport, DatabaseCorruptError, recovery, verify
-from jobs.store.connect import DatabaseMissingError, connect
+from jobs.store.connect import DatabaseBusyError, DatabaseMissingError, connect, transaction
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SQL = "CHECKPOINT"
+# Rewriting the daily counts a million articles left in 500 row groups each: a connection
+# per table at 512 MB took 1.8 s and 475 MiB (one for all three at 1 GB: 3.0 s and 971
+# MiB; at 256 MB DuckDB failed to pin a block). DuckDB keeps what it read until closed.
+COMPACT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "memory_limit": "512MB",
+    "allocator_flush_threshold": "16MB",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,26 @@ def checkpoint(settings: Settings) -> None:
         raise DatabaseMissingError(settings.db_path)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         con.execute(CHECKPOINT_SQL)
+
+
+def compact_daily_counts(settings: Settings) -> list[str]:
+    """Rewrite the daily counts that batches left scattered over many row groups (an
+    ingest's end calls this; a no-op otherwise). They are right either way, so a failure
+    or a busy file is only logged. Returns the tables rewritten."""
+    done: list[str] = []
+    try:
+        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            tables = scattered_aggregates(con)
+        for table in tables:
+            with connect(
+                settings.db_path, timeout=settings.lock_timeout, config=COMPACT_CONFIG
+            ) as con:
+                with transaction(con):
+                    compact_aggregate(con, table)
+            done.append(table)
+    except (duckdb.Error, DatabaseBusyError) as exc:
+        log.warning("%s: daily counts left as they are (%s)", settings.db_path, exc)
+    return done
 
 
 def write_snapshot(settings: Settings) -> SnapshotResult:

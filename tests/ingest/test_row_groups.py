@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 import jobs.ingest.run as ingest_run
+import jobs.store.maintenance as maintenance
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
 from jobs.store.aggregates import AGGREGATE_TABLES, aggregate_mismatches
@@ -94,12 +95,15 @@ def test_a_failed_rewrite_of_the_counts_keeps_the_ingest(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def fail(con: duckdb.DuckDBPyConnection) -> list[str]:
+    def fail(con: duckdb.DuckDBPyConnection, table: str) -> None:
         raise duckdb.OutOfMemoryException("failed to pin block")
 
-    monkeypatch.setattr(ingest_run, "compact_aggregates", fail)
-    source = SourceConfig(name="wire", location=str(_dump(tmp_path / "d.jsonl", 0, 5)))
-    assert run_ingest(settings, [source], now=NOW).articles_new == 5
+    monkeypatch.setattr(maintenance, "compact_aggregate", fail)
+    monkeypatch.setattr(ingest_run, "BULK_ARTICLES", 10)
+    settings = replace(settings, ingest_batch_size=10, ingest_workers=1)
+    source = SourceConfig(name="wire", location=str(_dump(tmp_path / "d.jsonl", 0, 40)))
+    assert run_ingest(settings, [source], now=NOW).articles_new == 40
     assert any("daily counts left as they are" in m for m in caplog.messages)
+    assert _row_groups(settings.db_path, "daily_entities") > 1, "the rewrite was attempted"
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         assert set(aggregate_mismatches(con).values()) == {0}
