@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_SQL = "CHECKPOINT"
 # Rewriting the daily counts a million articles left in 500 row groups each: a connection
-# per table at 512 MB took 1.8 s and 475 MiB (one for all three at 1 GB: 3.0 s and 971
-# MiB; at 256 MB DuckDB failed to pin a block). DuckDB keeps what it read until closed.
+# per table at 512 MB took 2.4 s and peaked at 440 MiB (one for all three at 1 GB: 3.0 s,
+# 971 MiB; one at 256 MB failed to pin a block). DuckDB keeps what it read until closed.
 COMPACT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "memory_limit": "512MB",
     "allocator_flush_threshold": "16MB",
