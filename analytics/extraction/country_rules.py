@@ -30,6 +30,7 @@ from analytics.extraction.context import (
 )
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.inside_names import named_as_person, place_name, us_town
+from analytics.extraction.spelling import one_space
 from analytics.extraction.word_lists import NAME_HEADS
 
 
@@ -72,11 +73,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
             .unique()
             .join(docs.select("doc", "context"), on="doc")
             # A wrapped line ("South\n    Caucasus") reads as one space, as in a name.
-            .filter(
-                pl.col("context")
-                .str.replace_all(r"\s+", " ")
-                .str.contains(pl.col("context_pattern"))
-            )
+            .filter(one_space(pl.col("context")).str.contains(pl.col("context_pattern")))
             .select("doc", "context_pattern")
         )
         rows = pl.concat(

@@ -91,5 +91,11 @@ def named_as_person(next_word: pl.Expr, context: pl.Expr) -> pl.Expr:
     Mr/Ms, after an initial (G. Gref), or before a colon as a speaker label (German
     Gref:), so a demonym that is a given name before it is that person's first name."""
     word = next_word.str.replace_all(r"[.*+?()\[\]{}|^$\\]", "")
+    # Unicode word boundaries make the regex engine read the article at a tenth of its
+    # speed, so the pattern without them (it matches wherever the full one does) picks
+    # the few articles the full one must read.
+    loose = pl.format(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+|\p{{Lu}}\.\s*){}|{}:", word, word)
     pattern = pl.format(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+|\p{{Lu}}\.\s*){}\b|\b{}:", word, word)
-    return next_word.is_not_null() & context.str.contains(pattern).fill_null(False)
+    maybe = context.str.contains(loose).fill_null(False)
+    exact = pl.when(maybe).then(context).str.contains(pattern).fill_null(False)
+    return next_word.is_not_null() & maybe & exact

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from analytics.extraction.automaton import Automaton
+from analytics.extraction.spelling import one_space
 from analytics.frames import require_columns
 
 CONTEXT_CHARS = 80
@@ -36,16 +37,20 @@ _ODD_COMMON = ("\x00", "\x01", "\t", "\r", "\u00a0", "\u2010", "\u2011", "  ")
 _WRAPPED_LINE = "[^\\n]\\n[^\\n]"
 
 
-def _matching_copies(texts: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+def _matching_copies(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The texts to match (row, doc, field, value, original: the text as written where
     value is a changed copy, else null), and the collapsed whitespace runs of the
     changed ones (row, at: the run's position in the copy, shift: how many characters
-    the copy lost up to and including it)."""
+    the copy lost up to and including it). Both are computed here, once: the runs are
+    read twice (for starts and ends), and as a lazy plan each read would test every
+    text again."""
     value = pl.col("value")
-    odd = pl.any_horizontal(
-        *(value.str.contains(c, literal=True) for c in _ODD_COMMON),
-        value.str.contains(_WRAPPED_LINE),
-    )
+    odd = texts.select(
+        pl.any_horizontal(
+            *(value.str.contains(c, literal=True) for c in _ODD_COMMON),
+            value.str.contains(_WRAPPED_LINE),
+        )
+    ).to_series()
     plain = texts.filter(~odd).with_columns(original=pl.lit(None, pl.String))
     # NULs and the paragraph mark (it splits runs) are spaces in the text.
     changed = texts.filter(odd).with_columns(clean=value.str.replace_all(_CONTROL, " "))
@@ -62,7 +67,8 @@ def _matching_copies(texts: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     # Each run of two characters or more became one: its length in the text as written,
     # and the length of the text between runs, give each run's place in the copy.
     runs = (
-        changed.select(
+        changed.lazy()
+        .select(
             "row",
             run=clean.str.extract_all(_RUN).list.eval(pl.element().str.len_chars()),
             gap=clean.str.replace_all(_RUN, _PARAGRAPH_MARK)
@@ -77,6 +83,7 @@ def _matching_copies(texts: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
             shift=(pl.col("run") - 1).cum_sum().over("row").cast(pl.Int64),
         )
         .select("row", "at", "shift")
+        .collect()
     )
     return pl.concat([plain, copies]), runs
 
@@ -88,13 +95,13 @@ def _plain_context(text: pl.Expr) -> pl.Expr:
     return (
         text.str.replace_all(_CONTROL, " ")
         .str.replace_all(_PARAGRAPH, _PARAGRAPH_MARK)
-        .str.replace_all(r"\s+", " ")
+        .pipe(one_space)
         .str.replace_all(_PARAGRAPH_MARK, "\n\n", literal=True)
         .str.replace_all(_ODD_HYPHEN, "-")
     )
 
 
-def _as_written(matches: pl.LazyFrame, runs: pl.LazyFrame, column: str) -> pl.LazyFrame:
+def _as_written(matches: pl.LazyFrame, runs: pl.DataFrame, column: str) -> pl.LazyFrame:
     """``column`` (an offset into the matching copy) mapped to the text as written: plus
     the characters lost in the runs before it (for an end, before its last character)."""
     at = pl.col(column) - (1 if column == "end_pos" else 0)
@@ -102,7 +109,7 @@ def _as_written(matches: pl.LazyFrame, runs: pl.LazyFrame, column: str) -> pl.La
         matches.with_columns(_at=at)
         .sort("_at")
         .join_asof(
-            runs.sort("at"),
+            runs.lazy().sort("at"),
             left_on="_at",
             right_on="at",
             by="row",
@@ -138,7 +145,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     values = copies.get_column("value").to_list()
     found, counts = automaton.find(values)
     if not found:
-        return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32, "original": pl.String})
+        return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})
     hits = np.array(found, dtype=np.int64).reshape(-1, 3)
     index = np.repeat(np.arange(len(values)), counts)
     start, end = hits[:, 1], hits[:, 2]
@@ -177,7 +184,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         },
         schema_overrides={"index": pl.UInt32, "surface": pl.String},
     ).join(
-        copies.select("row", "doc", "field", "original").with_row_index("index"),
+        copies.select("row", "doc", "field").with_row_index("index"),
         on="index",
         how="left",
         maintain_order="left",
@@ -202,50 +209,54 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     if fields.is_empty() or not automaton.patterns:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     texts = (
-        fields.lazy()
-        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+        fields.filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
         .select("doc", "field", "value")
         .with_row_index("row")
     )
     copies, runs = _matching_copies(texts)
-    matches = (
-        _scan(copies.collect(), automaton)
-        .select(
-            "row",
-            pl.col("doc").cast(pl.UInt32),
-            "field",
-            "start_pos",
-            "end_pos",
-            "surface",
-            "before",
-            "after",
-            "gap_before",
-            "gap_after",
-            "original",
-        )
-        .lazy()
+    matches = _scan(copies, automaton).select(
+        "row",
+        pl.col("doc").cast(pl.UInt32),
+        "field",
+        "start_pos",
+        "end_pos",
+        "surface",
+        "before",
+        "after",
+        "gap_before",
+        "gap_after",
     )
     # A text matched in a changed copy gives its offsets, surfaces and context as
-    # written (its line breaks are what tells a speaker label or a sentence start).
+    # written (its line breaks are what tells a speaker label or a sentence start). Its
+    # text joins the matches only once they are mapped: a sort of rows that carry
+    # whole articles copies them.
+    changed = copies.filter(pl.col("original").is_not_null()).select("row", "original")
     original = pl.col("original")
     before_from = pl.max_horizontal(pl.col("start_pos") - CONTEXT_CHARS, pl.lit(0))
-    written = _as_written(
-        _as_written(matches.filter(original.is_not_null()), runs, "start_pos"), runs, "end_pos"
-    ).with_columns(
-        surface=original.str.slice(pl.col("start_pos"), pl.col("end_pos") - pl.col("start_pos")),
-        before=_plain_context(original.str.slice(before_from, pl.col("start_pos") - before_from)),
-        after=_plain_context(original.str.slice(pl.col("end_pos"), CONTEXT_CHARS)),
-        before_written=original.str.slice(before_from, pl.col("start_pos") - before_from),
+    in_copies = matches.lazy().join(changed.lazy().select("row"), on="row", how="semi")
+    written = (
+        _as_written(_as_written(in_copies, runs, "start_pos"), runs, "end_pos")
+        .join(changed.lazy(), on="row", how="left")
+        .with_columns(
+            surface=original.str.slice(
+                pl.col("start_pos"), pl.col("end_pos") - pl.col("start_pos")
+            ),
+            before=_plain_context(
+                original.str.slice(before_from, pl.col("start_pos") - before_from)
+            ),
+            after=_plain_context(original.str.slice(pl.col("end_pos"), CONTEXT_CHARS)),
+            before_written=original.str.slice(before_from, pl.col("start_pos") - before_from),
+        )
     )
     return (
         pl.concat(
             [
-                matches.filter(original.is_null()).with_columns(
-                    before_written=pl.lit(None, pl.String)
-                ),
-                written,
+                matches.lazy()
+                .join(changed.lazy().select("row"), on="row", how="anti")
+                .with_columns(before_written=pl.lit(None, pl.String)),
+                written.drop("original"),
             ]
         )
-        .drop("row", "original")
+        .drop("row")
         .collect()
     )
