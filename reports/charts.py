@@ -240,20 +240,26 @@ def forms_chart(split: pl.DataFrame, *, start: date, end: date, labels: dict[str
     return fig
 
 
-def save_chart(fig: Figure, path: Path) -> Path:
-    """Write a figure as PNG (the format from the suffix) and return the path.
+def lay_out(fig: Figure) -> None:
+    """Compute the figure's layout once, on an Agg canvas, and drop its layout engine.
 
-    The layout is computed once, before the PNG, on the Agg canvas the PNG is then
-    drawn on (so both share one renderer and its cache of text sizes), and the
-    layout engine is dropped: the PNG and then the PDF each draw the figure once,
-    instead of savefig drawing it once more for the layout (a placeholder engine
-    would make savefig do that for the PDF page too).
+    The PNG and then the PDF each draw the figure once on that layout, sharing the
+    renderer's cache of text sizes, instead of savefig drawing it once more for the
+    layout (a placeholder engine would make savefig do that for the PDF page too).
+    Only the first call does anything.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.execute(fig)
         fig.set_layout_engine(None)
+
+
+def save_chart(fig: Figure, path: Path) -> Path:
+    """Write a figure as PNG (the format from the suffix) and return the path, laid
+    out first (``lay_out``) unless it already is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lay_out(fig)
     write_png(fig, path, compression=3)  # unfiltered rows: reports/render.py
     return path

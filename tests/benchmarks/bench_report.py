@@ -140,7 +140,8 @@ def main() -> None:
     for name in CHARTS:
         clock.wrap(page, name, lambda _, name=name: f"  draw {name}")
     clock.wrap(report_files, "save_chart", lambda a: f"  png {a[1].stem}")
-    clock.wrap(report_files, "write_pdf", lambda _: "  pdf")
+    # The PDF is drawn by a child process beside the PNGs: what the job waits for it.
+    clock.wrap(report_files.PdfDrawing, "finish", lambda _: "  pdf (waiting for its process)")
     runs: list[dict[str, tuple[float, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         at = date.fromisoformat(args.at)

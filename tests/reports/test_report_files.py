@@ -1,0 +1,111 @@
+"""A report's files: PNGs and CSVs here, the PDF from a child process drawn at once."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from jobs.report_files import PdfError, write_report_files
+from reports.files import BuiltReport, ChartFile, PdfDocument
+from reports.html import ReportPage
+
+
+def _figure(title: str) -> Figure:
+    fig = Figure(figsize=(4, 3), dpi=100)
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [3, 1, 2])
+    ax.set_title(title)
+    return fig
+
+
+def _report(charts: int = 2) -> BuiltReport:
+    files = [
+        ChartFile(
+            stem=f"chart{i}",
+            figure=_figure(f"Chart {i}"),
+            data=pl.DataFrame({"x": [1, 2, 3], "y": [3.0, 1.0, 2.0]}),
+            caption=f"Chart {i}.",
+        )
+        for i in range(charts)
+    ]
+    pdf = PdfDocument(
+        pages=[c.figure for c in files],
+        captions=[c.caption for c in files],
+        title="A test report",
+        created_at=datetime(2026, 1, 1),
+    )
+    page = ReportPage.__new__(ReportPage)  # the files never read the page
+    return BuiltReport(page=page, charts=files, tables={"top.csv": files[0].data}, pdf=pdf)
+
+
+def test_pngs_csvs_and_a_pdf_of_every_page(tmp_path: Path) -> None:
+    report = _report(3)
+    sizes = [tuple(c.figure.get_size_inches()) for c in report.charts]
+    pdf = write_report_files(tmp_path / "r", report)
+    assert pdf == tmp_path / "r" / "report.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) == 3
+    for i in range(3):
+        with Image.open(tmp_path / "r" / f"chart{i}.png") as image:
+            assert image.size == (400, 300)
+        assert pl.read_csv(tmp_path / "r" / f"chart{i}.csv").height == 3
+    assert pl.read_csv(tmp_path / "r" / "top.csv").columns == ["x", "y"]
+    # The PDF's footers were added to the child's copies of the figures, not to these.
+    assert [tuple(c.figure.get_size_inches()) for c in report.charts] == sizes
+
+
+def test_a_pdf_that_cannot_be_written_is_named_with_its_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    (folder / "report.pdf").mkdir(parents=True)  # a folder where the PDF should go
+    with pytest.raises(PdfError, match=r"report\.pdf: the report's PDF could not be written: "):
+        write_report_files(folder, _report())
+    assert (folder / "chart0.png").is_file() and (folder / "chart1.png").is_file()
+
+
+def test_a_failed_chart_stops_the_pdf_and_keeps_its_own_error(tmp_path: Path) -> None:
+    (tmp_path / "r" / "chart1.png").mkdir(parents=True)  # no PNG can go there
+    with pytest.raises(OSError) as failed:
+        write_report_files(tmp_path / "r", _report())
+    assert not isinstance(failed.value, PdfError)
+    assert (tmp_path / "r" / "chart0.png").is_file()
+
+
+def _long_labels_figure() -> Figure:
+    fig = Figure(figsize=(4, 3), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    names = ["United Kingdom of Great Britain", "Saint Vincent and the Grenadines"]
+    ax.barh(names, [3, 5])
+    ax.set_ylabel("country")
+    return fig
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+def test_the_pdf_draws_charts_on_their_layout(tmp_path: Path) -> None:
+    # Constrained layout makes room for long tick labels; without it they run off the
+    # page's left edge. The child draws the PDF, so the layout must come before it.
+    fig = _long_labels_figure()
+    report = _report(1)
+    chart = ChartFile(stem="chart0", figure=fig, data=report.charts[0].data, caption="Long.")
+    pdf = PdfDocument(pages=[fig], captions=["Long."], title="t", created_at=datetime(2026, 1, 1))
+    built = BuiltReport(page=report.page, charts=[chart], tables={}, pdf=pdf)
+    path = write_report_files(tmp_path / "r", built)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-singlefile", str(path), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+    with Image.open(tmp_path / "page.png") as image:
+        pixels = np.asarray(image.convert("L"))
+    assert pixels[:, :3].min() > 200, "the tick labels run off the page's left edge"
+    with Image.open(tmp_path / "r" / "chart0.png") as image:
+        assert np.asarray(image.convert("L"))[:, :3].min() > 200
