@@ -4,20 +4,48 @@ The PDF is drawn by a forked child process while this one writes the PNGs: both 
 matplotlib drawing the report's figures, each about as long as the other (1.4 and
 1.8 s for a month), and the machine has a second core. The child has its own copy of
 the figures, laid out before it starts (the layout is drawn on), so the footers it
-adds to the PDF's pages never reach the PNGs. Where processes cannot be forked the
-PDF is drawn here, after the PNGs.
+adds to the PDF's pages never reach the PNGs.
+
+The child is a bare ``os.fork``, not a ``multiprocessing`` process: the scheduler runs
+jobs in a thread pool's workers, and a ``multiprocessing`` child forked from one ends
+with exit code 1 after its work (its exit joins the pool's threads, its own among
+them). The child blocks SIGINT and SIGTERM: Ctrl-C reaches the whole process group,
+and the scheduler's graceful stop lets the running job, PDF included, finish. A fork
+from a threaded process can inherit a lock another thread held, so a child that dies
+without a word (a crash, the OOM killer) or is not done ``PDF_WAIT`` seconds after the
+PNGs is stopped, and the PDF is drawn here instead, as it is where there is no fork.
+A child that reports an error ends the report with ``PdfError``: drawing it here would
+fail the same way.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing.connection import Connection
+import logging
+import os
+import select
+import signal
+import time
+import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from reports.charts import lay_out, save_chart
 from reports.files import BuiltReport, PdfDocument
 from reports.navigation import PDF_NAME
 from reports.pdf import write_pdf
+
+log = logging.getLogger(__name__)
+
+PDF_WAIT = 300.0
+"""Seconds the PDF's child may still take once the PNGs are written (a month: 2 s)."""
+
+_MESSAGE_BYTES = 4096  # one atomic write to a pipe
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+# Python 3.12+ warns at every fork of a threaded process; the timeout above is the answer.
+warnings.filterwarnings(
+    "ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning
+)
 
 
 class PdfError(RuntimeError):
@@ -46,17 +74,28 @@ def write_report_files(folder: Path, report: BuiltReport) -> Path:
     return drawing.finish()
 
 
-def _draw(path: Path, pdf: PdfDocument, errors: Connection | None = None) -> None:
+def _draw(path: Path, pdf: PdfDocument) -> None:
     try:
         write_pdf(path, pdf.pages, title=pdf.title, created_at=pdf.created_at,
                   captions=pdf.captions)  # fmt: skip
     except Exception as exc:
-        if errors is None:
-            raise PdfError(path, f"{type(exc).__name__}: {exc}") from exc
-        errors.send(f"{type(exc).__name__}: {exc}")
+        raise PdfError(path, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _draw_in_child(path: Path, pdf: PdfDocument, errors: int) -> NoReturn:
+    """The child's whole life: draw, send the error if any, exit without cleanups
+    (the parent's buffers, atexit hooks and connections are the parent's)."""
+    code = 1
+    try:
+        try:
+            write_pdf(path, pdf.pages, title=pdf.title, created_at=pdf.created_at,
+                      captions=pdf.captions)  # fmt: skip
+            code = 0
+        except BaseException as exc:
+            message = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
+            os.write(errors, message[:_MESSAGE_BYTES])
     finally:
-        if errors is not None:
-            errors.close()
+        os._exit(code)
 
 
 class PdfDrawing:
@@ -64,38 +103,73 @@ class PdfDrawing:
 
     def __init__(self, path: Path, pdf: PdfDocument) -> None:
         self.path, self._pdf = path, pdf
-        self._process: multiprocessing.process.BaseProcess | None = None
-        if "fork" not in multiprocessing.get_all_start_methods():
+        self.child: int | None = None
+        """The child's pid while it draws; None where the PDF is drawn here."""
+        if not hasattr(os, "fork"):
             return
-        context = multiprocessing.get_context("fork")
-        self._errors, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_draw, args=(path, pdf, child_end), name="report-pdf", daemon=True
-        )
-        self._process.start()
-        child_end.close()
+        read, write = os.pipe()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                os.close(read)
+                _draw_in_child(path, pdf, write)  # signals stay blocked there
+        except BaseException:
+            os.close(read)
+            raise
+        finally:  # the parent's side: the child never returns
+            os.close(write)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        self.child, self._errors = pid, read
 
-    def finish(self) -> Path:
-        """Wait for the PDF (or draw it here, without a child); return its path."""
-        if self._process is None:
+    def finish(self, timeout: float = PDF_WAIT) -> Path:
+        """Wait for the PDF (or draw it here); return its path."""
+        if self.child is None:
             _draw(self.path, self._pdf)
             return self.path
-        self._process.join()
-        reason = None
-        try:  # the child sent its error, or closed its end having none
-            reason = self._errors.recv()
-        except EOFError:
-            pass
-        self._errors.close()
-        if reason is None and self._process.exitcode != 0:
-            reason = f"the process drawing it ended with exit code {self._process.exitcode}"
-        if reason is not None:
-            raise PdfError(self.path, reason)
+        message, done = self._read_errors(timeout)
+        if not done:
+            self.cancel()
+            log.warning("%s: the process drawing it was not done after %.0f s; "
+                        "drawn here instead", self.path, timeout)  # fmt: skip
+            _draw(self.path, self._pdf)
+            return self.path
+        code = self._reap()
+        if message:
+            raise PdfError(self.path, message.decode("utf-8", "replace"))
+        if code != 0:
+            log.warning("%s: the process drawing it ended with exit code %d and no "
+                        "message; drawn here instead", self.path, code)  # fmt: skip
+            _draw(self.path, self._pdf)
         return self.path
 
     def cancel(self) -> None:
         """Stop drawing: the report failed before its PDF was needed."""
-        if self._process is not None:
-            self._process.kill()
-            self._process.join()
-            self._errors.close()
+        if self.child is not None:
+            try:
+                os.kill(self.child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+
+    def _read_errors(self, timeout: float) -> tuple[bytes, bool]:
+        """The child's error message (empty if none) and whether it closed the pipe,
+        as it does when it exits, within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        message = b""
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self._errors], [], [], left)
+            if ready:
+                chunk = os.read(self._errors, _MESSAGE_BYTES)
+                if not chunk:
+                    return message, True
+                message += chunk
+        return message, False
+
+    def _reap(self) -> int:
+        """Wait for the child to end; its exit code (minus the signal that ended it)."""
+        assert self.child is not None
+        _, status = os.waitpid(self.child, 0)
+        os.close(self._errors)
+        self.child = None
+        return os.waitstatus_to_exitcode(status)

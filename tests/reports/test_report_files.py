@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import logging
+import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +19,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from jobs import report_files
 from jobs.report_files import PdfError, write_report_files
 from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.html import ReportPage
@@ -109,3 +115,101 @@ def test_the_pdf_draws_charts_on_their_layout(tmp_path: Path) -> None:
     assert pixels[:, :3].min() > 200, "the tick labels run off the page's left edge"
     with Image.open(tmp_path / "r" / "chart0.png") as image:
         assert np.asarray(image.convert("L"))[:, :3].min() > 200
+
+
+def _write_from_a_worker_thread(folder: Path, report: BuiltReport) -> Path:
+    # The scheduler runs jobs in a thread pool's worker threads.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(write_report_files, folder, report).result(timeout=120)
+
+
+def test_a_job_in_a_worker_thread_gets_its_pdf(tmp_path: Path) -> None:
+    # A fork from a thread pool's worker once ended the child with exit code 1 after
+    # it had drawn the PDF: multiprocessing's exit joined the pool's threads, the
+    # forking one among them ("cannot join current thread").
+    pdf = _write_from_a_worker_thread(tmp_path / "r", _report())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+
+
+def test_a_child_that_dies_without_a_word_leaves_the_pdf_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    parent = os.getpid()
+    real = report_files.write_pdf
+
+    def crashes_in_the_child(*args: object, **kwargs: object) -> None:
+        if os.getpid() != parent:
+            os._exit(3)  # as a segfault or the OOM killer would: no message
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_files, "write_pdf", crashes_in_the_child)
+    with caplog.at_level(logging.WARNING, logger="jobs.report_files"):
+        pdf = write_report_files(tmp_path / "r", _report())
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "exit code 3" in caplog.text and "drawn here instead" in caplog.text
+
+
+def test_a_stop_signal_to_the_child_is_left_to_the_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C reaches the whole process group: the scheduler stops gracefully, letting
+    # the running job finish, so the child drawing its PDF must not die of it, nor
+    # echo it into the scheduler's signal pipe (two signals there exit at once).
+    real = report_files.write_pdf
+    started = tmp_path / "child-started"
+
+    def slow(*args: object, **kwargs: object) -> None:
+        started.touch()
+        time.sleep(1.0)
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_files, "write_pdf", slow)
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    os.set_blocking(read, False)
+    previous_fd = signal.set_wakeup_fd(write)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    try:
+        drawing = report_files.PdfDrawing(tmp_path / "report.pdf", _report().pdf)
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert time.monotonic() < deadline, "the child never started drawing"
+            time.sleep(0.01)
+        assert drawing.child is not None
+        os.kill(drawing.child, signal.SIGINT)
+        os.kill(drawing.child, signal.SIGTERM)
+        path = drawing.finish()
+        with pytest.raises(BlockingIOError):
+            os.read(read, 16)  # no signal byte from the child
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(read)
+        os.close(write)
+    assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A fork of a threaded process can inherit a lock another thread held: the child
+    # would wait for ever, and the job with it.
+    parent = os.getpid()
+    real = report_files.write_pdf
+
+    def hangs_in_the_child(*args: object, **kwargs: object) -> None:
+        if os.getpid() != parent:
+            time.sleep(3600)
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_files, "write_pdf", hangs_in_the_child)
+    drawing = report_files.PdfDrawing(tmp_path / "report.pdf", _report().pdf)
+    child = drawing.child
+    assert child is not None
+    with caplog.at_level(logging.WARNING, logger="jobs.report_files"):
+        path = drawing.finish(timeout=1.0)
+    assert path.read_bytes().startswith(b"%PDF")
+    assert "not done after 1 s; drawn here instead" in caplog.text
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # stopped and reaped
