@@ -139,6 +139,7 @@ def main() -> None:
     clock = Clock()
     for name in CHARTS:
         clock.wrap(page, name, lambda _, name=name: f"  draw {name}")
+    clock.wrap(report_files, "lay_out", lambda _: "  lay out (before the PDF's fork)")
     clock.wrap(report_files, "save_chart", lambda a: f"  png {a[1].stem}")
     # The PDF is drawn by a child process beside the PNGs: what the job waits for it.
     clock.wrap(report_files.PdfDrawing, "finish", lambda _: "  pdf (waiting for its process)")
