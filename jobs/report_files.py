@@ -13,7 +13,8 @@ them). The child blocks SIGINT and SIGTERM: Ctrl-C reaches the whole process gro
 and the scheduler's graceful stop lets the running job, PDF included, finish. A fork
 from a threaded process can inherit a lock another thread held, so a child that dies
 without a word (a crash, the OOM killer) or is not done ``PDF_WAIT`` seconds after the
-PNGs is stopped, and the PDF is drawn here instead, as it is where there is no fork.
+PNGs is stopped, and the PDF is drawn here instead, as it is where no process can be
+forked.
 A child that reports an error ends the report with ``PdfError``: drawing it here would
 fail the same way.
 """
@@ -114,6 +115,11 @@ class PdfDrawing:
             if pid == 0:
                 os.close(read)
                 _draw_in_child(path, pdf, write)  # signals stay blocked there
+        except OSError as exc:  # the process limit reached, memory short
+            os.close(read)
+            log.warning("%s: could not start a process to draw it (%s); drawn here after "
+                        "the PNGs", path, exc)  # fmt: skip
+            return
         except BaseException:
             os.close(read)
             raise

@@ -213,3 +213,21 @@ def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
     assert "not done after 1 s; drawn here instead" in caplog.text
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)  # stopped and reaped
+
+
+def test_no_process_to_draw_in_leaves_the_pdf_to_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A fork fails when the user's process limit is reached (EAGAIN) or memory is short.
+    def cannot_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(report_files.os, "fork", cannot_fork)
+    before = set(os.listdir(f"/proc/{os.getpid()}/fd")) if Path("/proc").is_dir() else None
+    with caplog.at_level(logging.WARNING, logger="jobs.report_files"):
+        pdf = write_report_files(tmp_path / "r", _report())
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "could not start a process to draw it" in caplog.text
+    assert "Resource temporarily unavailable" in caplog.text
+    if before is not None:  # the error pipe is closed, both ends
+        assert set(os.listdir(f"/proc/{os.getpid()}/fd")) <= before
