@@ -14,9 +14,8 @@ and the scheduler's graceful stop lets the running job, PDF included, finish. A 
 from a threaded process can inherit a lock another thread held, so a child that dies
 without a word (a crash, the OOM killer) or is not done ``PDF_WAIT`` seconds after the
 PNGs is stopped, and the PDF is drawn here instead, as it is where no process can be
-forked.
-A child that reports an error ends the report with ``PdfError``: drawing it here would
-fail the same way.
+forked. A child that reports an error ends the report with ``PdfError``: drawing it
+here would fail the same way.
 """
 
 from __future__ import annotations
