@@ -74,10 +74,14 @@ def write_report_files(folder: Path, report: BuiltReport) -> Path:
     return drawing.finish()
 
 
+def _write(path: Path, pdf: PdfDocument) -> None:
+    write_pdf(path, pdf.pages, title=pdf.title, created_at=pdf.created_at,
+              captions=pdf.captions)  # fmt: skip
+
+
 def _draw(path: Path, pdf: PdfDocument) -> None:
     try:
-        write_pdf(path, pdf.pages, title=pdf.title, created_at=pdf.created_at,
-                  captions=pdf.captions)  # fmt: skip
+        _write(path, pdf)
     except Exception as exc:
         raise PdfError(path, f"{type(exc).__name__}: {exc}") from exc
 
@@ -88,8 +92,7 @@ def _draw_in_child(path: Path, pdf: PdfDocument, errors: int) -> NoReturn:
     code = 1
     try:
         try:
-            write_pdf(path, pdf.pages, title=pdf.title, created_at=pdf.created_at,
-                      captions=pdf.captions)  # fmt: skip
+            _write(path, pdf)
             code = 0
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
@@ -162,9 +165,10 @@ class PdfDrawing:
         as it does when it exits, within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         message = b""
+        pipe = select.poll()  # select.select fails on descriptors past 1023
+        pipe.register(self._errors, select.POLLIN)
         while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self._errors], [], [], left)
-            if ready:
+            if pipe.poll(left * 1000):  # readable, or closed (POLLHUP)
                 chunk = os.read(self._errors, _MESSAGE_BYTES)
                 if not chunk:
                     return message, True
