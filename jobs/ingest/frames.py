@@ -31,7 +31,23 @@ def content_hash_for(title: str, text: str) -> str:
     """Equal for texts that differ only in case and whitespace."""
     body = text if text.strip() else title
     # str.split() splits on exactly the characters r"\s" matches: same hash, 10x faster.
-    return hashlib.sha256(" ".join(body.split()).lower().encode("utf-8")).hexdigest()[:32]
+    return _digest(" ".join(body.split()))
+
+
+def _digest(one_spaced: str) -> str:
+    return hashlib.sha256(one_spaced.lower().encode("utf-8")).hexdigest()[:32]
+
+
+# What Python's str.split() splits on, in polars' (Rust's) regex: Unicode White_Space
+# and the four information separators U+001C-U+001F (a test checks every code point).
+# Runs of two or more, and single ones other than a space: replacing every single
+# space by a space would cost five times as much on prose.
+_SPACE = r"[\s\x1c-\x1f]"
+_SPACE_RUN = f"{_SPACE}{{2,}}|[{_SPACE}&&[^ ]]"
+
+
+def _one_spaced(column: str) -> pl.Expr:
+    return pl.col(column).fill_null("").str.replace_all(_SPACE_RUN, " ").str.strip_chars(" ")
 
 
 def records_frame(records: Iterable[Record], source_id: str, now: datetime) -> pl.DataFrame:
@@ -63,14 +79,12 @@ def records_frame(records: Iterable[Record], source_id: str, now: datetime) -> p
 def with_content_hashes(articles: pl.DataFrame) -> pl.DataFrame:
     """``articles`` with their content hashes; a second article with the same content
     inside the batch is dropped."""
-    hashes = [
-        content_hash_for(title, text)
-        for title, text in zip(
-            articles.get_column("title").to_list(),
-            articles.get_column("text").to_list(),
-            strict=True,
-        )
-    ]
+    # As content_hash_for, with the whitespace done by polars (a batch's texts at once,
+    # 0.166 ms an article before, 0.118 now) and the lower case by Python: polars' tables
+    # of case are a newer Unicode than Python's, and the stored hashes must not change.
+    text, title = _one_spaced("text"), _one_spaced("title")
+    bodies = articles.select(pl.when(text != "").then(text).otherwise(title)).to_series()
+    hashes = [_digest(body) for body in bodies.to_list()]
     return articles.with_columns(content_hash=pl.Series(hashes, dtype=pl.String)).unique(
         "content_hash", keep="first", maintain_order=True
     )
