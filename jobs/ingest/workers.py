@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 import time
@@ -47,19 +48,19 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _start_worker(gazetteer: Gazetteer, parent: int) -> None:
-    global _GAZETTEER
-    _GAZETTEER = gazetteer
+def _start_worker(parent: int) -> None:
     # One DFA is 250 MB: a worker per core would hold one each, and the ingest must
     # stay under 2 GB at any size. The NFA scans at half the speed, in 15 MB.
     automaton.DFA_AFTER_CHARS = sys.maxsize
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _prepare_in_worker(articles: pl.DataFrame) -> PreparedBatch:
-    if _GAZETTEER is None:  # pragma: no cover - the initializer always runs first
-        raise RuntimeError("worker started without a gazetteer")
-    prepared = prepare(articles, _GAZETTEER)
+def _prepare_in_worker(articles: pl.DataFrame, version: str, pickled: bytes) -> PreparedBatch:
+    global _GAZETTEER
+    gazetteer = _GAZETTEER
+    if gazetteer is None or gazetteer.version != version:
+        gazetteer = _GAZETTEER = pickle.loads(pickled)  # from the ingest process
+    prepared = prepare(articles, gazetteer)
     # The ingest process holds the texts already: send back only the keys of the rows
     # kept, and their hashes (less to copy, less held per batch in flight).
     return replace(prepared, articles=prepared.articles.select(_KEYS))
@@ -87,6 +88,7 @@ class BatchPreparer:
         self.workers = workers if workers > 0 else default_workers()
         self.batch_size = batch_size
         self._pool: ProcessPoolExecutor | None = None
+        self._pickled: bytes | None = None
 
     @property
     def parallel(self) -> bool:
@@ -104,9 +106,18 @@ class BatchPreparer:
                 # spawn, not fork: the ingest process runs polars' and DuckDB's threads.
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.gazetteer, os.getpid()),
+                initargs=(os.getpid(),),
             )
-        return self._pool.submit(_prepare_in_worker, articles)
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self.gazetteer, protocol=pickle.HIGHEST_PROTOCOL)
+        # The gazetteer (5 MB) goes with each batch, unpickled once per worker. Sent as
+        # an initializer's argument it would be written to the pipe that starts a worker,
+        # by this thread: a worker that dies before reading it all (a script without a
+        # main guard, run again by each worker it spawns) would block this process on
+        # that write for ever, with no broken pool to notice.
+        return self._pool.submit(
+            _prepare_in_worker, articles, self.gazetteer.version, self._pickled
+        )
 
     def outcome(self, future: Future[PreparedBatch], articles: pl.DataFrame) -> PreparedBatch:
         """The prepared batch of ``future`` (from ``submit(articles)``). If the workers

@@ -3,10 +3,16 @@ pool that dies or cannot start falls back to the ingest process."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -18,6 +24,7 @@ from jobs.ingest.workers import BatchPreparer
 from jobs.sources.records import Record
 
 NOW = datetime(2024, 5, 1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _articles(count: int) -> pl.DataFrame:
@@ -83,3 +90,68 @@ def test_a_pool_that_dies_falls_back_to_this_process(
         _same(got, expected)
     warnings = [m for m in caplog.messages if "worker processes failed" in m]
     assert len(warnings) == 1, warnings
+
+
+_GUARDLESS = """\
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, {root!r})
+from jobs.ingest import run_ingest
+from jobs.settings import SourceConfig, load_settings
+
+# No `if __name__ == "__main__":`: each spawned worker runs this again as it starts.
+settings = load_settings(None, environ={{}}, db_path=Path({db!r}))
+settings = replace(settings, ingest_batch_size=20, ingest_workers=2)
+result = run_ingest(settings, [SourceConfig(name="wire", location={dump!r}, kind="jsonl")])
+print("stored", result.articles_new)
+"""
+
+
+def test_a_script_without_a_main_guard_ingests_without_workers(tmp_path: Path) -> None:
+    """A notebook user's script calls run_ingest at its top level. Each worker spawned
+    for it imports the script again, starts an ingest of its own, and dies: the pool
+    breaks and the batches are prepared in the script's process. (The gazetteer, 5 MB,
+    once went to each worker through the pipe that starts it: a worker dead before
+    reading it left the script blocked on that pipe forever.)"""
+    dump = tmp_path / "wire.jsonl"
+    with dump.open("w") as fh:
+        for i in range(60):
+            text = (
+                f"Kenya and Chile signed a grain deal on day {i}. President Ruto met {i} delegates."
+            )
+            fh.write(
+                json.dumps(
+                    {
+                        "url": f"https://news.example.org/{i}",
+                        "title": f"Story {i}",
+                        "text": text,
+                        "published_at": f"2024-04-{1 + i % 28:02d}T10:00:00",
+                    }
+                )
+                + "\n"
+            )
+    script = tmp_path / "notebook_export.py"
+    script.write_text(
+        _GUARDLESS.format(root=str(ROOT), db=str(tmp_path / "m.duckdb"), dump=str(dump))
+    )
+    child = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = child.communicate(timeout=240)  # a few seconds when it works
+    except subprocess.TimeoutExpired:
+        out, err = "", "still running after 240 s"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    assert child.returncode == 0, err[-2000:]
+    assert "stored 60" in out
+    assert "worker processes failed" in err
