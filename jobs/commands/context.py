@@ -23,6 +23,16 @@ wait_option = click.option(
 )
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line on stderr saying what was kept, and the shell's exit status for
+    a SIGINT (128 + 2)."""
+
+    exit_code = 130
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"interrupted: {self.format_message()}", err=True)
+
+
 def settings_of(ctx: click.Context) -> Settings:
     """The settings the group loaded for this invocation."""
     settings: Settings = ctx.obj["settings"]
@@ -100,6 +110,8 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except click.ClickException:
             raise
+        except KeyboardInterrupt:
+            raise Interrupted("stopped by Ctrl-C; what was committed before it is kept") from None
         except Exception as exc:
             message = _user_message(exc)
             if message is None:

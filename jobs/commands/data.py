@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from jobs.commands.context import friendly_errors, settings_of
+from jobs.commands.context import Interrupted, friendly_errors, settings_of
 from jobs.sources.kinds import FILE_KINDS, URL_KINDS
 
 if TYPE_CHECKING:
@@ -109,18 +109,24 @@ def ingest(
     configs = [
         SourceConfig(name=s, location=s, kind=kind, options=options) for s in sources
     ] or None
-    with recorded_run(settings, "ingest") as record, ingest_progress() as advance:
-        result = IngestResult()
-        record.counts_from = result.as_counts  # also when it fails midway
-        run_ingest(settings, configs, on_progress=advance, on_error=_report_bad, result=result)
-        unchanged = result.files_skipped
-        skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
-        click.echo(
-            f"ingested {result.articles_new} new of {result.articles_seen} articles "
-            f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into "
-            f"{settings.db_path}"
-        )
-        raise_for_failed_inputs(result)  # exit 1, after the summary, recorded as failed
+    result = IngestResult()
+    try:
+        with recorded_run(settings, "ingest") as record, ingest_progress() as advance:
+            record.counts_from = result.as_counts  # also when it fails midway
+            run_ingest(settings, configs, on_progress=advance, on_error=_report_bad, result=result)
+            unchanged = result.files_skipped
+            skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
+            click.echo(
+                f"ingested {result.articles_new} new of {result.articles_seen} articles "
+                f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into "
+                f"{settings.db_path}"
+            )
+            raise_for_failed_inputs(result)  # exit 1, after the summary, recorded as failed
+    except KeyboardInterrupt:  # recorded as interrupted
+        raise Interrupted(
+            f"{result.articles_new} new articles stored (whole batches) into "
+            f"{settings.db_path}; run the same ingest again to store the rest"
+        ) from None
 
 
 @click.command()

@@ -32,6 +32,7 @@ from jobs.ingest.result import (
     records_bytes,
 )
 from jobs.ingest.workers import BatchPreparer
+from jobs.interrupts import interruptible
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.dumps import EMPTY_DUMP
@@ -112,8 +113,24 @@ def run_ingest(
 
     Each bad input is logged as a warning, or handed to ``on_error`` if given. The
     counts are added to ``result`` (a new one if None) batch by batch as each commits,
-    so a caller holding it knows what was stored even if the run fails later.
+    so a caller holding it knows what was stored even if the run fails later. Ctrl-C
+    raises KeyboardInterrupt (also when DuckDB turned it into an error of its own), the
+    batch in hand rolled back.
     """
+    result = result if result is not None else IngestResult()
+    with interruptible():
+        _run_ingest(settings, sources, now, on_progress, on_error, result)
+    return result
+
+
+def _run_ingest(
+    settings: Settings,
+    sources: Iterable[SourceConfig] | None,
+    now: datetime | None,
+    on_progress: Callable[[IngestProgress], None] | None,
+    on_error: Callable[[BadInput], None] | None,
+    result: IngestResult,
+) -> None:
     now = now or datetime.now(UTC).replace(tzinfo=None)
     gazetteer = load_gazetteer(settings.seeds_dir)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
@@ -122,7 +139,6 @@ def run_ingest(
     # Stored articles first catch up with the seeds, so new and old mentions never come
     # from two versions of the gazetteer (a no-op when nothing is stale).
     reextract_stale(settings, gazetteer)
-    result = result if result is not None else IngestResult()
     chosen = list(sources if sources is not None else settings.default_sources)
     tick = None
     if on_progress is not None:
@@ -141,7 +157,6 @@ def run_ingest(
         result.mentions_new,
         result.errors,
     )
-    return result
 
 
 def _unreadable_source(

@@ -26,6 +26,7 @@ import polars as pl
 from analytics.extraction import automaton
 from analytics.extraction.gazetteer import Gazetteer
 from jobs.ingest.frames import PreparedBatch, prepare
+from jobs.interrupts import ignore_sigint, sigint_blocked
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def _watch_parent(parent: int) -> None:
 
 
 def _start_worker(parent: int) -> None:
+    ignore_sigint()  # Ctrl-C reaches the worker too: the ingest process decides
     # One DFA is 250 MB: a worker per core would hold one each, and the ingest must
     # stay under 2 GB at any size. The NFA scans at half the speed, in 15 MB.
     automaton.DFA_AFTER_CHARS = sys.maxsize
@@ -115,9 +117,10 @@ class BatchPreparer:
         # by this thread: a worker that dies before reading it all (a script without a
         # main guard, run again by each worker it spawns) would block this process on
         # that write for ever, with no broken pool to notice.
-        return self._pool.submit(
-            _prepare_in_worker, articles, self.gazetteer.version, self._pickled
-        )
+        with sigint_blocked():  # a worker started here begins with SIGINT blocked
+            return self._pool.submit(
+                _prepare_in_worker, articles, self.gazetteer.version, self._pickled
+            )
 
     def outcome(self, future: Future[PreparedBatch], articles: pl.DataFrame) -> PreparedBatch:
         """The prepared batch of ``future`` (from ``submit(articles)``). If the workers
