@@ -4,20 +4,90 @@ DuckDB turns a SIGINT that arrives during a query into an error of its own ("Que
 interrupted", or a transaction left aborted that the next statement trips on): the
 KeyboardInterrupt is lost, and an interrupted ingest would look like a failed one.
 Inside ``interruptible()``, an error raised after a SIGINT is a KeyboardInterrupt,
-with the error chained to it. Worker processes are started with ``sigint_blocked()``
-and ignore SIGINT (``ignore_sigint``): Ctrl-C reaches the terminal's whole process
-group, and the job's own process decides how its workers stop.
+with the error chained to it (but not one raised while handling the interruption: that
+is the caller's report of it). DuckDB notices a SIGINT only between its tasks, which
+can mean at the end of a long query; so inside ``interruptible()`` the signal also
+wakes a thread that interrupts every connection open (``open_connection``) at once.
+Worker processes are started with ``sigint_blocked()`` and ignore SIGINT
+(``ignore_sigint``): Ctrl-C reaches the terminal's whole process group, and the job's
+own process decides how its workers stop.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
+from typing import Protocol
 
 _SIGINT = {signal.SIGINT}
+
+
+class _Interruptible(Protocol):
+    def interrupt(self) -> None: ...
+
+
+_OPEN: set[_Interruptible] = set()
+_OPEN_LOCK = threading.Lock()
+
+
+@contextmanager
+def open_connection(con: _Interruptible) -> Iterator[None]:
+    """``con`` (a DuckDB connection) is interrupted by Ctrl-C while the block runs."""
+    with _OPEN_LOCK:
+        _OPEN.add(con)
+    try:
+        yield
+    finally:
+        with _OPEN_LOCK:
+            _OPEN.discard(con)
+
+
+def _interrupt_open() -> None:
+    with _OPEN_LOCK:
+        open_now = list(_OPEN)
+    for con in open_now:
+        with suppress(Exception):  # closed meanwhile
+            con.interrupt()
+
+
+class _Waker:
+    """A thread woken through the signal's wakeup fd (written by Python's C handler in
+    whichever thread the signal lands, while the main thread may be deep in a query)
+    that interrupts the open connections on SIGINT."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        self._thread = threading.Thread(target=self._watch, name="sigint-watcher", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                got = os.read(self._read, 64)
+            except OSError:
+                return
+            if signal.SIGINT in got:
+                _interrupt_open()
+            if not got or 0 in got:  # closed, or told to stop
+                return
+
+    def stop(self) -> None:
+        # Put back the fd before this one, unless another took over since (a KeyboardInterrupt
+        # that struck inside ``contextlib`` leaves a context unclosed until collected).
+        with suppress(OSError, ValueError):  # closed meanwhile; not the main thread
+            current = signal.set_wakeup_fd(-1)
+            signal.set_wakeup_fd(self._previous if current == self._write else current)
+        with suppress(OSError):
+            os.write(self._write, b"\0")
+        self._thread.join(timeout=5)
+        os.close(self._write)
+        os.close(self._read)
 
 
 @contextmanager
@@ -33,24 +103,52 @@ def interruptible() -> Iterator[None]:
         yield
         return
     received = False
+    raising = True
 
     def handler(signum: int, frame: FrameType | None) -> None:
         nonlocal received
         received = True
+        if not raising:  # cleaning up: recorded, raised after
+            return
         if callable(previous):
             previous(signum, frame)  # Python's default raises KeyboardInterrupt
         else:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, handler)
+    waker = _Waker()
     try:
         yield
     except Exception as exc:
-        if received:
+        if received and not _handling_interrupt(exc):
             raise KeyboardInterrupt from exc
         raise
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # A signal can raise between any two lines: each step runs whatever the one
+        # before it did, and none raises once ``raising`` is off.
+        try:
+            raising = False
+        finally:
+            try:
+                waker.stop()
+            finally:
+                if signal.getsignal(signal.SIGINT) is handler:
+                    signal.signal(signal.SIGINT, previous)
+    if received:  # came during the cleanup of a block that had ended well
+        raise KeyboardInterrupt
+
+
+def _handling_interrupt(exc: BaseException) -> bool:
+    """True when ``exc`` was raised while a KeyboardInterrupt was handled: the caller's
+    own report of the interruption (a command's one line), passed on as it is."""
+    seen: set[int] = set()
+    context = exc.__context__
+    while context is not None and id(context) not in seen:
+        if isinstance(context, KeyboardInterrupt):
+            return True
+        seen.add(id(context))
+        context = context.__context__
+    return False
 
 
 @contextmanager

@@ -103,15 +103,19 @@ def friendly_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from jobs.interrupts import interruptible
         from jobs.store.connect import waiting_notice
 
         token = waiting_notice.set(tell_waiting)
         try:
-            return func(*args, **kwargs)
+            with interruptible():  # Ctrl-C during a query is an interruption too
+                return func(*args, **kwargs)
         except click.ClickException:
             raise
         except KeyboardInterrupt:
-            raise Interrupted("stopped by Ctrl-C; what was committed before it is kept") from None
+            raise Interrupted(
+                "stopped by Ctrl-C; what it had not committed is rolled back"
+            ) from None
         except Exception as exc:
             message = _user_message(exc)
             if message is None:

@@ -8,11 +8,14 @@ extensions. So every statement is checked before any of them runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+
+log = logging.getLogger(__name__)
 
 # Read-only mode is a whitelist of statement types, not a blacklist: a statement type
 # DuckDB adds later is refused until someone decides it only reads.
@@ -197,6 +200,7 @@ def run_statements(
     """Run the statements in turn, each fetched in full before the next starts."""
     for statement in statements:
         used = {name: params[name] for name in statement.named_parameters if name in params}
+        log.debug("running %s", " ".join(statement.query.split())[:200])
         result = con.execute(statement, used) if used else con.execute(statement)
         description = result.description or []
         yield StatementResult(

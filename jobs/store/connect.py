@@ -16,6 +16,8 @@ from typing import TypeVar
 
 import duckdb
 
+from jobs.interrupts import open_connection
+
 log = logging.getLogger(__name__)
 
 
@@ -133,7 +135,8 @@ def connect(
     )
     try:
         con.execute("SET TimeZone = 'UTC'")
-        yield con
+        with open_connection(con):  # Ctrl-C interrupts its query at once
+            yield con
     finally:
         con.close()
 
@@ -214,7 +217,8 @@ def open_read_only(
         raise DatabaseMissingError(path)
     con = _ATTACHMENTS.acquire(path, timeout, on_wait)
     try:
-        yield con
+        with open_connection(con):
+            yield con
     finally:
         con.close()
         _ATTACHMENTS.release(path)
