@@ -18,7 +18,7 @@ import duckdb
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
 from tests.conftest import ROOT
-from tests.ingest.test_kill import _alive, _children, _dump
+from tests.ingest.test_kill import _alive, _children, _dump, _wait_for_batches
 
 # The ingest as a terminal starts it: Ctrl-C raises KeyboardInterrupt (a test runner
 # or a shell's background job may have left SIGINT ignored, which a child inherits).
@@ -44,13 +44,7 @@ def test_ctrl_c_stops_a_parallel_ingest_in_one_line(tmp_path: Path, settings: Se
     )
     workers: set[int] = set()
     try:
-        assert process.stderr is not None
-        batches = 0
-        deadline = time.monotonic() + 120
-        for line in process.stderr:
-            batches += "batch of 100 stored" in line
-            if batches == 3 or time.monotonic() > deadline:
-                break
+        _wait_for_batches(process, 3)
         workers = _children(process.pid)
         os.killpg(process.pid, signal.SIGINT)
         signalled = time.monotonic()

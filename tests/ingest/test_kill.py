@@ -81,6 +81,18 @@ def _alive(pids: set[int]) -> set[int]:
     return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
 
 
+def _wait_for_batches(process: subprocess.Popen[str], count: int) -> None:
+    """Read the ingest's -vv log until ``count`` batches of 100 are stored (or it ends,
+    or two minutes pass)."""
+    assert process.stderr is not None
+    batches = 0
+    deadline = time.monotonic() + 120
+    for line in process.stderr:
+        batches += "batch of 100 stored" in line
+        if batches == count or time.monotonic() > deadline:
+            return
+
+
 def _state(db: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {name: con.execute(sql).fetchall() for name, sql in STATE_SQL.items()}
@@ -121,14 +133,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
     )
     workers: set[int] = set()
     try:
-        assert process.stderr is not None
-        batches = 0
-        deadline = time.monotonic() + 120
-        for line in process.stderr:
-            if "batch of 100 stored" in line:
-                batches += 1
-            if batches == 4 or time.monotonic() > deadline:
-                break
+        _wait_for_batches(process, 4)
         workers = _children(process.pid)
     finally:
         process.send_signal(signal.SIGKILL)
