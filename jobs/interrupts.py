@@ -115,8 +115,8 @@ def interruptible() -> Iterator[None]:
         else:
             raise KeyboardInterrupt
 
+    waker = _Waker()  # first: if it cannot start, the handler is not left behind
     signal.signal(signal.SIGINT, handler)
-    waker = _Waker()
     try:
         yield
     except Exception as exc:
