@@ -113,9 +113,7 @@ def friendly_errors(func: F) -> F:
         except click.ClickException:
             raise
         except KeyboardInterrupt:
-            raise Interrupted(
-                "stopped by Ctrl-C; what it had not committed is rolled back"
-            ) from None
+            raise Interrupted("stopped by Ctrl-C (anything unfinished is rolled back)") from None
         except Exception as exc:
             message = _user_message(exc)
             if message is None:
