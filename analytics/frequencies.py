@@ -67,7 +67,8 @@ def entity_frequencies(
     """Per entity and bucket: mentions, articles and stories mentioning it, the bucket's
     totals and the share of articles that mention it.
 
-    ``article_entities`` has one row per (article, entity): article_id, entity_id,
+    ``article_entities`` has one row per (article, entity) (as ``article_entities``
+    makes them; rows are counted, not their distinct ids): article_id, entity_id,
     kind, name, published_at, story_id, mentions. ``articles`` has every article of
     the range (published_at, story_id). Every entity seen in the range gets a row
     for every bucket. Returns entity_id, kind, name, bucket, mentions, articles,
@@ -85,7 +86,7 @@ def entity_frequencies(
         .group_by("entity_id", "bucket")
         .agg(
             mentions=pl.col("mentions").sum().cast(pl.Int64),
-            articles=pl.col("article_id").n_unique().cast(pl.Int64),
+            articles=pl.len().cast(pl.Int64),  # a row per (article, entity)
             stories=pl.col("story_id").n_unique().cast(pl.Int64),
         )
     )

@@ -125,18 +125,20 @@ def analyse_period(
     all_counted = article_entities(counted_rows(entity_forms, entities, forms))
     in_window = pl.col("published_at") >= as_datetime(trend_start)
     first_bucket = pl.lit(trend_start).dt.truncate(every)  # may start before the window
-    trend = rolling_attention(
-        entity_frequencies(all_counted, articles, every, rows_start(period, trend_start), end),
-        ROLLING.get(grain, 1),
-    ).filter(pl.col("bucket") >= first_bucket)
+    # One count at the grain serves the trend (whose rolling averages reach back to
+    # rows_start) and, from the window's first bucket on, the spikes.
+    grained = entity_frequencies(all_counted, articles, every, rows_start(period, trend_start), end)
+    trend = rolling_attention(grained, ROLLING.get(grain, 1)).filter(
+        pl.col("bucket") >= first_bucket
+    )
+    fine = _seen_from(grained, first_bucket)
     counted, articles = all_counted.filter(in_window), articles.filter(in_window)
     entity_forms = entity_forms.filter(in_window)
     since = pl.col("published_at") >= as_datetime(start)
     period_articles = articles.filter(since)
-    period_counted = counted.filter(since)
+    period_counted = counted.filter(since).sort("published_at", "article_id", "entity_id")
     total = period_articles.height
 
-    fine = entity_frequencies(counted, articles, every, trend_start, end)
     coarse = entity_frequencies(counted, articles, every_for(period), trend_start, end)
     changes = period_changes(coarse, start, BASELINE[period])
     current = coarse.filter(pl.col("bucket") == start)
@@ -214,6 +216,15 @@ def analyse_period(
         window_top=window_top,
         min_articles=min_articles,
     )
+
+
+def _seen_from(frequencies: pl.DataFrame, first_bucket: pl.Expr) -> pl.DataFrame:
+    """The rows of ``frequencies`` from ``first_bucket`` on, of the entities in an
+    article there: the frequencies of the rows published from that bucket on. (The
+    rows before the trend window only reach into a bucket of their own: they exist
+    where the grain is a day.)"""
+    shown = frequencies.filter(pl.col("bucket") >= first_bucket)
+    return shown.filter(pl.col("articles").sum().over("entity_id") > 0)
 
 
 TARGET_SCHEMA: dict[str, pl.DataType] = {
