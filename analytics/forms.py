@@ -61,8 +61,8 @@ def leaders_as_countries(rows: pl.DataFrame) -> pl.DataFrame:
 def article_entities(entity_forms: pl.DataFrame) -> pl.DataFrame:
     """One row per (article, entity) from counted rows per (article, entity, form):
     the mentions summed. Returns article_id, entity_id, kind, name, published_at,
-    story_id and mentions, in no particular order
-    (sorting a year of rows took as long as grouping them)."""
+    story_id and mentions, in no particular order (sorting a year's rows took as long
+    as grouping them; whoever shows rows sorts them)."""
     require_columns(
         entity_forms,
         {"article_id", "entity_id", "kind", "name", "published_at", "story_id", "mentions"},

@@ -29,6 +29,7 @@ class SchedulerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # a process group of its own, as a terminal starts it
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
