@@ -58,7 +58,7 @@ def read_evidence(
     articles = chosen.join(cards, on="article_id", how="left", maintain_order="left")
     wanted = chosen.select("article_id", "entity_id").unique()
     counted = (
-        counted_rows(read_mentions_of(con, ids), entities, forms)
+        counted_rows(read_mentions_of(con, ids, published), entities, forms)
         .join(wanted, on=["article_id", "entity_id"], how="semi")
         .sort("article_id", "entity_id", pl.col("field") != "text", "start_pos")
         .with_columns(n=pl.int_range(pl.len()).over("article_id", "entity_id"))

@@ -15,6 +15,7 @@ from jobs import reextract
 from jobs.extract import run_extract
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
+from jobs.store.check import MISDATED_MENTIONS_SQL
 from jobs.store.seeds import load_gazetteer
 
 ARTICLES = {
@@ -47,7 +48,8 @@ def _state(path: Path) -> dict[str, object]:
             "select (select count(*) from pending_articles),"
             " (select count(*) from pending_mentions)"
         ).fetchall()[0]
-    return {"mentions": mentions, "versions": versions, "pending": pending}
+        misdated = con.execute(MISDATED_MENTIONS_SQL).fetchall()[0][0]
+    return {"mentions": mentions, "versions": versions, "pending": pending, "misdated": misdated}
 
 
 @pytest.fixture
@@ -81,6 +83,7 @@ def test_only_articles_holding_a_changed_alias_are_re_extracted(
     }
     assert after["versions"] == [(load_gazetteer(seeds).version,)]
     assert after["pending"] == (0, 0)
+    assert after["misdated"] == 0  # the new mentions carry their article's day
     assert run_extract(edited).articles == 0
 
 

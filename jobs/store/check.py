@@ -37,6 +37,11 @@ ORPHAN_MENTIONS_SQL = """
 SELECT count(*), count(DISTINCT m.article_id) FROM mentions m
 WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = m.article_id)
 """
+# A mention's day is its article's: reads by day would miss one on another day.
+MISDATED_MENTIONS_SQL = """
+SELECT count(*), count(DISTINCT m.article_id) FROM mentions m JOIN articles a USING (article_id)
+WHERE m.day <> CAST(a.published_at AS DATE)
+"""
 ARTICLES_PER_SOURCE_SQL = """
 SELECT a.source_id, count(*) AS articles, bool_or(s.source_id IS NULL) AS unknown
 FROM articles a LEFT JOIN sources s USING (source_id)
@@ -150,7 +155,14 @@ def _mentions(con: duckdb.DuckDBPyConnection) -> Check:
         return Check(
             "mentions", False, f"{orphans:,} mentions of {articles:,} articles that are not stored"
         )
-    return Check("mentions", True, "every mention points at a stored article")
+    misdated, of = con.execute(MISDATED_MENTIONS_SQL).fetchall()[0]
+    if misdated:
+        return Check(
+            "mentions",
+            False,
+            f"{misdated:,} mentions of {of:,} articles not on their article's day",
+        )
+    return Check("mentions", True, "every mention points at a stored article, on its day")
 
 
 def _aggregates(con: duckdb.DuckDBPyConnection) -> Check:

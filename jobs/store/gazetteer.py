@@ -133,7 +133,9 @@ SWAP_PENDING_SQL = (
     """DELETE FROM mentions WHERE article_id IN
        (SELECT article_id FROM pending_articles WHERE gazetteer_version = $v AND reextracted)""",
     """INSERT INTO mentions BY NAME
-       SELECT * EXCLUDE (gazetteer_version) FROM pending_mentions WHERE gazetteer_version = $v""",
+       SELECT p.* EXCLUDE (gazetteer_version), CAST(a.published_at AS DATE) AS day
+       FROM pending_mentions p JOIN articles a USING (article_id)
+       WHERE p.gazetteer_version = $v""",
     """UPDATE articles SET gazetteer_version = $v WHERE article_id IN
        (SELECT article_id FROM pending_articles WHERE gazetteer_version = $v)""",
     "DELETE FROM pending_mentions WHERE gazetteer_version = $v",

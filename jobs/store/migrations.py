@@ -344,4 +344,34 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         COMMENT ON COLUMN story_bands.day IS 'UTC day the article was published: a batch looks up keys only within the story window of its own days.';
         """,
     ),
+    (
+        # A report reads the mentions of its window's articles, and its evidence those of
+        # a few articles of its period; with no date of their own, both scanned every
+        # mention of the file (40 M at a million articles). Mentions carry their article's
+        # day, so DuckDB reads only the row groups of the days asked for (mentions are
+        # stored in arrival order, which for news is about publication order). They keep
+        # that order: sorting 40 M rows by day took 8 GB at a million articles, 22 s.
+        "0015_mention_days",
+        """
+        ALTER TABLE mentions RENAME TO mentions_before_days;
+        CREATE TABLE mentions (
+            article_id VARCHAR NOT NULL,
+            entity_id  VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,
+            field      VARCHAR NOT NULL,
+            start_pos  INTEGER NOT NULL,
+            end_pos    INTEGER NOT NULL,
+            surface    VARCHAR NOT NULL,
+            form       VARCHAR NOT NULL,
+            rule       VARCHAR NOT NULL,
+            day        DATE NOT NULL
+        );
+        INSERT INTO mentions
+        SELECT m.*, CAST(a.published_at AS DATE) AS day
+        FROM mentions_before_days m JOIN articles a USING (article_id);
+        DROP TABLE mentions_before_days;
+        COMMENT ON TABLE mentions IS 'One row per occurrence: [start_pos, end_pos) are character offsets into articles.title or articles.text (see field).';
+        COMMENT ON COLUMN mentions.day IS 'UTC day its article was published (articles.published_at): a read of some days skips the row groups of the others.';
+        """,
+    ),
 )

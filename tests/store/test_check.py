@@ -107,3 +107,23 @@ def test_a_corrupt_file_fails_with_the_way_to_recover_and_is_not_snapshotted(
     assert f"{copy} failed " in outcome.summary and "was not snapshotted" in outcome.summary
     assert snapshot.read_bytes() == published
     assert not list(snapshot.parent.glob(".*.tmp"))
+
+
+def test_a_mention_off_its_article_s_day_fails_the_check(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Reports read mentions by day (migration 0015): one stored under another day would
+    be missed, so the check names it."""
+    settings = _ingested(settings, tmp_path)
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute(
+            "UPDATE mentions SET day = day + 1 "
+            "WHERE article_id = (SELECT min(article_id) FROM mentions)"
+        )
+    result = _check(settings)
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert (
+        failed[0].startswith("FAIL mentions: ")
+        and "of 1 articles not on their article's day" in failed[0]
+    )

@@ -107,7 +107,7 @@ def test_story_bands_get_their_article_s_day_in_day_order(tmp_path: Path) -> Non
         )
         con.execute("INSERT INTO story_bands VALUES (1, 'late'), (2, 'late'), (1, 'early')")
     with connect(path) as con:
-        assert ensure_schema(con) == ["0014_story_band_days"]
+        assert ensure_schema(con)[0] == "0014_story_band_days"
         rows = con.execute("SELECT band_key, article_id, day::VARCHAR FROM story_bands").fetchall()
         assert _not_null(con, "story_bands") == ["article_id", "band_key", "day"]
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -124,3 +124,43 @@ def _not_null(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     sql = """SELECT column_name FROM duckdb_columns()
              WHERE table_name = ? AND NOT is_nullable ORDER BY 1"""
     return [r[0] for r in con.execute(sql, [table]).fetchall()]
+
+
+def test_mentions_get_their_article_s_day(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    before = [step for step in MIGRATIONS if step[0] < "0015"]
+    with connect(path) as con:
+        # A file made before 0015: mentions without days, stored in arrival order.
+        con.execute(MIGRATIONS_TABLE_SQL)
+        for version, ddl in before:
+            con.execute(ddl)
+            con.execute(RECORD_MIGRATION_SQL, [version])
+        for article, published in (("late", "2024-03-02 23:30"), ("early", "2024-03-01 00:10")):
+            con.execute(
+                "INSERT INTO articles (article_id, source_id, url, title, text, published_at, "
+                "date_source, story_id, content_hash, ingested_at) VALUES "
+                "(?, 's', ?, 't', 'Kenya.', ?, 'source', ?, ?, ?)",
+                [article, f"https://x.org/{article}", published, article, article, published],
+            )
+        con.execute("INSERT INTO entities VALUES ('KEN', 'country', 'Kenya', NULL)")
+        con.execute(
+            "INSERT INTO mentions VALUES "
+            "('late', 'KEN', 'country', 'text', 0, 5, 'Kenya', 'name', 'country-name'), "
+            "('early', 'KEN', 'country', 'text', 0, 5, 'Kenya', 'name', 'country-name'), "
+            "('late', 'KEN', 'country', 'title', 0, 5, 'Kenya', 'name', 'country-name')"
+        )
+    with connect(path) as con:
+        assert ensure_schema(con)[0] == "0015_mention_days"
+        rows = con.execute(
+            "SELECT article_id, field, day::VARCHAR FROM mentions ORDER BY ALL"
+        ).fetchall()
+        assert "day" in _not_null(con, "mentions")
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not any(name.startswith("mentions_") for name in tables)
+        # The views over mentions still answer.
+        assert con.execute("SELECT count(*) FROM article_mentions").fetchone() == (3,)
+    assert rows == [
+        ("early", "text", "2024-03-01"),
+        ("late", "text", "2024-03-02"),
+        ("late", "title", "2024-03-02"),
+    ]
