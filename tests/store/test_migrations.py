@@ -93,13 +93,8 @@ def _indexes(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 def test_story_bands_get_their_article_s_day_in_day_order(tmp_path: Path) -> None:
     path = tmp_path / "m.duckdb"
-    before = [step for step in MIGRATIONS if step[0] < "0014"]
     with connect(path) as con:
-        # A file made before 0014: bands without days, stored in arrival order.
-        con.execute(MIGRATIONS_TABLE_SQL)
-        for version, ddl in before:
-            con.execute(ddl)
-            con.execute(RECORD_MIGRATION_SQL, [version])
+        _made_before(con, "0014")  # bands without days, stored in arrival order
         con.execute(
             "INSERT INTO story_signatures VALUES "
             "('late', '2024-03-02 23:30', 20, 9, ''::BLOB), "
@@ -120,6 +115,15 @@ def test_story_bands_get_their_article_s_day_in_day_order(tmp_path: Path) -> Non
     ]
 
 
+def _made_before(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Make the file as the code before migration ``version`` made it."""
+    con.execute(MIGRATIONS_TABLE_SQL)
+    for done, ddl in MIGRATIONS:
+        if done < version:
+            con.execute(ddl)
+            con.execute(RECORD_MIGRATION_SQL, [done])
+
+
 def _not_null(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     sql = """SELECT column_name FROM duckdb_columns()
              WHERE table_name = ? AND NOT is_nullable ORDER BY 1"""
@@ -128,13 +132,8 @@ def _not_null(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 def test_mentions_get_their_article_s_day(tmp_path: Path) -> None:
     path = tmp_path / "m.duckdb"
-    before = [step for step in MIGRATIONS if step[0] < "0015"]
     with connect(path) as con:
-        # A file made before 0015: mentions without days, stored in arrival order.
-        con.execute(MIGRATIONS_TABLE_SQL)
-        for version, ddl in before:
-            con.execute(ddl)
-            con.execute(RECORD_MIGRATION_SQL, [version])
+        _made_before(con, "0015")  # mentions without days, stored in arrival order
         for article, published in (("late", "2024-03-02 23:30"), ("early", "2024-03-01 00:10")):
             con.execute(
                 "INSERT INTO articles (article_id, source_id, url, title, text, published_at, "
