@@ -47,9 +47,13 @@ def _bucket_end(bucket: date, bucket_name: str) -> date:
     return bucket + timedelta(days=7 if bucket_name == "week" else 1)
 
 
+def _day(bucket: date) -> date:
+    return bucket.date() if isinstance(bucket, datetime) else bucket
+
+
 def _is_partial(bucket: date, bucket_name: str, start: date, covered: date) -> bool:
     """The bucket starts before the window or ends after the data."""
-    day = bucket.date() if isinstance(bucket, datetime) else bucket
+    day = _day(bucket)
     return day < start or _bucket_end(day, bucket_name) > covered
 
 
@@ -108,6 +112,12 @@ def attention_chart(
             # A bucket without any article has no share at all: a gap, not a 0%.
             no_articles = [t == 0 for t in series["total_articles"].to_list()]
             values = [math.nan if e else v for v, e in zip(values, no_articles, strict=True)]
+        if data_end is not None:
+            # After the newest article there is nothing to show: a rolling average there
+            # would only average fewer and fewer days of data, and read like a fall.
+            values = [
+                math.nan if _day(b) >= data_end else v for v, b in zip(values, buckets, strict=True)
+            ]
         if share:
             values = [v * 100 for v in values]
         # A bucket cut by the window's start or by the last article is not a dip: its

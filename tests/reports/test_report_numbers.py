@@ -125,6 +125,29 @@ def test_partial_first_and_last_buckets_are_marked_not_drawn_as_dips() -> None:
     assert any("partial" in t for t in _texts(fig))
 
 
+def test_a_rolling_average_is_not_drawn_past_the_newest_article() -> None:
+    # A week's report made on its first day: the articles stop on Monday 2022-03-21, the
+    # week runs to Sunday. A 7-day average of the days after Monday would only average
+    # fewer and fewer days of data (Sunday's: Monday's alone), and read like a fall.
+    days = 14
+    shares = [0.4] * 13 + [0.1]  # Monday 2022-03-21 alone is low
+    trend = _trend(shares + [None] * 6, [10] * days + [0] * 6, date(2022, 3, 8))
+    trend = trend.with_columns(
+        rolling_share=pl.Series([0.4] * 13 + [0.36, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1])
+    )
+    fig = attention_chart(
+        trend, ["RUS"], what="Top", bucket_name="day", start=date(2022, 3, 8),
+        end=date(2022, 3, 28), value="rolling_share", rolling=7, data_end=date(2022, 3, 22),
+    )  # fmt: skip
+    drawn = {
+        x.date() if isinstance(x, datetime) else x
+        for ln in fig.axes[0].get_lines()
+        for x, y in zip(ln.get_xdata(), ln.get_ydata(), strict=True)
+        if not math.isnan(y)
+    }
+    assert max(drawn) == date(2022, 3, 21), sorted(drawn)
+
+
 def test_top_lists_need_a_minimum_of_articles() -> None:
     from analytics.frequencies import top_entities
 
