@@ -20,6 +20,7 @@ from analytics.period import (
     rows_start,
 )
 from analytics.trends import spikes
+from jobs.report import window_start
 
 ENTITIES = pl.DataFrame(
     {
@@ -30,11 +31,6 @@ ENTITIES = pl.DataFrame(
     }
 )
 SPIKE_DAY = date(2022, 6, 15)
-
-
-def _window_start(period: str, start: date) -> date:
-    count, _ = WINDOWS[period]
-    return pl.select(pl.lit(start).dt.offset_by(f"-{count - 1}{every_for(period)[1:]}")).item()
 
 
 def _rows(first: date, end: date, only_before: date) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -79,7 +75,7 @@ def _rows(first: date, end: date, only_before: date) -> tuple[pl.DataFrame, pl.D
 @pytest.mark.parametrize("period", ["week", "month", "quarter"])  # a day has no spikes
 def test_spikes_count_only_the_window_and_the_trend_reaches_before_it(period: str) -> None:
     start, end = period_bounds(period, SPIKE_DAY)
-    trend_start = _window_start(period, start)
+    trend_start = window_start(period, start)
     first = rows_start(period, trend_start)
     entity_forms, articles = _rows(first, end, only_before=trend_start)
     if first == trend_start:  # no rolling average: the rows start with the window

@@ -42,21 +42,21 @@ def test_ctrl_c_lets_the_parallel_ingest_finish_then_exits_0(
         os.killpg(pid, signal.SIGINT)
         code = scheduler.process.wait(timeout=120)
         scheduler.kill()  # joins the log's reader
-    finally:
+        log = "\n".join(scheduler.lines)
+        assert code == 0, log
+        assert scheduler.index("stopping: waiting for the running job (ingest)") < (
+            scheduler.index("job ingest ok")
+        ), log
+        assert "Traceback" not in log and "KeyboardInterrupt" not in log, log
+        assert "worker processes failed" not in log, log
+        assert "scheduler stopped" in scheduler.lines[-1], log
+        deadline = time.monotonic() + 30
+        while _alive(helpers | workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(helpers | workers), "worker processes outlived the scheduler"
+    finally:  # whatever failed, nothing this test started outlives it
         for helper in _alive(helpers | workers):
             os.kill(helper, signal.SIGKILL)
-    log = "\n".join(scheduler.lines)
-    assert code == 0, log
-    assert scheduler.index("stopping: waiting for the running job (ingest)") < scheduler.index(
-        "job ingest ok"
-    ), log
-    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log
-    assert "worker processes failed" not in log, log
-    assert "scheduler stopped" in scheduler.lines[-1], log
-    deadline = time.monotonic() + 30
-    while _alive(helpers | workers) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(helpers | workers), "worker processes outlived the scheduler"
     assert read_rows(
         tmp_path / "m.duckdb",
         "select (select count(*) from articles), status, articles_new from job_runs",
