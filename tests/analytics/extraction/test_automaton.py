@@ -1,0 +1,96 @@
+"""When the candidate automaton becomes a DFA: only when the faster scan pays for the build."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+import analytics.extraction.automaton as automaton_module
+from analytics.extraction.automaton import Automaton
+from jobs.extract import extract_jsonl
+from jobs.store.seeds import load_gazetteer
+from tests.conftest import SEEDS_DIR
+
+PATTERNS = ["United States", "Biden", "Ma"]
+TEXT = "President Biden left the United States. Make way."
+# (pattern, start, end): "Ma" inside "Make" too (the resolver drops it, not the machine).
+FOUND_ALL = [(1, 10, 15), (0, 25, 38), (2, 40, 42)]
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thresholds in characters of test text: the NFA scans 100 before an unannounced
+    input makes it a DFA, and 1,000 to come pay for the build."""
+    monkeypatch.setattr(automaton_module, "DFA_AFTER_CHARS", 100)
+    monkeypatch.setattr(automaton_module, "DFA_PAYS_AFTER_CHARS", 1_000)
+
+
+@pytest.mark.usefixtures("small_thresholds")
+def test_without_an_announced_size_the_nfa_becomes_a_dfa_after_scanning_enough() -> None:
+    machine = Automaton(PATTERNS)
+    for _ in range(2):  # 49 and 98 characters scanned
+        assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    assert not machine.is_dfa
+    assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    assert machine.is_dfa
+
+
+@pytest.mark.usefixtures("small_thresholds")
+def test_a_small_announced_input_never_pays_for_the_dfa() -> None:
+    machine = Automaton(PATTERNS)
+    machine.expect(999)
+    for _ in range(20):  # 980 characters: far past the unannounced threshold
+        assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    assert not machine.is_dfa
+
+
+@pytest.mark.usefixtures("small_thresholds")
+def test_a_large_announced_input_gets_the_dfa_before_the_first_scan() -> None:
+    machine = Automaton(PATTERNS)
+    machine.expect(1_000)
+    assert machine.is_dfa
+    assert machine.find([TEXT]) == (FOUND_ALL, [3])
+
+
+@pytest.mark.usefixtures("small_thresholds")
+def test_an_input_announced_after_a_scan_counts_from_there() -> None:
+    machine = Automaton(PATTERNS)
+    machine.find([TEXT] * 2)  # 98 characters: just short of building a DFA unannounced
+    machine.expect(500)  # far less than pays for the DFA: the NFA scans it all
+    for _ in range(10):
+        machine.find([TEXT])
+    assert not machine.is_dfa
+
+
+@pytest.mark.usefixtures("small_thresholds")
+def test_a_machine_that_may_not_become_a_dfa_stays_an_nfa() -> None:
+    machine = Automaton(PATTERNS, dfa_after_chars=sys.maxsize)  # an ingest worker's
+    machine.expect(10_000)
+    for _ in range(30):
+        machine.find([TEXT])
+    assert not machine.is_dfa
+
+
+def test_extract_announces_a_file_s_size_and_not_a_pipe_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mentions extract --input FILE` tells the automaton how much is coming; stdin
+    (a pipe, or a stream of unknown length) does not."""
+    announced: list[int] = []
+    monkeypatch.setattr(Automaton, "expect", lambda self, chars: announced.append(chars))
+    data = b'{"id": "a", "title": "", "text": "President Biden spoke."}\n'
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    out = tmp_path / "out.jsonl"
+    load_gazetteer(SEEDS_DIR)  # built before: only the extraction is watched
+    with path.open("rb") as source, out.open("w") as sink:
+        extract_jsonl(source, sink, SEEDS_DIR, name=str(path))
+    assert announced == [len(data)]
+    assert '"id":"Joe Biden"' in out.read_text()
+
+    with out.open("w") as sink:
+        extract_jsonl(io.BytesIO(data), sink, SEEDS_DIR, name="<stdin>")
+    assert announced == [len(data)]
