@@ -1,0 +1,97 @@
+"""The PDF's fonts: the standard ones (fast, not embedded) where a page's text allows,
+DejaVu Sans embedded where it does not; never a character replaced."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+from reports.pdf import TextBlock, standard_fonts_suffice, text_pages, write_pdf
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+    reason="pdftotext and pdffonts (poppler-utils) missing",
+)
+
+# English news: curly quotes, a dash, the euro, accents, and text that is no formula.
+ENGLISH = "The minister’s “firm” reply — 50% of €2bn, café naïve $x$"
+# Outside cp1252: a Turkish name, an arrow, Greek, a minus sign (DejaVu Sans has no CJK).
+OTHER = "Erdoğan → Ελλάδα, −3%"
+
+
+def _page(line: str) -> Figure:
+    return text_pages("Evidence", [TextBlock(heading="Quotes", lines=[line])])[0]
+
+
+def _chart(label: str) -> Figure:
+    fig = Figure(figsize=(4, 3), dpi=100)
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [3, 1, 2], label=label)
+    ax.legend()
+    fig.canvas.draw()  # laid out, as the report's pages are: tick labels set
+    return fig
+
+
+def _text(pdf: Path, page: int) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return " ".join(done.stdout.split())
+
+
+def _fonts(pdf: Path) -> list[tuple[str, str]]:
+    """(name, embedded yes/no) of each font of the PDF."""
+    done = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True, timeout=60
+    )
+    rows = done.stdout.splitlines()[2:]
+    return [(row.split()[0].split("+")[-1], row.split()[-5]) for row in rows]
+
+
+def test_a_page_in_the_standard_encoding_uses_the_standard_fonts_unembedded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = [_page(ENGLISH), _chart("United States")]
+    assert all(standard_fonts_suffice(p) for p in pages)
+    path = tmp_path / "r.pdf"
+    with caplog.at_level(logging.WARNING):
+        write_pdf(path, pages, title="t", created_at=datetime(2026, 1, 1))
+    assert ENGLISH in _text(path, 1)  # curly quotes, the dash, the euro and "$x$" as written
+    assert "United States" in _text(path, 2)
+    assert {name for name, _ in _fonts(path)} == {"Helvetica", "Helvetica-Bold"}
+    assert {embedded for _, embedded in _fonts(path)} == {"no"}
+    assert not caplog.records, "matplotlib's warning about Helvetica's weight reached the log"
+
+
+def test_a_page_with_other_characters_embeds_dejavu_and_keeps_them(tmp_path: Path) -> None:
+    pages = [_page(ENGLISH), _page(OTHER), _chart("Erdo\u011fan")]
+    assert [standard_fonts_suffice(p) for p in pages] == [True, False, False]
+    path = tmp_path / "r.pdf"
+    write_pdf(path, pages, title="t", created_at=datetime(2026, 1, 1))
+    assert ENGLISH in _text(path, 1)
+    assert OTHER in _text(path, 2)  # not one "?" in place of a character
+    assert "Erdo\u011fan" in _text(path, 3)
+    fonts = _fonts(path)
+    assert ("DejaVuSans", "yes") in fonts
+    assert ("Helvetica", "no") in fonts
+
+
+def test_a_negative_tick_label_s_minus_sign_is_another_character(tmp_path: Path) -> None:
+    """matplotlib writes a negative tick as U+2212, outside the standard encoding: the
+    page is known by its laid-out text, tick labels included."""
+    fig = Figure(figsize=(4, 3), dpi=100)
+    fig.add_subplot().plot([1, 2, 3], [-3, 1, 2])
+    assert not standard_fonts_suffice(fig)  # before it is drawn, too
+    path = tmp_path / "r.pdf"
+    write_pdf(path, [fig], title="t", created_at=datetime(2026, 1, 1))
+    assert "\u22123" in _text(path, 1)
