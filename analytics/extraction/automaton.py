@@ -51,7 +51,8 @@ class Automaton:
 
     def expect(self, chars: int) -> None:
         """About ``chars`` characters are coming (an input file's size): build the DFA now
-        if they pay for it, else keep the NFA to the end (no surprise build at 100 M).
+        if they pay for it, else keep the NFA to their end (no build at 100 M that the
+        rest of the input cannot pay for). Text scanned past them is unannounced.
         A machine that may never become a DFA (an ingest worker's) stays an NFA."""
         self._expected = self._scanned + chars
         if chars >= DFA_PAYS_AFTER_CHARS and self._dfa_after < sys.maxsize:
@@ -72,6 +73,8 @@ class Automaton:
 
     def _upgrade(self, chars: int) -> None:
         self._scanned += chars
+        if self._expected is not None and self._scanned > self._expected:
+            self._expected = None  # the announced input is done: what follows is unknown
         if self.is_dfa or self._scanned < self._dfa_after:
             return
         if self._expected is not None and self._expected - self._scanned < DFA_PAYS_AFTER_CHARS:

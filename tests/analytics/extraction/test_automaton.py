@@ -48,6 +48,19 @@ def test_a_small_announced_input_never_pays_for_the_dfa() -> None:
 
 
 @pytest.mark.usefixtures("small_thresholds")
+def test_text_past_an_announced_input_is_unannounced() -> None:
+    """The machine is one per process: a small file extracted first (in a notebook, say)
+    must not keep the NFA for whatever is scanned after it."""
+    machine = Automaton(PATTERNS)
+    machine.expect(200)
+    for _ in range(4):  # 196 characters: the announced input
+        machine.find([TEXT])
+    assert not machine.is_dfa
+    machine.find([TEXT])  # past it, and past the unannounced threshold
+    assert machine.is_dfa
+
+
+@pytest.mark.usefixtures("small_thresholds")
 def test_a_large_announced_input_gets_the_dfa_before_the_first_scan() -> None:
     machine = Automaton(PATTERNS)
     machine.expect(1_000)
