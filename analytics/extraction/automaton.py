@@ -11,7 +11,7 @@ when the faster scan pays for the build: after about 250 M characters. A caller 
 knows how much text is coming says so (``expect``), and the DFA is built at once for a
 large input and never for a smaller one; without that, the machine becomes a DFA once
 the NFA has scanned for about as long as the build takes (the ski-rental rule: never
-more than twice the best cost). A test or a small ingest never pays for it.
+much more than twice the best cost). A test or a small ingest never pays for it.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Automaton:
         rest of the input cannot pay for). Text scanned past them is unannounced.
         A machine that may never become a DFA (an ingest worker's) stays an NFA."""
         self._expected = self._scanned + chars
-        if chars >= DFA_PAYS_AFTER_CHARS and self._dfa_after < sys.maxsize:
+        if not self.is_dfa and chars >= DFA_PAYS_AFTER_CHARS and self._dfa_after < sys.maxsize:
             self._build_dfa()
 
     def find(self, texts: list[str]) -> tuple[list[tuple[int, int, int]], list[int]]:

@@ -69,6 +69,18 @@ def test_a_large_announced_input_gets_the_dfa_before_the_first_scan() -> None:
 
 
 @pytest.mark.usefixtures("small_thresholds")
+def test_a_dfa_is_built_once() -> None:
+    """A second large input announced to a machine that is a DFA already (the next file a
+    process extracts) is scanned with that DFA, not with a new one built for it."""
+    machine = Automaton(PATTERNS)
+    machine.expect(1_000)
+    dfa = machine._machine
+    machine.expect(1_000)
+    assert machine._machine is dfa
+    assert machine.find([TEXT]) == (FOUND_ALL, [3])
+
+
+@pytest.mark.usefixtures("small_thresholds")
 def test_an_input_announced_after_a_scan_counts_from_there() -> None:
     machine = Automaton(PATTERNS)
     machine.find([TEXT] * 2)  # 98 characters: just short of building a DFA unannounced
