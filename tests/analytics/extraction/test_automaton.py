@@ -11,7 +11,6 @@ import pytest
 import analytics.extraction.automaton as automaton_module
 from analytics.extraction.automaton import Automaton
 from jobs.extract import extract_jsonl
-from jobs.store.seeds import load_gazetteer
 from tests.conftest import SEEDS_DIR
 
 PATTERNS = ["United States", "Biden", "Ma"]
@@ -110,7 +109,6 @@ def test_extract_announces_a_file_s_size_and_not_a_pipe_s(
     path = tmp_path / "in.jsonl"
     path.write_bytes(data)
     out = tmp_path / "out.jsonl"
-    load_gazetteer(SEEDS_DIR)  # built before: only the extraction is watched
     with path.open("rb") as source, out.open("w") as sink:
         extract_jsonl(source, sink, SEEDS_DIR, name=str(path))
     assert announced == [len(data)]
