@@ -124,6 +124,8 @@ def write_pdf(
     with PdfPages(path, metadata=metadata) as pdf, _quiet_standard_font_weights():
         for number, (page, caption) in enumerate(zip(pages, captions, strict=True), start=1):
             _with_footer(page, caption, number, len(pages))
+            # rcParams are the process's: a PDF is drawn in a child of its own, or by
+            # the one job the scheduler runs at a time, never beside another drawing.
             with mpl.rc_context({"pdf.use14corefonts": standard_fonts_suffice(page)}):
                 pdf.savefig(page)
     return path
