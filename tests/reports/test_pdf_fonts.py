@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from reports.pdf import TextBlock, standard_fonts_suffice, text_pages, write_pdf
@@ -64,6 +65,9 @@ def test_a_page_in_the_standard_encoding_uses_the_standard_fonts_unembedded(
     pages = [_page(ENGLISH), _chart("United States")]
     assert all(standard_fonts_suffice(p) for p in pages)
     path = tmp_path / "r.pdf"
+    # matplotlib warns once per font it looks up (a cache): clear it, so that the warning
+    # comes whatever wrote a PDF earlier in this process, and the filter is what stops it.
+    font_manager.fontManager._findfont_cached.cache_clear()
     with caplog.at_level(logging.WARNING):
         write_pdf(path, pages, title="t", created_at=datetime(2026, 1, 1))
     assert ENGLISH in _text(path, 1)  # curly quotes, the dash, the euro and "$x$" as written
