@@ -1,9 +1,9 @@
 """Candidate spans: every alias found in a batch of texts, with character offsets.
 
-One Aho-Corasick pass per text (``automaton``: leftmost-first over spellings sorted
-longest first, so the leftmost match is also the longest) gives every match with its
-character offsets; numpy derives the gaps between neighbouring matches, and the
-context strings are cut from the text. Word boundaries are not the automaton's
+One Aho-Corasick pass over a batch's texts (``automaton``: leftmost-first over
+spellings sorted longest first, so the leftmost match is also the longest) gives every
+match with its byte offsets; compiled loops turn them into character offsets and gaps
+between neighbouring matches, and cut the context strings. Word boundaries are not the automaton's
 business: the resolver drops matches glued to a letter ("Kimberly", "AMBUSH").
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from analytics.extraction.automaton import Automaton
 from analytics.extraction.spelling import one_space
@@ -140,49 +141,47 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     gaps to the neighbouring matches, and up to CONTEXT_CHARS characters of context on
     each side that run on through at most one neighbouring match (so "RO" + "US" found
     inside "ROUSE" still see the letters around them and "Biden" sees the
-    "Administration" after "-Harris"), never past the match beyond it. Text is touched
-    by Python only to cut the context strings; the arithmetic is numpy's."""
-    values = copies.get_column("value").to_list()
-    found, counts = automaton.find(values)
-    if not found:
+    "Administration" after "-Harris"), never past the match beyond it.
+
+    The texts are scanned as one UTF-8 buffer, each followed by a paragraph mark (no
+    spelling holds one, so no match runs from one text into the next): Arrow's layout of
+    the column, with no Python string made per text or per match. Compiled loops
+    (``span_kernels``) turn byte offsets into characters and cut the contexts."""
+    # Imported here: numba takes a quarter of a second to import, paid on first use.
+    from analytics.extraction.span_kernels import gather, locate
+
+    values = copies.get_column("value")
+    column = (values + _PARAGRAPH_MARK).to_arrow()
+    starts = np.frombuffer(column.buffers()[1], dtype=np.int64)
+    starts = starts[column.offset : column.offset + len(column) + 1]
+    # The column's bytes only (a buffer may hold more: padding, or rows sliced away).
+    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)[starts[0] : starts[-1]]
+    starts = starts - starts[0]
+    pattern, hit_start, hit_end = automaton.scan(data)
+    if not pattern.size:
         return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})
-    hits = np.array(found, dtype=np.int64).reshape(-1, 3)
-    index = np.repeat(np.arange(len(values)), counts)
-    start, end = hits[:, 1], hits[:, 2]
-    size = np.array([len(v) for v in values], dtype=np.int64)[index]
+    chars = values.str.len_chars().to_numpy().astype(np.int64)
+    index, start, end, gap_before, gap_after, before_from, after_to = locate(
+        data, starts, chars, hit_start, hit_end, CONTEXT_CHARS
+    )
 
-    def same(step: int) -> np.ndarray:
-        """True where the match ``step`` places on (or back) is in the same text."""
-        out = np.zeros(index.size, dtype=bool)
-        if step > 0:
-            out[:-step] = index[step:] == index[:-step]
-        else:
-            out[-step:] = index[:step] == index[-step:]
-        return out
+    def strings(lows: np.ndarray, highs: np.ndarray) -> pl.Series:
+        offsets, out = gather(data, lows, highs)
+        cut = pa.LargeStringArray.from_buffers(len(lows), pa.py_buffer(offsets), pa.py_buffer(out))
+        return pl.Series(cut)
 
-    def shifted(column: np.ndarray, step: int, fill: np.ndarray | int) -> np.ndarray:
-        moved = np.roll(column, -step)
-        return np.where(same(step), moved, fill)
-
-    prev_end, next_start = shifted(end, -1, 0), shifted(start, 1, size)
-    low = np.maximum(shifted(end, -2, 0), start - CONTEXT_CHARS)
-    high = np.minimum(shifted(start, 2, size), end + CONTEXT_CHARS)
-    rows, starts, ends = index.tolist(), start.tolist(), end.tolist()
-    before = [values[r][a:b] for r, a, b in zip(rows, low.tolist(), starts, strict=True)]
-    after = [values[r][a:b] for r, a, b in zip(rows, ends, high.tolist(), strict=True)]
-    patterns = automaton.patterns
     return pl.DataFrame(
         {
             "index": index,
             "start_pos": start,
             "end_pos": end,
-            "surface": [patterns[p] for p in hits[:, 0].tolist()],
-            "before": before,
-            "after": after,
-            "gap_before": start - prev_end,
-            "gap_after": next_start - end,
+            "surface": automaton.spellings.gather(pattern),
+            "before": strings(before_from, hit_start),
+            "after": strings(hit_end, after_to),
+            "gap_before": gap_before,
+            "gap_after": gap_after,
         },
-        schema_overrides={"index": pl.UInt32, "surface": pl.String},
+        schema_overrides={"index": pl.UInt32},
     ).join(
         copies.select("row", "doc", "field").with_row_index("index"),
         on="index",

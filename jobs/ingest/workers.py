@@ -53,7 +53,7 @@ def _start_worker(parent: int) -> None:
     ignore_sigint()  # Ctrl-C reaches the worker too: the ingest process decides
     # One DFA is 250 MB: a worker per core would hold one each, and the ingest must
     # stay under 2 GB at any size. The NFA scans at half the speed, in 15 MB.
-    automaton.DFA_AFTER_CHARS = sys.maxsize
+    automaton.DFA_AFTER_BYTES = sys.maxsize
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 

@@ -6,6 +6,7 @@ import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import analytics.extraction.automaton as automaton_module
@@ -19,21 +20,27 @@ TEXT = "President Biden left the United States. Make way."
 FOUND_ALL = [(1, 10, 15), (0, 25, 38), (2, 40, 42)]
 
 
+def found(machine: Automaton, text: str = TEXT) -> list[tuple[int, int, int]]:
+    """The machine's matches in ``text`` as (pattern, start, end) byte offsets."""
+    pattern, start, end = machine.scan(np.frombuffer(text.encode("utf-8"), dtype=np.uint8))
+    return list(zip(pattern.tolist(), start.tolist(), end.tolist(), strict=True))
+
+
 @pytest.fixture
 def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Thresholds in characters of test text: the NFA scans 100 before an unannounced
+    """Thresholds in bytes of test text: the NFA scans 100 before an unannounced
     input makes it a DFA, and 1,000 to come pay for the build."""
-    monkeypatch.setattr(automaton_module, "DFA_AFTER_CHARS", 100)
-    monkeypatch.setattr(automaton_module, "DFA_PAYS_AFTER_CHARS", 1_000)
+    monkeypatch.setattr(automaton_module, "DFA_AFTER_BYTES", 100)
+    monkeypatch.setattr(automaton_module, "DFA_PAYS_AFTER_BYTES", 1_000)
 
 
 @pytest.mark.usefixtures("small_thresholds")
 def test_without_an_announced_size_the_nfa_becomes_a_dfa_after_scanning_enough() -> None:
     machine = Automaton(PATTERNS)
-    for _ in range(2):  # 49 and 98 characters scanned
-        assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    for _ in range(2):  # 49 and 98 bytes scanned
+        assert found(machine) == FOUND_ALL
     assert not machine.is_dfa
-    assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    assert found(machine) == FOUND_ALL
     assert machine.is_dfa
 
 
@@ -41,8 +48,8 @@ def test_without_an_announced_size_the_nfa_becomes_a_dfa_after_scanning_enough()
 def test_a_small_announced_input_never_pays_for_the_dfa() -> None:
     machine = Automaton(PATTERNS)
     machine.expect(999)
-    for _ in range(20):  # 980 characters: far past the unannounced threshold
-        assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    for _ in range(20):  # 980 bytes: far past the unannounced threshold
+        assert found(machine) == FOUND_ALL
     assert not machine.is_dfa
 
 
@@ -52,10 +59,10 @@ def test_text_past_an_announced_input_is_unannounced() -> None:
     must not keep the NFA for whatever is scanned after it."""
     machine = Automaton(PATTERNS)
     machine.expect(200)
-    for _ in range(4):  # 196 characters: the announced input
-        machine.find([TEXT])
+    for _ in range(4):  # 196 bytes: the announced input
+        found(machine)
     assert not machine.is_dfa
-    machine.find([TEXT])  # past it, and past the unannounced threshold
+    found(machine)  # past it, and past the unannounced threshold
     assert machine.is_dfa
 
 
@@ -64,7 +71,7 @@ def test_a_large_announced_input_gets_the_dfa_before_the_first_scan() -> None:
     machine = Automaton(PATTERNS)
     machine.expect(1_000)
     assert machine.is_dfa
-    assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    assert found(machine) == FOUND_ALL
 
 
 @pytest.mark.usefixtures("small_thresholds")
@@ -76,25 +83,25 @@ def test_a_dfa_is_built_once() -> None:
     dfa = machine._machine
     machine.expect(1_000)
     assert machine._machine is dfa
-    assert machine.find([TEXT]) == (FOUND_ALL, [3])
+    assert found(machine) == FOUND_ALL
 
 
 @pytest.mark.usefixtures("small_thresholds")
 def test_an_input_announced_after_a_scan_counts_from_there() -> None:
     machine = Automaton(PATTERNS)
-    machine.find([TEXT] * 2)  # 98 characters: just short of building a DFA unannounced
+    found(machine, TEXT * 2)  # 98 bytes: just short of building a DFA unannounced
     machine.expect(500)  # far less than pays for the DFA: the NFA scans it all
     for _ in range(10):
-        machine.find([TEXT])
+        found(machine)
     assert not machine.is_dfa
 
 
 @pytest.mark.usefixtures("small_thresholds")
 def test_a_machine_that_may_not_become_a_dfa_stays_an_nfa() -> None:
-    machine = Automaton(PATTERNS, dfa_after_chars=sys.maxsize)  # an ingest worker's
+    machine = Automaton(PATTERNS, dfa_after_bytes=sys.maxsize)  # an ingest worker's
     machine.expect(10_000)
     for _ in range(30):
-        machine.find([TEXT])
+        found(machine)
     assert not machine.is_dfa
 
 
@@ -104,7 +111,7 @@ def test_extract_announces_a_file_s_size_and_not_a_pipe_s(
     """`mentions extract --input FILE` tells the automaton how much is coming; stdin
     (a pipe, or a stream of unknown length) does not."""
     announced: list[int] = []
-    monkeypatch.setattr(Automaton, "expect", lambda self, chars: announced.append(chars))
+    monkeypatch.setattr(Automaton, "expect", lambda self, size: announced.append(size))
     data = b'{"id": "a", "title": "", "text": "President Biden spoke."}\n'
     path = tmp_path / "in.jsonl"
     path.write_bytes(data)

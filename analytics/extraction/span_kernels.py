@@ -1,0 +1,108 @@
+"""The loops that turn the automaton's byte matches into candidate spans, compiled (numba).
+
+The texts of a batch are one UTF-8 buffer (each text followed by a separator byte no
+spelling holds), the automaton finds byte offsets in it, and these loops give each
+match its text, its offsets in characters (code points, as Python and polars count
+them) and the byte bounds of its context, then cut the context strings out of the
+buffer. A character starts at every byte that is not a continuation byte (0b10xxxxxx).
+Compiled on first use and cached beside this file (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _starts_char(byte: np.uint8) -> bool:  # pragma: no cover - compiled
+    return (byte & 0xC0) != 0x80
+
+
+@njit(cache=True, nogil=True)
+def locate(
+    data: np.ndarray,
+    text_starts: np.ndarray,
+    text_chars: np.ndarray,
+    hit_starts: np.ndarray,
+    hit_ends: np.ndarray,
+    context_chars: int,
+) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
+    """For matches ``hit_starts``/``hit_ends`` (byte offsets into ``data``, in order,
+    none overlapping, none across a text's end): the index of each match's text, its
+    start and end in characters of that text, the character gaps to the previous and
+    next match of the text (to the text's edges for its first and last: ``text_chars``
+    holds each text's length in characters), and the byte bounds of its context: up to
+    ``context_chars`` characters before the start and after the end, running on
+    through at most one neighbouring match, never past the match beyond it.
+
+    Text ``t`` is ``data[text_starts[t] : text_starts[t + 1] - 1]`` (its last byte is
+    the separator)."""
+    n = hit_starts.size
+    text = np.empty(n, dtype=np.int64)
+    start = np.empty(n, dtype=np.int64)
+    end = np.empty(n, dtype=np.int64)
+    t = 0
+    pos = text_starts[0]
+    chars = 0
+    for i in range(n):
+        while text_starts[t + 1] <= hit_starts[i]:
+            t += 1
+            pos = text_starts[t]
+            chars = 0
+        text[i] = t
+        while pos < hit_starts[i]:
+            chars += _starts_char(data[pos])
+            pos += 1
+        start[i] = chars
+        while pos < hit_ends[i]:
+            chars += _starts_char(data[pos])
+            pos += 1
+        end[i] = chars
+
+    gap_before = np.empty(n, dtype=np.int64)
+    gap_after = np.empty(n, dtype=np.int64)
+    before_from = np.empty(n, dtype=np.int64)
+    after_to = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        t = text[i]
+        previous_end = end[i - 1] if i >= 1 and text[i - 1] == t else 0
+        next_start = start[i + 1] if i + 1 < n and text[i + 1] == t else text_chars[t]
+        gap_before[i] = start[i] - previous_end
+        gap_after[i] = next_start - end[i]
+
+        low = hit_ends[i - 2] if i >= 2 and text[i - 2] == t else text_starts[t]
+        p = hit_starts[i]
+        counted = 0
+        while p > low and counted < context_chars:
+            p -= 1
+            counted += _starts_char(data[p])
+        before_from[i] = p
+
+        high = hit_starts[i + 2] if i + 2 < n and text[i + 2] == t else text_starts[t + 1] - 1
+        p = hit_ends[i]
+        counted = 0
+        while p < high and counted < context_chars:
+            p += 1
+            while p < high and not _starts_char(data[p]):
+                p += 1
+            counted += 1
+        after_to[i] = p
+    return text, start, end, gap_before, gap_after, before_from, after_to
+
+
+@njit(cache=True, nogil=True)
+def gather(
+    data: np.ndarray, lows: np.ndarray, highs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``data[lows[i] : highs[i]]`` for every i, as the offsets and bytes of an Arrow
+    string array."""
+    n = lows.size
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + highs[i] - lows[i]
+    out = np.empty(offsets[n], dtype=np.uint8)
+    for i in range(n):
+        out[offsets[i] : offsets[i + 1]] = data[lows[i] : highs[i]]
+    return offsets, out
