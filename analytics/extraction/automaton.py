@@ -58,9 +58,10 @@ class Automaton:
         self.is_dfa = False
 
     def expect(self, size: int) -> None:
-        """About ``size`` bytes of text are coming (an input file's size): build the DFA now
-        if they pay for it, else keep the NFA to their end (no build at 100 M that the
-        rest of the input cannot pay for). Text scanned past them is unannounced.
+        """About ``size`` bytes of text are coming (an input file's size): build the DFA
+        now if they pay for it, else keep the NFA to their end (no build after
+        DFA_AFTER_BYTES that the rest of the input cannot pay for). Text scanned past
+        them is unannounced.
         A machine that may never become a DFA (an ingest worker's) stays an NFA."""
         self._expected = self._scanned + size
         if not self.is_dfa and size >= DFA_PAYS_AFTER_BYTES and self._dfa_after < sys.maxsize:

@@ -3,8 +3,9 @@
 One Aho-Corasick pass over a batch's texts (``automaton``: leftmost-first over
 spellings sorted longest first, so the leftmost match is also the longest) gives every
 match with its byte offsets; compiled loops turn them into character offsets and gaps
-between neighbouring matches, and cut the context strings. Word boundaries are not the automaton's
-business: the resolver drops matches glued to a letter ("Kimberly", "AMBUSH").
+between neighbouring matches, and cut the context strings. Word boundaries are not the
+automaton's business: the resolver drops matches glued to a letter ("Kimberly",
+"AMBUSH").
 """
 
 from __future__ import annotations

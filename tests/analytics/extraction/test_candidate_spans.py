@@ -95,6 +95,11 @@ def test_offsets_and_contexts_count_characters_not_bytes() -> None:
     assert spans(texts).equals(reference(texts))
 
 
+@pytest.mark.parametrize("texts", [["", ""], ["nothing to find", "", "é😀"]])
+def test_texts_without_a_match_give_no_spans(texts: list[str]) -> None:
+    assert spans(texts).is_empty()
+
+
 def test_no_match_runs_from_one_text_into_the_next() -> None:
     """The texts are scanned as one buffer: "Fra" ending one and "nce" starting the
     next are not "France", and a context stops at its own text's edge."""
