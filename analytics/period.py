@@ -112,13 +112,14 @@ def analyse_period(
     """The analysis of the period [start, end) with the trend window from trend_start.
 
     ``entity_forms`` has one row per (article, entity, form) from ``rows_start(period,
-    trend_start)`` to ``end``: article_id, entity_id, kind, name, country, published_at,
-    story_id, form, mentions. ``articles`` has every article of that range
-    (article_id, published_at, story_id); the days before trend_start only feed the
-    first rolling averages of the trend. ``entities`` has entity_id, kind, name,
-    country. ``forms`` is the counting policy (see ``analytics.forms``). Top lists hold
-    entities in at least ``min_articles`` articles of the period; ``data_end`` is the
-    day after the newest article (buckets past it are partial).
+    trend_start)`` to ``end``: article_id, entity_id, kind, country, published_at,
+    story_id, form, mentions (names come from ``entities``). ``articles`` has every
+    article of that range (article_id, published_at, story_id); the days before
+    trend_start only feed the first rolling averages of the trend. ``entities`` has
+    entity_id, kind, name, country. ``forms`` is the counting policy (see
+    ``analytics.forms``). Top lists hold entities in at least ``min_articles`` articles
+    of the period; ``data_end`` is the day after the newest article (buckets past it are
+    partial).
     """
     _, grain = WINDOWS[period]
     every = every_for(grain)

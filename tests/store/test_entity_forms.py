@@ -30,6 +30,11 @@ ARTICLES = [
 def _rows(settings: Settings, *, undated: bool) -> set[tuple[str, str, str, int]]:
     with connect(settings.db_path, read_only=True) as con:
         frame = read_entity_forms(con, START, END, include_undated=undated)
+    # What the report reads, and no more: entity names are joined after the policy.
+    assert frame.columns == [
+        "article_id", "entity_id", "kind", "country", "published_at", "story_id", "form",
+        "mentions",
+    ]  # fmt: skip
     return {
         (r["article_id"], r["entity_id"], r["form"], r["mentions"])
         for r in frame.iter_rows(named=True)
