@@ -65,9 +65,10 @@ def _input_batches(
                 rest = data
                 continue
             data, rest = data[: cut + 1], data[cut + 1 :]
+        lines = data.count(b"\n")
         if data.strip():
-            yield _parse_batch(data, first_line, name, on_error)
-        first_line += data.count(b"\n")
+            yield _parse_batch(data, first_line, lines, name, on_error)
+        first_line += lines
         if not chunk:
             return
 
@@ -78,13 +79,13 @@ def _numbered_lines(data: bytes, first_line: int) -> list[tuple[int, bytes]]:
 
 
 def _parse_batch(
-    data: bytes, first_line: int, name: str, on_error: Callable[[BadInput], None]
+    data: bytes, first_line: int, breaks: int, name: str, on_error: Callable[[BadInput], None]
 ) -> pl.DataFrame:
-    """A batch of input lines as INPUT_SCHEMA rows. polars' JSON reader takes a clean
-    batch ten times faster than ``json.loads`` line by line; a batch it cannot take
-    whole (a broken line, a title that is not a string) is read line by line, so each
-    bad line is named with its reason."""
-    frame = _clean_batch(data)
+    """A batch of input lines (``breaks`` line breaks) as INPUT_SCHEMA rows. polars' JSON
+    reader takes a clean batch ten times faster than ``json.loads`` line by line; a batch
+    it cannot take whole (a broken line, a title that is not a string) is read line by
+    line, so each bad line is named with its reason."""
+    frame = _clean_batch(data, breaks)
     if frame is not None:
         return _with_dates(frame, data, first_line, name, on_error)
     rows = []
@@ -106,8 +107,9 @@ def _parse_batch(
 _NOT_A_STRING = re.compile(rb'"(?:title|text|published|published_time)"\s*:\s*[^"\sn]')
 
 
-def _clean_batch(data: bytes) -> pl.DataFrame | None:
-    """The batch read by polars, or None when any line needs a closer look."""
+def _clean_batch(data: bytes, breaks: int) -> pl.DataFrame | None:
+    """The batch (``breaks`` line breaks) read by polars, or None when any line needs a
+    closer look."""
     if _NOT_A_STRING.search(data):
         return None
     try:
@@ -116,7 +118,7 @@ def _clean_batch(data: bytes) -> pl.DataFrame | None:
         )
     except (pl.exceptions.PolarsError, ValueError):
         return None
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    lines = breaks + (not data.endswith(b"\n"))
     if raw.height != lines and raw.height != len(_numbered_lines(data, 1)):
         return None
     if "id" not in raw.columns or raw["id"].null_count():
@@ -204,7 +206,7 @@ def _size(source: IO[bytes]) -> int | None:
 
 def extract_jsonl(
     source: IO[bytes],
-    sink: IO[str],
+    sink: IO[bytes],
     seeds_dir: Path,
     *,
     name: str = "<stdin>",
@@ -212,7 +214,8 @@ def extract_jsonl(
     on_progress: Callable[[int], None] | None = None,
 ) -> ExtractResult:
     """Read ``{"id","title","text"[,"published"]}`` lines, write one JSON object per mention:
-    article_id, field, kind, id, country, start, end, text, form."""
+    article_id, field, kind, id, country, start, end, text, form (UTF-8 lines: polars
+    writes them as bytes, four times faster than through a Python string)."""
     gazetteer = load_gazetteer(seeds_dir)
     size = _size(source)
     if size is not None:  # a file, not a pipe: the automaton knows how much text is coming
@@ -238,7 +241,7 @@ def extract_jsonl(
             form="form",
         )
         if out.height:
-            sink.write(out.write_ndjson())
+            out.write_ndjson(sink)
         result.articles += batch.height
         result.mentions += out.height
         if on_progress is not None:

@@ -29,7 +29,7 @@ LINES = [
 
 
 def _extract(lines: list[str]) -> tuple[list[dict[str, object]], list[BadInput]]:
-    out = io.StringIO()
+    out = io.BytesIO()
     errors: list[BadInput] = []
     extract_jsonl(
         io.BytesIO("".join(lines).encode("utf-8")),
@@ -38,7 +38,7 @@ def _extract(lines: list[str]) -> tuple[list[dict[str, object]], list[BadInput]]
         name="in.jsonl",
         on_error=errors.append,
     )
-    return [json.loads(line) for line in out.getvalue().splitlines()], errors
+    return [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()], errors
 
 
 def _who(rows: list[dict[str, object]]) -> dict[str, object]:
@@ -88,10 +88,10 @@ def test_line_numbers_hold_across_batches_blank_lines_and_bad_bytes(
         + "\n".join(good[3:]).encode()
         + b'\n{"id": "late", "text": "x", "published": "never"}'  # line 9, no final newline
     )
-    out = io.StringIO()
+    out = io.BytesIO()
     errors: list[BadInput] = []
     result = extract_jsonl(io.BytesIO(data), out, SEEDS_DIR, name="in", on_error=errors.append)
-    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
     assert sorted({r["article_id"] for r in rows}) == [str(i) for i in range(6)]
     assert [(e.location, e.reason) for e in errors] == [
         ("in:5", "not UTF-8 text (byte 26)"),

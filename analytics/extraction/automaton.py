@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from itertools import chain
 
 import ahocorasick_rs
 import numpy as np
@@ -73,7 +74,9 @@ class Automaton:
         on character boundaries (a spelling is whole characters)."""
         self._upgrade(data.size)
         found = self._machine.find_matches_as_indexes(data.data)
-        pattern, start, end = np.ascontiguousarray(np.array(found, dtype=np.int64).reshape(-1, 3).T)
+        # (pattern, start, end) tuples, flattened: half the time of np.array(found).
+        flat = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
+        pattern, start, end = np.ascontiguousarray(flat.reshape(-1, 3).T)
         return pattern, start, end
 
     def _upgrade(self, size: int) -> None:

@@ -186,7 +186,7 @@ def extract(
     from jobs.extract import extract_jsonl
 
     source = click.open_file(input_path, "rb")
-    sink = click.open_file(output_path, "w", encoding="utf-8", atomic=output_path != "-")
+    sink = click.open_file(output_path, "wb", atomic=output_path != "-")
     try:
         with source, sink:
             result = extract_jsonl(

@@ -116,11 +116,11 @@ def test_extract_announces_a_file_s_size_and_not_a_pipe_s(
     path = tmp_path / "in.jsonl"
     path.write_bytes(data)
     out = tmp_path / "out.jsonl"
-    with path.open("rb") as source, out.open("w") as sink:
+    with path.open("rb") as source, out.open("wb") as sink:
         extract_jsonl(source, sink, SEEDS_DIR, name=str(path))
     assert announced == [len(data)]
     assert '"id":"Joe Biden"' in out.read_text()
 
-    with out.open("w") as sink:
+    with out.open("wb") as sink:
         extract_jsonl(io.BytesIO(data), sink, SEEDS_DIR, name="<stdin>")
     assert announced == [len(data)]
