@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import polars as pl
 
 from analytics.extraction.automaton import automaton
@@ -53,20 +54,24 @@ def _input_batches(
     source: IO[bytes], name: str, on_error: Callable[[BadInput], None]
 ) -> Iterator[pl.DataFrame]:
     """The input in batches of whole lines, about INPUT_BATCH_BYTES each: read as bytes
-    and handed to polars without a pass of Python over every line."""
+    and handed to polars without a pass of Python over every line. A batch's bytes are
+    copied once (the line cut short at the end of the last read, then this read up to
+    its last line break), and counted and checked for blankness without a copy."""
     first_line = 1
     rest = b""
     while True:
         chunk = source.read(INPUT_BATCH_BYTES)
-        data = rest + chunk
         if chunk:
-            cut = data.rfind(b"\n")
+            cut = chunk.rfind(b"\n")
             if cut < 0:
-                rest = data
+                rest += chunk
                 continue
-            data, rest = data[: cut + 1], data[cut + 1 :]
-        lines = data.count(b"\n")
-        if data.strip():
+            data = b"".join((rest, memoryview(chunk)[: cut + 1]))
+            rest = chunk[cut + 1 :]
+        else:
+            data = rest
+        lines = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")))
+        if data and not data.isspace():
             yield _parse_batch(data, first_line, lines, name, on_error)
         first_line += lines
         if not chunk:

@@ -112,3 +112,31 @@ def test_json_nested_too_deeply_is_one_bad_line() -> None:
         ("in.jsonl:1", "not an object with an id"),
         ("in.jsonl:2", "not JSON (nested too deeply)"),
     ]
+
+
+@pytest.mark.parametrize("batch_bytes", [7, 64, 10_000])
+def test_batches_cut_only_at_line_breaks(monkeypatch: pytest.MonkeyPatch, batch_bytes: int) -> None:
+    """Reads of any size, shorter than a line (7 bytes: the line grows over several
+    reads) or holding several lines, give the same articles and line numbers; a last
+    line without a line break is read, blank lines and blank reads are skipped."""
+    monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", batch_bytes)
+    lines = [json.dumps({"id": i, "title": "", "text": f"Kyiv {i}."}) for i in range(4)]
+    data = (
+        "\n".join(lines[:2]) + "\n \n\n" + lines[2] + "\n"
+        '{"id": "late", "text": "x", "published": "never"}\n' + lines[3]  # line 7, no final newline
+    ).encode()
+    out = io.BytesIO()
+    errors: list[BadInput] = []
+    result = extract_jsonl(io.BytesIO(data), out, SEEDS_DIR, name="in", on_error=errors.append)
+    rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
+    assert [r["article_id"] for r in rows] == ["0", "1", "2", "3"]
+    assert [(e.location, e.reason) for e in errors] == [
+        ("in:6", "bad published date 'never'; ignored")
+    ]
+    assert (result.articles, result.mentions, result.errors) == (5, 4, 1)
+
+
+def test_blank_input_has_no_articles() -> None:
+    out = io.BytesIO()
+    result = extract_jsonl(io.BytesIO(b"\n  \n\t\n"), out, SEEDS_DIR, name="in")
+    assert (result.articles, result.mentions, result.errors, out.getvalue()) == (0, 0, 0, b"")
