@@ -140,3 +140,13 @@ def test_blank_input_has_no_articles() -> None:
     out = io.BytesIO()
     result = extract_jsonl(io.BytesIO(b"\n  \n\t\n"), out, SEEDS_DIR, name="in")
     assert (result.articles, result.mentions, result.errors, out.getvalue()) == (0, 0, 0, b"")
+
+
+def test_extract_loads_no_http_client() -> None:
+    """`mentions extract` reads a file or stdin: httpx (0.1 s to import) stays unloaded."""
+    import subprocess
+    import sys
+
+    code = "import sys, jobs.cli, jobs.extract; print('httpx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -36,7 +36,7 @@ from jobs.interrupts import interruptible
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.dumps import EMPTY_DUMP
-from jobs.sources.http import FetchLimits
+from jobs.sources.limits import FetchLimits
 from jobs.sources.read import read_items, source_kind
 from jobs.sources.records import BadInput, FileDone, ReadContext, Record, SourceError, SourceState
 from jobs.sources.urls import is_url

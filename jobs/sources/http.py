@@ -20,11 +20,10 @@ from jobs.sources.addresses import (
     address_class,
     host_addresses,
 )
+from jobs.sources.limits import FetchLimits
 from jobs.sources.transport import BoundedTransport, Budget
 
 log = logging.getLogger(__name__)
-
-DEFAULT_USER_AGENT = "mentions/0.1 (news monitor; feedparser, trafilatura)"
 
 
 class FetchError(RuntimeError):
@@ -34,26 +33,6 @@ class FetchError(RuntimeError):
         self.url = url
         self.reason = reason
         super().__init__(f"{url}: {reason}")
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    """How patient and how trusting a download is.
-
-    ``timeout`` bounds each wait (to connect, for the next bytes); a whole
-    download, redirects and headers included, ends within ``deadline`` seconds
-    (3 x ``timeout``) however slowly its bytes come.
-    """
-
-    timeout: float = 20.0
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    allow_private_redirects: bool = False
-    user_agent: str = DEFAULT_USER_AGENT
-
-    @property
-    def deadline(self) -> float:
-        return self.timeout * 3
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jobs.sources.http import Fetcher, FetchLimits
+from jobs.sources.limits import FetchLimits
+
+if TYPE_CHECKING:
+    from jobs.sources.http import Fetcher
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,11 @@ class ReadContext:
 
     @property
     def fetcher(self) -> Fetcher:
-        """An HTTP client, opened on first use and closed by ``close``."""
+        """An HTTP client, opened on first use and closed by ``close`` (httpx is
+        imported then: `mentions extract` and a dump's ingest never download)."""
         if self._fetcher is None:
+            from jobs.sources.http import Fetcher
+
             self._fetcher = Fetcher(self.limits)
         return self._fetcher
 
