@@ -17,6 +17,7 @@ import pyarrow as pa
 from analytics.extraction.automaton import Automaton
 from analytics.extraction.spelling import one_space
 from analytics.frames import require_columns
+from analytics.utf8 import utf8_buffer
 
 CONTEXT_CHARS = 80
 # Wire copy wraps lines mid-name ("Yasuhiro\nNakasone", "West\n    Germany"), so names are
@@ -152,12 +153,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     from analytics.extraction.span_kernels import gather, locate
 
     values = copies.get_column("value")
-    column = (values + _PARAGRAPH_MARK).to_arrow()
-    starts = np.frombuffer(column.buffers()[1], dtype=np.int64)
-    starts = starts[column.offset : column.offset + len(column) + 1]
-    # The column's bytes only (a buffer may hold more: padding, or rows sliced away).
-    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)[starts[0] : starts[-1]]
-    starts = starts - starts[0]
+    data, starts = utf8_buffer(values + _PARAGRAPH_MARK)
     pattern, hit_start, hit_end = automaton.scan(data)
     if not pattern.size:
         return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})

@@ -8,7 +8,7 @@ import sys
 
 import polars as pl
 
-from jobs.ingest.frames import content_hash_for, with_content_hashes
+from jobs.ingest.frames import content_hash_for, content_hashes, with_content_hashes
 
 
 def _hashes(titles: list[str], texts: list[str]) -> list[str]:
@@ -37,3 +37,36 @@ def test_blank_texts_fall_back_to_the_title_as_python_decides_blank() -> None:
 def test_case_and_runs_of_any_whitespace_do_not_count() -> None:
     texts = ["ΟΔΥΣΣΕΥΣ  in\r\nİstanbul", "οδυσσευσ in istanbul", "Kyiv talks\u2003resume "]
     assert _hashes(["t"] * 3, texts) == [content_hash_for("t", t) for t in texts]
+
+
+def test_random_texts_of_every_kind_of_character() -> None:
+    """Texts mixing ASCII, whitespace of every kind, letters that lowering changes and
+    letters or symbols it leaves alone (one- to four-byte characters), some blank."""
+    import random
+
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    others = list("aZ9.,'\"-") + list("’—“”…éğñ°ʻﬁ€✅🏡中国") + list("ÉΣΟİẞǅⅫⒶ𐐀Ω")
+    rng = random.Random(12)
+    for _ in range(5):
+        texts, titles = [], []
+        for n in range(300):
+            pieces = [rng.choice(spaces if rng.random() < 0.3 else others) for _ in range(40)]
+            text = "".join(rng.sample(pieces, rng.randrange(0, 40)))
+            texts.append(text if n % 7 else "".join(rng.sample(spaces, 3)))
+            titles.append(f"{n} " + "".join(rng.sample(pieces, 5)))
+        expected = [
+            content_hash_for(title, text) for title, text in zip(titles, texts, strict=True)
+        ]
+        frame = pl.DataFrame({"title": titles, "text": texts})
+        assert content_hashes(frame["title"], frame["text"]) == expected
+        # Sliced columns (an Arrow array that starts past its buffer's first text).
+        assert content_hashes(frame["title"][100:], frame["text"][100:]) == expected[100:]
+
+
+def test_the_loop_s_tables_are_python_s() -> None:
+    from jobs.ingest.hash_kernels import tables
+
+    is_space, changes = tables()
+    points = range(sys.maxunicode + 1)
+    assert is_space.tolist() == [chr(p).isspace() for p in points]
+    assert changes.tolist() == [p >= 0x80 and chr(p).lower() != chr(p) for p in points]
