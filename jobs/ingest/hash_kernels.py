@@ -64,39 +64,36 @@ def one_spaced_lower(
         while at < end:
             byte = data[at]
             if byte < 0x80:  # ASCII, most of a text: no table needed
-                if byte == 32 or 9 <= byte <= 13 or 28 <= byte <= 31:
-                    pending = written > first
-                else:
-                    if pending:
-                        out[written] = 32
-                        written += 1
-                        pending = False
-                    out[written] = byte + 32 if 65 <= byte <= 90 else byte
-                    written += 1
-                at += 1
-                continue
-            if byte >= 0xF0:
-                size = 4
-                point = np.int64(byte & 0x07)
-            elif byte >= 0xE0:
-                size = 3
-                point = np.int64(byte & 0x0F)
+                size = 1
+                space = byte == 32 or 9 <= byte <= 13 or 28 <= byte <= 31
             else:
-                size = 2
-                point = np.int64(byte & 0x1F)
-            for k in range(1, size):
-                point = (point << 6) | np.int64(data[at + k] & 0x3F)
-            if is_space[point]:
+                if byte >= 0xF0:
+                    size = 4
+                    point = np.int64(byte & 0x07)
+                elif byte >= 0xE0:
+                    size = 3
+                    point = np.int64(byte & 0x0F)
+                else:
+                    size = 2
+                    point = np.int64(byte & 0x1F)
+                for k in range(1, size):
+                    point = (point << 6) | np.int64(data[at + k] & 0x3F)
+                space = is_space[point]
+                flagged[t] |= changes[point]
+            if space:
                 pending = written > first
             else:
                 if pending:
                     out[written] = 32
                     written += 1
                     pending = False
-                flagged[t] |= changes[point]
-                for k in range(size):
-                    out[written] = data[at + k]
+                if size == 1:
+                    out[written] = byte + 32 if 65 <= byte <= 90 else byte
                     written += 1
+                else:
+                    for k in range(size):
+                        out[written] = data[at + k]
+                        written += 1
             at += size
     out_offsets[texts] = written
     return out[:written], out_offsets, flagged
