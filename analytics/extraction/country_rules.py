@@ -17,6 +17,8 @@ unless one of these guards says its words mean something else:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from analytics.extraction.context import (
@@ -34,14 +36,50 @@ from analytics.extraction.spelling import one_space
 from analytics.extraction.word_lists import NAME_HEADS
 
 
+@dataclass(frozen=True)
+class _Lists:
+    """What the rules look words up in, read off a gazetteer once per version (each
+    batch of candidates asks; made anew, they were a tenth of a small batch's rules)."""
+
+    given: pl.Series  # given names that are not everyday words
+    given_all: pl.Series  # every given name
+    surnames: pl.Series
+    person_aliases: pl.Series  # aliases that are also a person's name
+    context_rules: pl.DataFrame  # key, entity_id, context_pattern
+
+
+_LISTS: dict[str, _Lists] = {}
+
+
+def _lists(gazetteer: Gazetteer) -> _Lists:
+    found = _LISTS.get(gazetteer.version)
+    if found is None:  # the version is a digest of everything the lists come from
+        names, rules = gazetteer.names, gazetteer.rules
+        words = names.filter(pl.col("kind") == "word")["name"]
+        given_all = names.filter(pl.col("kind") == "given")["name"]
+        found = _Lists(
+            given=given_all.filter(~given_all.is_in(words.implode())),
+            given_all=given_all,
+            surnames=names.filter(pl.col("kind") == "surname")["name"],
+            person_aliases=pl.concat(
+                [
+                    rules.filter(pl.col("rule") == "not_person")["alias"],
+                    names.filter(pl.col("kind").is_in(["given", "surname"]))["name"],
+                ]
+            ).unique(),
+            context_rules=rules.filter(pl.col("rule") == "requires_context").select(
+                key="alias", entity_id="entity_id", context_pattern="pattern"
+            ),
+        )
+        _LISTS.clear()  # one version at a time: a seeds change replaces it
+        _LISTS[gazetteer.version] = found
+    return found
+
+
 def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:
     """(given names that are not everyday words, every given name, surnames)."""
-    names = gazetteer.names
-    words = names.filter(pl.col("kind") == "word")["name"]
-    given_all = names.filter(pl.col("kind") == "given")["name"]
-    given = given_all.filter(~given_all.is_in(words.implode()))
-    surnames = names.filter(pl.col("kind") == "surname")["name"]
-    return given, given_all, surnames
+    lists = _lists(gazetteer)
+    return lists.given, lists.given_all, lists.surnames
 
 
 def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
@@ -52,18 +90,10 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     """
     if rows.is_empty():
         return rows.with_columns(rule=pl.lit(None, pl.String))
-    rules = gazetteer.rules
-    given, given_all, surnames = name_sets(gazetteer)
-    person_aliases = pl.concat(
-        [
-            rules.filter(pl.col("rule") == "not_person")["alias"],
-            gazetteer.names.filter(pl.col("kind").is_in(["given", "surname"]))["name"],
-        ]
-    ).unique()
-    context_rules = rules.filter(pl.col("rule") == "requires_context").select(
-        key="alias", entity_id="entity_id", context_pattern="pattern"
-    )
-    rows = rows.join(context_rules, on=["key", "entity_id"], how="left")
+    lists = _lists(gazetteer)
+    given, given_all, surnames = lists.given, lists.given_all, lists.surnames
+    person_aliases = lists.person_aliases
+    rows = rows.join(lists.context_rules, on=["key", "entity_id"], how="left")
     needs_context = rows.filter(pl.col("context_pattern").is_not_null())
     if not needs_context.is_empty():
         # Checked once per article and pattern: a long article naming Georgia forty

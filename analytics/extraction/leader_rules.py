@@ -114,12 +114,25 @@ def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFra
     return pl.concat(chosen, how="diagonal_relaxed")
 
 
+_TERMS: dict[str, pl.DataFrame] = {}
+
+
+def _terms(gazetteer: Gazetteer) -> pl.DataFrame:
+    """The gazetteer's terms with each role's office, once per version."""
+    found = _TERMS.get(gazetteer.version)
+    if found is None:
+        found = gazetteer.terms.select(
+            "entity_id", office_of_role(pl.col("role")).alias("role"), "start_on", "end_on"
+        )
+        _TERMS.clear()  # one version at a time: a seeds change replaces it
+        _TERMS[gazetteer.version] = found
+    return found
+
+
 def _terms_flags(rows: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """Add per (span, leader): in_office / held_office (for the title's office or any
     office without one), in_office_any, first_start (first day in any office)."""
-    terms = gazetteer.terms.select(
-        "entity_id", office_of_role(pl.col("role")).alias("role"), "start_on", "end_on"
-    )
+    terms = _terms(gazetteer)
     date = pl.col("published_on")
     on_date = (pl.col("start_on") <= date) & (
         pl.col("end_on").is_null() | (date <= pl.col("end_on"))
