@@ -150,3 +150,12 @@ def test_extract_loads_no_http_client() -> None:
     code = "import sys, jobs.cli, jobs.extract; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_text_sink_gets_the_same_lines() -> None:
+    """The CLI writes bytes; a notebook may hand ``sys.stdout`` or a StringIO."""
+    data = "".join(json.dumps(obj) + "\n" for obj in LINES).encode()
+    binary, text = io.BytesIO(), io.StringIO()
+    extract_jsonl(io.BytesIO(data), binary, SEEDS_DIR, name="in")
+    extract_jsonl(io.BytesIO(data), text, SEEDS_DIR, name="in")
+    assert binary.getvalue() and text.getvalue() == binary.getvalue().decode("utf-8")
