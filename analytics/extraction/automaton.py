@@ -19,14 +19,13 @@ more than twice the best cost). A test or a small ingest never pays for it.
 from __future__ import annotations
 
 import sys
-import threading
 from itertools import chain
 
 import ahocorasick_rs
 import numpy as np
 import polars as pl
 
-from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.gazetteer import Gazetteer, per_version
 
 # Bytes scanned with the NFA before the DFA is built, when the caller did not say how
 # many are coming (about 1 s of scanning, as long as the build); ingest workers,
@@ -37,8 +36,6 @@ DFA_AFTER_BYTES = 150_000_000
 DFA_PAYS_AFTER_BYTES = 300_000_000
 
 _KIND = ahocorasick_rs.MatchKind.LeftmostFirst
-_LOCK = threading.Lock()
-_CACHE: dict[str, Automaton] = {}
 
 
 class Automaton:
@@ -96,12 +93,7 @@ class Automaton:
         self.is_dfa = True
 
 
+@per_version
 def automaton(gazetteer: Gazetteer) -> Automaton:
     """The automaton of ``gazetteer``'s patterns, built once per process and version."""
-    with _LOCK:
-        found = _CACHE.get(gazetteer.version)
-        if found is None:  # the version is a digest of everything the patterns come from
-            found = Automaton(gazetteer.patterns.to_list())
-            _CACHE.clear()  # one version at a time: a seeds change replaces it
-            _CACHE[gazetteer.version] = found
-        return found
+    return Automaton(gazetteer.patterns.to_list())

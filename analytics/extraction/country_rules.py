@@ -30,7 +30,7 @@ from analytics.extraction.context import (
     title_text,
     word_before,
 )
-from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.inside_names import named_as_person, place_name, us_town
 from analytics.extraction.spelling import one_space
 from analytics.extraction.word_lists import NAME_HEADS
@@ -48,32 +48,25 @@ class _Lists:
     context_rules: pl.DataFrame  # key, entity_id, context_pattern
 
 
-_LISTS: dict[str, _Lists] = {}
-
-
+@per_version
 def _lists(gazetteer: Gazetteer) -> _Lists:
-    found = _LISTS.get(gazetteer.version)
-    if found is None:  # the version is a digest of everything the lists come from
-        names, rules = gazetteer.names, gazetteer.rules
-        words = names.filter(pl.col("kind") == "word")["name"]
-        given_all = names.filter(pl.col("kind") == "given")["name"]
-        found = _Lists(
-            given=given_all.filter(~given_all.is_in(words.implode())),
-            given_all=given_all,
-            surnames=names.filter(pl.col("kind") == "surname")["name"],
-            person_aliases=pl.concat(
-                [
-                    rules.filter(pl.col("rule") == "not_person")["alias"],
-                    names.filter(pl.col("kind").is_in(["given", "surname"]))["name"],
-                ]
-            ).unique(),
-            context_rules=rules.filter(pl.col("rule") == "requires_context").select(
-                key="alias", entity_id="entity_id", context_pattern="pattern"
-            ),
-        )
-        _LISTS.clear()  # one version at a time: a seeds change replaces it
-        _LISTS[gazetteer.version] = found
-    return found
+    names, rules = gazetteer.names, gazetteer.rules
+    words = names.filter(pl.col("kind") == "word")["name"]
+    given_all = names.filter(pl.col("kind") == "given")["name"]
+    return _Lists(
+        given=given_all.filter(~given_all.is_in(words.implode())),
+        given_all=given_all,
+        surnames=names.filter(pl.col("kind") == "surname")["name"],
+        person_aliases=pl.concat(
+            [
+                rules.filter(pl.col("rule") == "not_person")["alias"],
+                names.filter(pl.col("kind").is_in(["given", "surname"]))["name"],
+            ]
+        ).unique(),
+        context_rules=rules.filter(pl.col("rule") == "requires_context").select(
+            key="alias", entity_id="entity_id", context_pattern="pattern"
+        ),
+    )
 
 
 def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:

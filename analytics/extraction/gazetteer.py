@@ -10,7 +10,10 @@ rule are then checked on the candidates only (``resolve``).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 
@@ -83,6 +86,27 @@ class Gazetteer:
     surnames: pl.DataFrame
     patterns: pl.Series
     version: str
+
+
+T = TypeVar("T")
+
+
+def per_version(build: Callable[[Gazetteer], T]) -> Callable[[Gazetteer], T]:
+    """``build`` made once per process and gazetteer version (a digest of everything a
+    gazetteer comes from), one version at a time: a seeds change replaces it. For what
+    every batch of candidates needs and need not make again (the automaton, word lists)."""
+    lock = threading.Lock()
+    made: dict[str, T] = {}
+
+    def cached(gazetteer: Gazetteer) -> T:
+        with lock:
+            if gazetteer.version not in made:
+                made.clear()
+                made[gazetteer.version] = build(gazetteer)
+            return made[gazetteer.version]
+
+    cached.__doc__ = build.__doc__
+    return cached
 
 
 def _split(cell: str | None) -> list[str]:

@@ -50,7 +50,7 @@ from analytics.extraction.context import (
     title_text,
 )
 from analytics.extraction.country_rules import name_sets
-from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.inside_names import firm_name
 from analytics.extraction.word_lists import NAMED_AFTER_HEADS
 
@@ -114,19 +114,12 @@ def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFra
     return pl.concat(chosen, how="diagonal_relaxed")
 
 
-_TERMS: dict[str, pl.DataFrame] = {}
-
-
+@per_version
 def _terms(gazetteer: Gazetteer) -> pl.DataFrame:
-    """The gazetteer's terms with each role's office, once per version."""
-    found = _TERMS.get(gazetteer.version)
-    if found is None:
-        found = gazetteer.terms.select(
-            "entity_id", office_of_role(pl.col("role")).alias("role"), "start_on", "end_on"
-        )
-        _TERMS.clear()  # one version at a time: a seeds change replaces it
-        _TERMS[gazetteer.version] = found
-    return found
+    """The gazetteer's terms with each role's office."""
+    return gazetteer.terms.select(
+        "entity_id", office_of_role(pl.col("role")).alias("role"), "start_on", "end_on"
+    )
 
 
 def _terms_flags(rows: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:

@@ -101,7 +101,7 @@ class ReadContext:
     @property
     def fetcher(self) -> Fetcher:
         """An HTTP client, opened on first use and closed by ``close`` (httpx is
-        imported then: `mentions extract` and a dump's ingest never download)."""
+        imported only then: `mentions extract` reads a reader's records, never a URL)."""
         if self._fetcher is None:
             from jobs.sources.http import Fetcher
 

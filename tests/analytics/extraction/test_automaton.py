@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import analytics.extraction.automaton as automaton_module
-from analytics.extraction.automaton import Automaton
+from analytics.extraction.automaton import Automaton, automaton
+from analytics.extraction.gazetteer import Gazetteer, per_version
 from jobs.extract import extract_jsonl
 from tests.conftest import SEEDS_DIR
 
@@ -124,3 +125,24 @@ def test_extract_announces_a_file_s_size_and_not_a_pipe_s(
     with out.open("wb") as sink:
         extract_jsonl(io.BytesIO(data), sink, SEEDS_DIR, name="<stdin>")
     assert announced == [len(data)]
+
+
+def test_per_version_builds_once_per_version_and_keeps_one(gazetteer: Gazetteer) -> None:
+    """The automaton and the rules' word lists are made once per gazetteer version; a
+    new version (a seeds change) replaces the old one rather than adding to it."""
+    from dataclasses import replace
+
+    builds: list[str] = []
+
+    @per_version
+    def built(g: Gazetteer) -> object:
+        builds.append(g.version)
+        return object()
+
+    changed = replace(gazetteer, version="another")
+    first = built(gazetteer)
+    assert built(gazetteer) is first and builds == [gazetteer.version]
+    assert built(changed) is not first
+    assert built(gazetteer) is not first  # the old version was dropped, so made again
+    assert builds == [gazetteer.version, "another", gazetteer.version]
+    assert automaton(gazetteer) is automaton(gazetteer)
