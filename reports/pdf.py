@@ -147,11 +147,23 @@ def standard_fonts_suffice(page: Figure) -> bool:
 
 
 def _texts(page: Figure) -> Iterator[str]:
+    """The texts ``page`` will draw. An axis is not drawn where its axes are off (a
+    map's), and a tick label not where it is hidden: their texts, negative ticks with
+    U+2212 among them, are left out."""
+    hidden: set[int] = set()
     for ax in page.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            yield from (label.get_text() for label in axis.get_ticklabels(which="both"))
+            if not (ax.axison and axis.get_visible()):
+                hidden.update(id(text) for text in axis.findobj(Text))
+                continue
+            labels = axis.get_ticklabels(which="both")
+            yield from (label.get_text() for label in labels if label.get_visible())
             yield axis.get_major_formatter().get_offset()
-    yield from (text.get_text() for text in page.findobj(Text))
+    yield from (
+        text.get_text()
+        for text in page.findobj(Text)
+        if text.get_visible() and id(text) not in hidden
+    )
 
 
 class _StandardFontWeights(logging.Filter):

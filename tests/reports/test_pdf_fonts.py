@@ -99,3 +99,23 @@ def test_a_negative_tick_label_s_minus_sign_is_another_character(tmp_path: Path)
     path = tmp_path / "r.pdf"
     write_pdf(path, [fig], title="t", created_at=datetime(2026, 1, 1))
     assert "\u22123" in _text(path, 1)
+
+
+def test_ticks_that_are_not_drawn_do_not_choose_the_font(tmp_path: Path) -> None:
+    """A map's axes are off (the world tiles) and a shared axis hides its labels: their
+    tick labels, negative or not, are never drawn, so they do not make the page embed
+    a font; a visible axis beside them still does."""
+    fig = Figure(figsize=(4, 3), dpi=100)
+    tiles, below = fig.subplots(2, 1)
+    tiles.plot([-5, 5], [-20, 20])
+    tiles.set_axis_off()
+    below.plot([1, 2, 3], [-3, 1, 2])
+    below.tick_params(labelleft=False)
+    fig.canvas.draw()
+    assert standard_fonts_suffice(fig)
+    path = tmp_path / "r.pdf"
+    write_pdf(path, [fig], title="t", created_at=datetime(2026, 1, 1))
+    assert "\u2212" not in _text(path, 1)
+    assert {name for name, _ in _fonts(path)} == {"Helvetica"}
+    below.tick_params(labelleft=True)
+    assert not standard_fonts_suffice(fig)  # its -3 is drawn again
