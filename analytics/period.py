@@ -119,7 +119,9 @@ def analyse_period(
     entity_id, kind, name, country. ``forms`` is the counting policy (see
     ``analytics.forms``). Top lists hold entities in at least ``min_articles`` articles
     of the period; ``data_end`` is the day after the newest article (buckets past it are
-    partial).
+    partial). Article and story ids may be strings or integer keys (the report job
+    passes keys, ``jobs.store.window``, which group faster); articles tied in the
+    evidence are taken in the order of their ids.
     """
     _, grain = WINDOWS[period]
     every = every_for(grain)

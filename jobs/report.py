@@ -22,11 +22,12 @@ from analytics.zones import local_of, local_times, utc_of
 from jobs.evidence import read_evidence
 from jobs.report_files import write_report_files
 from jobs.settings import Settings
-from jobs.store.articles import published_range, read_articles, read_entity_forms
+from jobs.store.articles import published_range
 from jobs.store.connect import DatabaseMissingError, connect
 from jobs.store.gazetteer import read_entities
 from jobs.store.periods import list_reports, record_report
 from jobs.store.schema import ensure_schema
+from jobs.store.window import read_window_rows
 from reports.html import Nav, render_index, render_report, replace_nav
 from reports.navigation import PDF_NAME, index_entries, navigation, report_folder
 from reports.page import build_report
@@ -147,8 +148,9 @@ def run_report(
             raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
         trend_start = window_start(period, start)
         window = (utc_of(rows_start(period, trend_start), zone), utc_of(end, zone))
-        entity_forms = local_times(read_entity_forms(con, *window), zone)
-        articles = local_times(read_articles(con, *window), zone)
+        rows = read_window_rows(con, *window)  # articles and stories by integer keys
+        entity_forms = local_times(rows.entity_forms, zone)
+        articles = local_times(rows.articles, zone)
         entities = read_entities(con)
         analysis = analyse_period(
             entity_forms,
@@ -163,7 +165,7 @@ def run_report(
             min_articles=settings.min_articles,
             data_end=newest.date() + timedelta(days=1),
         )
-        evidence = read_evidence(con, analysis.evidence, entities, forms)
+        evidence = read_evidence(con, rows.stored(analysis.evidence), entities, forms)
     reports_dir = settings.reports_folder
     claim_reports_folder(reports_dir, settings.db_path)
     folder = report_folder(reports_dir, period, start)

@@ -137,17 +137,18 @@ def published_range(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, da
 # whose counts the join to the window's articles drops: a semi-join before the count,
 # which did the same, was a second probe of every row (0.53-0.57 s without it at a
 # million, 0.57-0.63 with it).
-ENTITY_FORMS_SQL = """
-WITH window_articles AS (
-    SELECT article_id, published_at, story_id FROM articles
-    WHERE published_at >= $start AND published_at < $end
-      AND ($undated OR date_source <> 'ingested')
-), counts AS (
+MENTION_COUNTS_CTE = """counts AS (
     SELECT article_id, entity_id, form, count(*) AS mentions
     FROM mentions
     WHERE day BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
     GROUP BY ALL
-)
+)"""
+ENTITY_FORMS_SQL = f"""
+WITH window_articles AS (
+    SELECT article_id, published_at, story_id FROM articles
+    WHERE published_at >= $start AND published_at < $end
+      AND ($undated OR date_source <> 'ingested')
+), {MENTION_COUNTS_CTE}
 SELECT c.article_id, c.entity_id, e.kind, e.country, w.published_at, w.story_id,
        c.form, c.mentions
 FROM counts c

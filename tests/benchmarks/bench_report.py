@@ -35,9 +35,9 @@ from analytics.period import analyse_period, rows_start
 from jobs.evidence import read_evidence
 from jobs.report import run_report, window_start
 from jobs.settings import load_settings
-from jobs.store.articles import read_articles, read_entity_forms
 from jobs.store.connect import connect
 from jobs.store.gazetteer import read_entities
+from jobs.store.window import read_window_rows
 from reports.html import Nav, render_report
 
 MENTIONS = str(Path(sys.executable).parent / "mentions")  # the console script of this venv
@@ -103,8 +103,8 @@ def _steps(clock: Clock, db: Path, period: str, at: date, out: Path) -> None:
     with connect(db, read_only=True) as con:
         with clock("query: window's rows"):
             first = as_datetime(rows_start(period, trend_start))
-            forms = read_entity_forms(con, first, as_datetime(end))
-            articles = read_articles(con, first, as_datetime(end))
+            rows = read_window_rows(con, first, as_datetime(end))
+            forms, articles = rows.entity_forms, rows.articles
             entities = read_entities(con)
         with clock("analysis (polars)"):
             analysis = analyse_period(
@@ -113,7 +113,7 @@ def _steps(clock: Clock, db: Path, period: str, at: date, out: Path) -> None:
                 min_articles=settings.min_articles,
             )  # fmt: skip
         with clock("query: evidence"):
-            evidence = read_evidence(con, analysis.evidence, entities, settings.forms)
+            evidence = read_evidence(con, rows.stored(analysis.evidence), entities, settings.forms)
     with clock("build figures (all)"):
         built = page.build_report(
             analysis, evidence, forms=settings.forms, undated=0,
