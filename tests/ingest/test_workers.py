@@ -155,3 +155,24 @@ def test_a_script_without_a_main_guard_ingests_without_workers(tmp_path: Path) -
     assert child.returncode == 0, err[-2000:]
     assert "stored 60" in out
     assert "worker processes failed" in err
+
+
+@pytest.mark.parametrize("chosen", [None, "2"])
+def test_workers_run_polars_on_one_thread_unless_the_user_chose(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, chosen: str | None
+) -> None:
+    """One worker per core, each on one polars thread: two threads a core otherwise.
+    A number the user set is theirs; this process's environment is left as it was."""
+    if chosen is None:
+        monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("POLARS_MAX_THREADS", chosen)
+    batch = _articles(20)
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        futures = [preparer.submit(batch) for _ in range(2)]  # both workers start
+        for future in futures:
+            preparer.outcome(future, batch)
+        assert preparer._pool is not None
+        sizes = {preparer._pool.submit(pl.thread_pool_size).result() for _ in range(8)}
+    assert sizes == {int(chosen or 1)}
+    assert os.environ.get("POLARS_MAX_THREADS") == chosen
