@@ -66,8 +66,13 @@ DUMP_KINDS = ("jsonl", "csv", "parquet")
 # DuckDB may cache up to 80% of RAM; a batch's store needs far less, and the ingest
 # (this process and its workers) must stay under 2 GB however large the file grows
 # (256 MB stores as fast as 384 did, and this process peaked 190 MB lower at 46,000).
+# It stores on one thread: the workers take a core each already, and two threads here
+# cost memory for nothing (46,000 articles, five alternating rounds: this process peaked
+# at 671-725 MiB instead of 721-794, the three processes at 1,560-1,612 instead of
+# 1,645-1,725, in the same wall time, with 1-3% less CPU).
 STORE_CONFIG: dict[str, str | int] = {
     "memory_limit": "256MB",
+    "threads": 1,
     "allocator_flush_threshold": "16MB",
     "allocator_bulk_deallocation_flush_threshold": "16MB",
 }
