@@ -130,9 +130,13 @@ class PreparedBatch:
 
 
 # Articles extracted at a time: a chunk's candidate frames (about 70 matches an
-# article, each with its context) cost a worker 150 MB at 500 and 250 MB at 1,000,
-# for no gain in speed (46,000 articles: 828 articles/s at 500, 797 at 1,000).
-EXTRACT_CHUNK = 500
+# article, each with its context) cost memory, and each call a fixed 50 ms or so (a few
+# hundred polars steps, whatever their size). 8,000 articles on one polars thread, as a
+# worker runs: 4.88-5.03 s of CPU and a 490-497 MiB peak at 500, 4.19-4.38 s and 543-544
+# MiB at 1,000; the ingest of 46,000 articles, five alternating rounds, 58.0-61.6 CPU
+# seconds against 60.6-63.1 (one outlier of 71 left out), the summed peak within the
+# same range (1,589-1,642 MiB against 1,568-1,690). At 2,000 the peak rose 190 MiB.
+EXTRACT_CHUNK = 1000
 
 
 def prepare(articles: pl.DataFrame, gazetteer: Gazetteer) -> PreparedBatch:
