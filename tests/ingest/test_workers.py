@@ -18,7 +18,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+import jobs.ingest.frames as frames
 from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.mentions import extract_mentions
 from jobs.ingest.frames import PreparedBatch, prepare, records_frame
 from jobs.ingest.workers import BatchPreparer
 from jobs.sources.records import Record
@@ -176,3 +178,18 @@ def test_workers_run_polars_on_one_thread_unless_the_user_chose(
         sizes = {preparer._pool.submit(pl.thread_pool_size).result() for _ in range(8)}
     assert sizes == {int(chosen or 1)}
     assert os.environ.get("POLARS_MAX_THREADS") == chosen
+
+
+def test_a_batch_extracted_in_chunks_has_the_mentions_of_one_call(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker extracts a batch ``EXTRACT_CHUNK`` articles at a time: the same mentions,
+    in the same order, as one call over the whole batch (docs numbered per chunk would
+    name the wrong articles)."""
+    batch = _articles(30)
+    whole = prepare(batch, gazetteer)
+    monkeypatch.setattr(frames, "EXTRACT_CHUNK", 7)  # 7 + 7 + 7 + 7 + 2
+    chunked = prepare(batch, gazetteer)
+    _same(chunked, whole)
+    assert chunked.mentions.equals(extract_mentions(whole.articles, gazetteer))
+    assert chunked.mentions["article_id"].n_unique() == 30
