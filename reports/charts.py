@@ -28,6 +28,7 @@ from reports.style import (
     period_label,
     plural,
     points,
+    shares_from_to,
 )
 
 _MOVER_COLOURS = {"rising": RISING, "falling": FALLING}
@@ -138,7 +139,7 @@ def movers_chart(
         # A period without any article has a change (to 0%) but no z to test it by.
         z = "n/a" if row["z_baseline"] is None else f"{row['z_baseline']:.1f}"
         ax.annotate(
-            f"{row['baseline_share']:.0%} → {row['share']:.0%} (z = {z})",
+            f"{shares_from_to(row['baseline_share'], row['share'])} (z = {z})",
             (width, bar.get_y() + bar.get_height() / 2),
             xytext=(6 if width >= 0 else -6, 0),
             textcoords="offset points",

@@ -10,7 +10,7 @@ from analytics.evidence import Evidence
 from analytics.period import BASELINE, SPIKE_WINDOW, PeriodAnalysis
 from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
-from reports.style import period_label, plural, points
+from reports.style import period_label, plural, points, shares_from_to
 
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}
 
@@ -37,7 +37,7 @@ def summary_lines(a: PeriodAnalysis) -> list[str]:
     for frame, verb in ((rising, "Rising"), (falling, "Falling")):
         if frame.height:
             moves = ", ".join(
-                f"{r['name']} ({r['baseline_share']:.0%} → {r['share']:.0%})"
+                f"{r['name']} ({shares_from_to(r['baseline_share'], r['share'])})"
                 for r in frame.iter_rows(named=True)
             )
             lines.append(f"{verb} against {baseline}: {moves}.")

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from analytics.trends import largest_changes, movers, period_changes, rolling_attention
 from reports.attention import attention_chart
 from reports.charts import movers_chart, top_entities_chart
-from reports.style import plural, points
+from reports.style import plural, points, shares_from_to
 from tests.analytics.test_trends import _freq
 
 
@@ -168,6 +168,34 @@ def test_without_significant_movers_the_largest_changes_are_shown_as_not_signifi
         shown, start=date(2022, 2, 1), end=date(2022, 3, 1), baseline="x", z_min=3, min_articles=5
     )
     assert any("not significant" in t for t in _texts(fig))
+
+
+def test_a_rise_in_share_is_never_written_as_no_change() -> None:
+    """A mover from 0.8% to 1.1% of articles read "1% -> 1%", and one from 0.4% to 0.6%
+    "0% -> 1%" (seen in a month at a million articles): two shares are written with the
+    fewest decimals, up to two, that keep them apart, one at least under 10%."""
+    assert shares_from_to(0.008, 0.011) == "0.8% → 1.1%"
+    assert shares_from_to(0.004, 0.006) == "0.4% → 0.6%"
+    assert shares_from_to(0.0081, 0.0084) == "0.81% → 0.84%"
+    assert shares_from_to(0.12, 0.35) == "12% → 35%"
+    assert shares_from_to(0.121, 0.124) == "12.1% → 12.4%"
+    assert shares_from_to(0.05, 0.05) == "5.0% → 5.0%"  # no change: nothing to keep apart
+    assert shares_from_to(None, 0.2) == "n/a → 20%"
+    movers_frame = pl.DataFrame(
+        {
+            "name": ["Chile"],
+            "share": [0.011],
+            "baseline_share": [0.008],
+            "change_baseline": [0.003],
+            "z_baseline": [3.2],
+            "mover": ["rising"],
+        }
+    )
+    fig = movers_chart(
+        movers_frame, start=date(2026, 11, 1), end=date(2026, 12, 1), baseline="x", z_min=3,
+        min_articles=5,
+    )  # fmt: skip
+    assert "0.8% → 1.1% (z = 3.2)" in _texts(fig)
 
 
 def test_a_report_says_n_a_without_a_previous_period_and_keeps_small_entities_out(
