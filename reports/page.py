@@ -23,7 +23,7 @@ from reports.heatmap import comention_heatmap
 from reports.html import Nav, ReportPage, Section, Table
 from reports.navigation import PDF_NAME
 from reports.pdf import text_pages
-from reports.style import period_label, points
+from reports.style import period_label, points, shares_apart
 from reports.text import baseline_words, evidence_groups, pdf_blocks, summary_lines
 from reports.tilemap import world_tile_map
 
@@ -255,7 +255,7 @@ def _movers_section(files: ChartList, a: PeriodAnalysis) -> Section:
         shown, start=a.start, end=a.end, baseline=baseline, z_min=Z_MIN, min_articles=MIN_ARTICLES
     )
     names = ", ".join(
-        f"{r['name']} ({r['mover']}, {r['baseline_share']:.0%} to {r['share']:.0%})"
+        f"{r['name']} ({r['mover']}, {' to '.join(shares_apart(r['baseline_share'], r['share']))})"
         for r in shown.iter_rows(named=True)
     )
     chart = files.chart(

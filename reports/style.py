@@ -97,10 +97,10 @@ def points(value: float | None, decimals: int = 1) -> str:
     return f"{rounded:+.{decimals}f} pts"
 
 
-def shares_from_to(before: float | None, after: float | None) -> str:
-    """'0.8% → 1.1%': two shares with the fewest decimals (up to two) at which they read
-    apart, so a rise is never written as '1% → 1%', and with one at least where either
-    is under 10% ('0.4% → 0.6%', not '0% → 1%'); 'n/a' for a missing one."""
+def shares_apart(before: float | None, after: float | None) -> tuple[str, str]:
+    """Two shares written with the fewest decimals (up to two) at which they read apart,
+    so a rise is never written as '1%' to '1%', and with one at least where either is
+    under 10% ('0.4%' to '0.6%', not '0%' to '1%'); 'n/a' for a missing one."""
     known = [v for v in (before, after) if v is not None]
     least = 1 if any(v < 0.1 for v in known) else 0
     decimals = least
@@ -110,7 +110,12 @@ def shares_from_to(before: float | None, after: float | None) -> str:
     def share(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.{decimals}%}"
 
-    return f"{share(before)} → {share(after)}"
+    return share(before), share(after)
+
+
+def shares_from_to(before: float | None, after: float | None) -> str:
+    """'0.8% → 1.1%' (as ``shares_apart`` writes them)."""
+    return " → ".join(shares_apart(before, after))
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -10,7 +10,7 @@ from analytics.evidence import Evidence
 from analytics.period import BASELINE, SPIKE_WINDOW, PeriodAnalysis
 from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
-from reports.style import period_label, plural, points, shares_from_to
+from reports.style import period_label, plural, points, shares_apart, shares_from_to
 
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}
 
@@ -65,10 +65,11 @@ def _reason(a: PeriodAnalysis, target: dict[str, object], articles: int) -> tupl
     name = str(target["name"])
     share, base, z = target["share"], target["baseline_share"], target["z"]
     assert isinstance(share, float) and isinstance(base, float) and isinstance(z, float)
+    then, now = shares_apart(base, share)
     if target["reason"] == "mover":
         heading = f"{name}: rising this {a.period}"
         reason = (
-            f"Mentioned in {share:.0%} of this {a.period}'s articles against {base:.0%} over "
+            f"Mentioned in {now} of this {a.period}'s articles against {then} over "
             f"{baseline_words(a.period)} (z = {z:.1f})."
         )
     else:
@@ -81,7 +82,7 @@ def _reason(a: PeriodAnalysis, target: dict[str, object], articles: int) -> tupl
         }.get(a.grain, day.isoformat())
         heading = f"{name}: spike in {when}"
         reason = (
-            f"Mentioned in {share:.0%} of the articles of {when} against {base:.0%} over the "
+            f"Mentioned in {now} of the articles of {when} against {then} over the "
             f"{SPIKE_WINDOW[a.grain]} {_UNITS[a.grain]} before (z = {z:.1f})."
         )
     return heading, reason

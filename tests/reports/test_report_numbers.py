@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from analytics.trends import largest_changes, movers, period_changes, rolling_attention
 from reports.attention import attention_chart
 from reports.charts import movers_chart, top_entities_chart
-from reports.style import plural, points, shares_from_to
+from reports.style import plural, points, shares_apart, shares_from_to
 from tests.analytics.test_trends import _freq
 
 
@@ -181,6 +181,7 @@ def test_a_rise_in_share_is_never_written_as_no_change() -> None:
     assert shares_from_to(0.121, 0.124) == "12.1% → 12.4%"
     assert shares_from_to(0.05, 0.05) == "5.0% → 5.0%"  # no change: nothing to keep apart
     assert shares_from_to(None, 0.2) == "n/a → 20%"
+    assert shares_apart(0.004, 0.006) == ("0.4%", "0.6%")  # the evidence's sentences
     movers_frame = pl.DataFrame(
         {
             "name": ["Chile"],
