@@ -109,7 +109,8 @@ def insert_new_articles(
 
 ARTICLES_IN_RANGE_SQL = """
 SELECT article_id, published_at, story_id, date_source FROM articles
-WHERE published_at >= ? AND published_at < ? AND (? OR date_source <> 'ingested')
+WHERE published_at >= $start AND published_at < $end
+  AND ($undated OR date_source <> 'ingested')
 """
 
 
@@ -117,7 +118,8 @@ def read_articles(
     con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, include_undated: bool = True
 ) -> pl.DataFrame:
     """Every article published in [start, end): id, time and story (the denominators)."""
-    return con.sql(ARTICLES_IN_RANGE_SQL, params=[start, end, include_undated]).pl()
+    params = {"start": start, "end": end, "undated": include_undated}
+    return con.sql(ARTICLES_IN_RANGE_SQL, params=params).pl()
 
 
 PUBLISHED_RANGE_SQL = "SELECT min(published_at), max(published_at) FROM articles"

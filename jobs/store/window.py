@@ -19,14 +19,9 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from jobs.store.articles import MENTION_COUNTS_CTE
+from jobs.store.articles import ARTICLES_IN_RANGE_SQL, MENTION_COUNTS_CTE
 
-WINDOW_ARTICLES_SQL = """
-SELECT article_id, published_at, story_id, date_source FROM articles
-WHERE published_at >= $start AND published_at < $end
-  AND ($undated OR date_source <> 'ingested')
-ORDER BY article_id
-"""
+WINDOW_ARTICLES_SQL = ARTICLES_IN_RANGE_SQL + "ORDER BY article_id\n"
 
 _KEYED = "report_window_articles"  # the keyed articles, registered for the query below
 
