@@ -374,4 +374,24 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         COMMENT ON COLUMN mentions.day IS 'UTC day its article was published (articles.published_at): a read of some days skips the row groups of the others.';
         """,
     ),
+    (
+        # DuckDB writes a table's ART indexes whole at every checkpoint, and an ingest
+        # checkpoints once a batch: the primary key of story_signatures made each batch's
+        # store longer as the file grew. A signature is stored only with its new article,
+        # in the same transaction, so the key of articles keeps them unique already.
+        "0016_no_signature_key",
+        """
+        ALTER TABLE story_signatures RENAME TO story_signatures_keyed;
+        CREATE TABLE story_signatures (
+            article_id    VARCHAR NOT NULL,
+            published_at  TIMESTAMP NOT NULL,
+            shingles      INTEGER NOT NULL,
+            long_shingles INTEGER NOT NULL,
+            signature     BLOB NOT NULL
+        );
+        INSERT INTO story_signatures SELECT * FROM story_signatures_keyed;
+        DROP TABLE story_signatures_keyed;
+        COMMENT ON TABLE story_signatures IS 'MinHash sketches of each article with enough text (256 little-endian uint32: 5-word then 12-word shingles) and their shingle counts, for grouping near duplicates into stories; one row per article (its key is that of articles).';
+        """,
+    ),
 )

@@ -163,3 +163,44 @@ def test_mentions_get_their_article_s_day(tmp_path: Path) -> None:
         ("late", "text", "2024-03-02"),
         ("late", "title", "2024-03-02"),
     ]
+
+
+def test_story_signatures_keep_their_rows_without_a_key(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with connect(path) as con:
+        _made_before(con, "0016")  # signatures keyed by article_id
+        assert _keys(con, "story_signatures") == ["PRIMARY KEY(article_id)"]
+        con.execute(
+            "INSERT INTO story_signatures VALUES "
+            "('late', '2024-03-02 23:30', 20, 9, '\\x01'::BLOB), "
+            "('early', '2024-03-01 00:10', 21, 8, '\\x02'::BLOB)"
+        )
+    with connect(path) as con:
+        assert ensure_schema(con) == ["0016_no_signature_key"]
+        # Stored as they were, in arrival order (the order later reads by day rely on).
+        rows = con.execute("SELECT * EXCLUDE (published_at) FROM story_signatures").fetchall()
+        assert _keys(con, "story_signatures") == []
+        assert _not_null(con, "story_signatures") == [
+            "article_id",
+            "long_shingles",
+            "published_at",
+            "shingles",
+            "signature",
+        ]
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not any(name.startswith("story_signatures_") for name in tables)
+        [(comment,)] = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE table_name = 'story_signatures'"
+        ).fetchall()
+        assert comment.startswith("MinHash sketches")
+    assert rows == [("late", 20, 9, b"\x01"), ("early", 21, 8, b"\x02")]
+    # A new file has no key on the signatures either.
+    with connect(tmp_path / "new.duckdb") as con:
+        ensure_schema(con)
+        assert _keys(con, "story_signatures") == []
+
+
+def _keys(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    sql = """SELECT constraint_text FROM duckdb_constraints()
+             WHERE table_name = ? AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')"""
+    return [r[0] for r in con.execute(sql, [table]).fetchall()]
