@@ -42,6 +42,18 @@ MISDATED_MENTIONS_SQL = """
 SELECT count(*), count(DISTINCT m.article_id) FROM mentions m JOIN articles a USING (article_id)
 WHERE m.day <> CAST(a.published_at AS DATE)
 """
+# Each stored article has its digests in article_keys, and nothing else is there: an
+# ingest that found no digest would take a stored article for a new one.
+UNKEYED_ARTICLES_SQL = """
+SELECT
+    (SELECT count(*) FROM (
+        SELECT md5_number_lower(article_id), md5_number_lower(content_hash) FROM articles
+        EXCEPT ALL SELECT id_key, hash_key FROM article_keys)),
+    (SELECT count(*) FROM (
+        SELECT id_key, hash_key FROM article_keys
+        EXCEPT ALL SELECT md5_number_lower(article_id), md5_number_lower(content_hash)
+        FROM articles))
+"""
 ARTICLES_PER_SOURCE_SQL = """
 SELECT a.source_id, count(*) AS articles, bool_or(s.source_id IS NULL) AS unknown
 FROM articles a LEFT JOIN sources s USING (source_id)
@@ -110,6 +122,7 @@ def verify(con: duckdb.DuckDBPyConnection) -> list[Check]:
     checks = [_guarded("migrations", lambda: _migrations(con))]
     checks.append(_guarded("tables", lambda: _tables(con)))
     checks.append(_guarded("mentions", lambda: _mentions(con)))
+    checks.append(_guarded("article keys", lambda: _article_keys(con)))
     checks.append(_guarded("aggregates", lambda: _aggregates(con)))
     checks.append(_guarded("sources", lambda: _sources(con)))
     checks.append(_guarded("views", lambda: _views(con)))
@@ -163,6 +176,17 @@ def _mentions(con: duckdb.DuckDBPyConnection) -> Check:
             f"{misdated:,} mentions of {of:,} articles not on their article's day",
         )
     return Check("mentions", True, "every mention points at a stored article, on its day")
+
+
+def _article_keys(con: duckdb.DuckDBPyConnection) -> Check:
+    missing, extra = con.execute(UNKEYED_ARTICLES_SQL).fetchall()[0]
+    if missing or extra:
+        return Check(
+            "article keys",
+            False,
+            f"{missing:,} articles without their digests, {extra:,} digests of no article",
+        )
+    return Check("article keys", True, "every article has its digests in article_keys")
 
 
 def _aggregates(con: duckdb.DuckDBPyConnection) -> Check:

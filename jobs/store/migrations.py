@@ -394,4 +394,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         COMMENT ON TABLE story_signatures IS 'MinHash sketches of each article with enough text (256 little-endian uint32: 5-word then 12-word shingles) and their shingle counts, for grouping near duplicates into stories; one row per article (its key is that of articles).';
         """,
     ),
+    (
+        # Each batch asks which of its articles are stored already, by id and by content
+        # hash; scanning those strings grew with the file (jobs.store.articles). Their
+        # 64-bit digests answer it first, and only a shared digest reads the strings.
+        "0017_article_keys",
+        """
+        CREATE TABLE article_keys (
+            id_key   UBIGINT NOT NULL,
+            hash_key UBIGINT NOT NULL
+        );
+        INSERT INTO article_keys
+        SELECT md5_number_lower(article_id), md5_number_lower(content_hash) FROM articles;
+        COMMENT ON TABLE article_keys IS 'One row per stored article: md5_number_lower of its article_id and of its content_hash, written with the article; an ingest looks its batch up here before it reads the strings.';
+        """,
+    ),
 )

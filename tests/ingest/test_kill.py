@@ -61,6 +61,7 @@ STATE_SQL = {
         ORDER BY ALL""",
     "signatures": "SELECT * FROM story_signatures ORDER BY article_id",
     "bands": "SELECT * FROM story_bands ORDER BY ALL",
+    "keys": "SELECT * FROM article_keys ORDER BY ALL",
 }
 
 

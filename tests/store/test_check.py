@@ -69,6 +69,7 @@ def test_a_sound_database_passes_every_check(settings: Settings, tmp_path: Path)
         "ok   migrations",
         "ok   tables",
         "ok   mentions",
+        "ok   article keys",
         "ok   aggregates",
         "ok   sources",
         "ok   views",

@@ -176,7 +176,7 @@ def test_story_signatures_keep_their_rows_without_a_key(tmp_path: Path) -> None:
             "('early', '2024-03-01 00:10', 21, 8, '\\x02'::BLOB)"
         )
     with connect(path) as con:
-        assert ensure_schema(con) == ["0016_no_signature_key"]
+        assert ensure_schema(con)[0] == "0016_no_signature_key"
         # Stored as they were, in arrival order (the order later reads by day rely on).
         rows = con.execute("SELECT * EXCLUDE (published_at) FROM story_signatures").fetchall()
         assert _keys(con, "story_signatures") == []
@@ -204,3 +204,25 @@ def _keys(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     sql = """SELECT constraint_text FROM duckdb_constraints()
              WHERE table_name = ? AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')"""
     return [r[0] for r in con.execute(sql, [table]).fetchall()]
+
+
+def test_stored_articles_get_their_digests(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with connect(path) as con:
+        _made_before(con, "0017")
+        for article in ("late", "early"):
+            con.execute(
+                "INSERT INTO articles (article_id, source_id, url, title, text, published_at, "
+                "date_source, story_id, content_hash, ingested_at) VALUES "
+                "(?, 's', ?, 't', 'Kenya.', '2024-03-01', 'source', ?, ?, '2024-03-01')",
+                [article, f"https://x.org/{article}", article, f"hash-{article}"],
+            )
+    with connect(path) as con:
+        assert ensure_schema(con) == ["0017_article_keys"]
+        rows = con.execute(
+            "SELECT id_key = md5_number_lower(article_id),"
+            " hash_key = md5_number_lower(content_hash)"
+            " FROM articles JOIN article_keys ON id_key = md5_number_lower(article_id)"
+        ).fetchall()
+        assert _not_null(con, "article_keys") == ["hash_key", "id_key"]
+    assert rows == [(True, True), (True, True)]
