@@ -11,7 +11,7 @@ import pytest
 from jobs.ingest import content_hash_for, run_ingest
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.dates import coerce_timestamp, filename_date, parse_timestamp
-from jobs.sources.urls import canonical_url
+from jobs.sources.urls import _spelled_out, canonical_url
 
 
 @pytest.mark.parametrize(
@@ -78,6 +78,40 @@ def test_filename_dates(name: str, expected: date | None) -> None:
 )
 def test_canonical_urls(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/a/b-c_d.html",
+        "https://example.org/",
+        "http://news.example.org/2021/01/01/article-0000000",
+        "https://www.whitehouse.gov/briefing-room/statements-releases/2022/03/01/x/",
+        "https://example.org/a;b=c/d:e@f!$&'()*+,~",
+        "https://example.org//a/../b/./c",
+        "https://xn--bcher-kva.example/a",
+        "https://example.org",  # no path: the canonical one is "/"
+        "https://Example.org/a",
+        "HTTPS://example.org/a",
+        "https://example.org./a",
+        "https://example.org:443/a",
+        "https://example.org:8443/a",
+        "https://user:pw@example.org/a",
+        "https://example.org/a%20b",
+        "https://example.org/a%2Fb",
+        "https://example.org/a b",
+        "https://example.org/caf\u00e9",
+        "https://ex_ample.org/a",
+        "https://example.org/a?b=1&a=2",
+        "https://example.org/a?utm_source=x",
+        "https://example.org/a#top",
+        "https://example.org/a\tb",
+        "https://[2001:db8::1]/a",
+        "ftp://example.org/a",
+    ],
+)
+def test_a_url_spelled_canonically_is_kept_as_the_full_rules_would_spell_it(url: str) -> None:
+    assert canonical_url(f"  {url}\n") == _spelled_out(url)
 
 
 def test_future_and_missing_dates_in_the_store(tmp_path: Path, settings: Settings) -> None:
