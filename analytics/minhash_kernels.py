@@ -35,12 +35,14 @@ def token_hashes(
     data: np.ndarray, is_word: np.ndarray, doc_ends: np.ndarray, token_bytes: int
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """(tokens of each document, hash of each token in text order) of ``data`` (bytes,
-    documents ending at ``doc_ends``): tokens are runs of bytes where ``is_word`` is 1;
-    a token's hash is the sum of its first ``token_bytes`` bytes times P**i, xor its
-    length times a constant, mixed."""
+    document ``d`` ending before ``doc_ends[d]``, the next starting there): tokens are
+    runs of bytes where ``is_word`` is 1, never across a document's end; a token's hash
+    is the sum of its first ``token_bytes`` bytes times P**i, xor its length times a
+    constant, mixed."""
     n = doc_ends.size
     counts = np.zeros(n, dtype=np.int64)
-    hashes = np.empty(data.size // 2 + 1, dtype=np.uint64)
+    # At most one token per two bytes of a document, rounded up.
+    hashes = np.empty((data.size + n) // 2 + 1, dtype=np.uint64)
     found = 0
     start = 0
     for doc in range(n):

@@ -223,3 +223,15 @@ def test_corpus_copies_join_and_same_topic_documents_do_not(
     grouping = measure(settings.db_path, sample)
     assert grouping.recall >= 0.9, grouping
     assert grouping.precision >= 0.95, grouping
+
+
+def test_every_token_of_many_short_texts_is_counted_within_its_text() -> None:
+    """The texts are one buffer without separators: tokens stop at each text's end, and
+    there is room for every token however short the texts."""
+    from analytics.minhash import _tokens
+
+    counts, hashes = _tokens(pl.Series(["a", "b c", "", "ab"] * 500))
+    assert counts.tolist() == [1, 2, 0, 1] * 500
+    assert hashes.size == 2000
+    # "a" + "b c" read as one text would make the token "ab": the hash of "ab" alone.
+    assert hashes[0] != hashes[3] and hashes[3] == _tokens(pl.Series(["ab"]))[1][0]
