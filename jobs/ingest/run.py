@@ -47,7 +47,7 @@ from jobs.store.articles import (
     new_article_ids,
 )
 from jobs.store.connect import connect, transaction
-from jobs.store.maintenance import compact_daily_counts
+from jobs.store.maintenance import compact_tables
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds
 from jobs.store.sources import (
@@ -154,7 +154,7 @@ def _run_ingest(
             _ingest_source(settings, source, gazetteer, now, result, tick, on_error)
         except SourceError as exc:
             _unreadable_source(settings, source, str(exc), now, result, on_error)
-    compact_daily_counts(settings)
+    compact_tables(settings)
     log.info(
         "ingest: %d seen, %d new articles, %d new mentions, %d errors",
         result.articles_seen,

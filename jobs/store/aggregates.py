@@ -10,6 +10,7 @@ them with a direct count.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import duckdb
@@ -85,7 +86,7 @@ def add_new_articles(con: duckdb.DuckDBPyConnection) -> None:
 # per batch in each (writers merge none: jobs.store.connect), 500 at a million articles,
 # all of which a timeline reads (0.18 s, against 0.03 once rewritten). A table with more
 # than twice the row groups its rows need is rewritten in day order
-# (``jobs.store.maintenance.compact_daily_counts``).
+# (``jobs.store.maintenance.compact_tables``).
 ROW_GROUP_ROWS = 122_880
 _ROW_GROUPS_SQL = """
 SELECT count(DISTINCT row_group_id), (SELECT count(*) FROM {table})
@@ -94,28 +95,29 @@ FROM pragma_storage_info('{table}')
 # The copy is a table of the file (a temporary one lives in memory), created and dropped
 # in the one transaction: nobody else ever sees it.
 _COMPACT_SQL = (
-    "CREATE TABLE compacting_{table} AS SELECT * FROM {table} ORDER BY ALL",
+    "CREATE TABLE compacting_{table} AS SELECT * FROM {table}{order}",
     "DELETE FROM {table}",
     "INSERT INTO {table} SELECT * FROM compacting_{table}",
     "DROP TABLE compacting_{table}",
 )
 
 
-def scattered_aggregates(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The aggregate tables holding more than twice the row groups their rows need."""
+def scattered_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> list[str]:
+    """The ``tables`` holding more than twice the row groups their rows need."""
     found = []
-    for table in AGGREGATE_TABLES:
+    for table in tables:
         groups, rows = con.execute(_ROW_GROUPS_SQL.format(table=table)).fetchall()[0]
         if groups > 2 * (rows // ROW_GROUP_ROWS + 1):
             found.append(table)
     return found
 
 
-def compact_aggregate(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Rewrite ``table`` (one of AGGREGATE_TABLES) in day order, in the caller's
-    transaction; DuckDB drops the emptied row groups at the checkpoint."""
+def compact_table(con: duckdb.DuckDBPyConnection, table: str, *, in_order: bool = True) -> None:
+    """Rewrite ``table`` in as few row groups as its rows need (sorted by all its
+    columns, for the daily counts their day, unless ``in_order`` is False), in the
+    caller's transaction; DuckDB drops the emptied row groups at the checkpoint."""
     for sql in _COMPACT_SQL:
-        con.execute(sql.format(table=table))
+        con.execute(sql.format(table=table, order=" ORDER BY ALL" if in_order else ""))
 
 
 _REEXTRACTED_DAYS = """

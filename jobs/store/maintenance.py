@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from jobs.settings import Settings
-from jobs.store.aggregates import compact_aggregate, scattered_aggregates
+from jobs.store.aggregates import AGGREGATE_TABLES, compact_table, scattered_tables
 from jobs.store.check import Check, CheckReport, DatabaseCorruptError, recovery, verify
 from jobs.store.connect import DatabaseBusyError, DatabaseMissingError, connect, transaction
 
@@ -53,23 +53,31 @@ def checkpoint(settings: Settings) -> None:
         con.execute(CHECKPOINT_SQL)
 
 
-def compact_daily_counts(settings: Settings) -> list[str]:
-    """Rewrite the daily counts that batches left scattered over many row groups (an
-    ingest's end calls this; a no-op otherwise). They are right either way, so a failure
-    or a busy file is only logged. Returns the tables rewritten."""
+# Tables every batch adds a row group to and that are read whole: the daily counts (by
+# the timeline) and the articles' digests (by every batch: jobs.store.articles).
+COMPACTED_TABLES = (*AGGREGATE_TABLES, "article_keys")
+
+
+def compact_tables(settings: Settings) -> list[str]:
+    """Rewrite the daily counts and the articles' digests where batches left them
+    scattered over many row groups (an ingest's end calls this; a no-op otherwise). They
+    are right either way, so a failure or a busy file is only logged. Returns the tables
+    rewritten."""
     done: list[str] = []
     try:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-            tables = scattered_aggregates(con)
+            tables = scattered_tables(con, COMPACTED_TABLES)
         for table in tables:
             with connect(
                 settings.db_path, timeout=settings.lock_timeout, config=COMPACT_CONFIG
             ) as con:
                 with transaction(con):
-                    compact_aggregate(con, table)
+                    compact_table(con, table, in_order=table in AGGREGATE_TABLES)
             done.append(table)
     except (duckdb.Error, DatabaseBusyError) as exc:
-        log.warning("%s: daily counts left as they are (%s)", settings.db_path, exc)
+        log.warning(
+            "%s: daily counts and article digests left as they are (%s)", settings.db_path, exc
+        )
     return done
 
 

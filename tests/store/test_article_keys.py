@@ -8,7 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+import jobs.store.articles as store_articles
 from analytics.frames import MENTION_SCHEMA
 from jobs.ingest.frames import articles_frame
 from jobs.sources.records import Record
@@ -70,3 +72,28 @@ def test_a_shared_digest_is_no_match_without_the_same_string(tmp_path: Path) -> 
         con.execute("DELETE FROM article_keys")
         check = {c.name: c for c in verify(con)}["article keys"]
         assert check.detail == "2 articles without their digests, 0 digests of no article"
+
+
+def test_the_digests_are_rewritten_whole_every_so_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch, stored and checkpointed on its own, leaves its digests in a row group
+    of their own; the batch that crosses a multiple of KEYS_COMPACT_ROWS rewrites them
+    into one."""
+    monkeypatch.setattr(store_articles, "KEYS_COMPACT_ROWS", 3)
+    path = tmp_path / "k.duckdb"
+    groups = []
+    for batch in range(4):
+        articles = _articles(*((f"{batch}-{i}", f"Text {batch} {i}.") for i in range(2)))
+        with connect(path) as con:
+            ensure_schema(con)
+            insert_articles(con, articles, pl.DataFrame(schema=MENTION_SCHEMA), None)
+        with connect(path) as con:
+            groups.append(
+                con.execute(
+                    "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('article_keys')"
+                ).fetchone()
+            )
+            assert {c.name: c.ok for c in verify(con)}["article keys"]
+    # 2 digests; 4 (past 3: rewritten); 6 (reaching 6: rewritten); 8 (a group added).
+    assert groups == [(1,), (1,), (1,), (2,)]
