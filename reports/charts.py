@@ -26,10 +26,10 @@ from reports.style import (
     chart_title,
     no_data,
     period_label,
-    plural,
     points,
     shares_from_to,
 )
+from reports.words import plural
 
 _MOVER_COLOURS = {"rising": RISING, "falling": FALLING}
 NOT_SIGNIFICANT = "#AAAAAA"

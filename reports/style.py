@@ -118,11 +118,6 @@ def shares_from_to(before: float | None, after: float | None) -> str:
     return " → ".join(shares_apart(before, after))
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 article', '2 articles' (``many`` for irregular plurals)."""
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
-
-
 def no_data(ax: Axes, text: str = "no mentions in this period") -> None:
     """Say so in the middle of an empty chart, instead of leaving it blank."""
     ax.text(

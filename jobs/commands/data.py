@@ -9,6 +9,7 @@ import click
 
 from jobs.commands.context import Interrupted, friendly_errors, settings_of
 from jobs.sources.kinds import FILE_KINDS, URL_KINDS
+from reports.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,8 +41,9 @@ def run(ctx: click.Context) -> None:
         result = run_main(settings, on_progress=advance)
     ingest = result.ingest
     click.echo(
-        f"ingested {ingest.articles_new} new of {ingest.articles_seen} articles "
-        f"({ingest.mentions_new} mentions, {ingest.errors} errors) into {settings.db_path}",
+        f"ingested {ingest.articles_new:,} new of {plural(ingest.articles_seen, 'article')} "
+        f"({plural(ingest.mentions_new, 'mention')}, {plural(ingest.errors, 'error')}) "
+        f"into {settings.db_path}",
         err=True,
     )
     click.echo(str(result.report.path))
@@ -115,16 +117,17 @@ def ingest(
             record.counts_from = result.as_counts  # also when it fails midway
             run_ingest(settings, configs, on_progress=advance, on_error=_report_bad, result=result)
             unchanged = result.files_skipped
-            skipped = f", {unchanged} unchanged files skipped" if unchanged else ""
+            skipped = f", {plural(unchanged, 'unchanged file')} skipped" if unchanged else ""
+            seen = plural(result.articles_seen, "article")
             click.echo(
-                f"ingested {result.articles_new} new of {result.articles_seen} articles "
-                f"({result.mentions_new} mentions, {result.errors} errors{skipped}) into "
-                f"{settings.db_path}"
+                f"ingested {result.articles_new:,} new of {seen} "
+                f"({plural(result.mentions_new, 'mention')}, {plural(result.errors, 'error')}"
+                f"{skipped}) into {settings.db_path}"
             )
             raise_for_failed_inputs(result)  # exit 1, after the summary, recorded as failed
     except KeyboardInterrupt:  # recorded as interrupted
         raise Interrupted(
-            f"{result.articles_new} new articles stored (whole batches) into "
+            f"{plural(result.articles_new, 'new article')} stored (whole batches) into "
             f"{settings.db_path}; run the same ingest again to store the rest"
         ) from None
 
@@ -195,7 +198,8 @@ def extract(
     except OSError as exc:
         raise click.ClickException(f"{exc.filename or input_path}: {exc.strerror}") from exc
     click.echo(
-        f"{result.mentions} mentions in {result.articles} articles ({result.errors} lines skipped)",
+        f"{plural(result.mentions, 'mention')} in {plural(result.articles, 'article')} "
+        f"({plural(result.errors, 'line')} skipped)",
         err=True,
     )
 
@@ -214,8 +218,8 @@ def _extract_lake(
         raise click.UsageError("--cluster needs --engine dask.")
 
     def report(done: PartitionResult) -> None:
-        state = "already done" if done.skipped else f"{done.mentions} mentions"
-        click.echo(f"month {done.month}: {done.articles} articles, {state}", err=True)
+        state = "already done" if done.skipped else plural(done.mentions, "mention")
+        click.echo(f"month {done.month}: {plural(done.articles, 'article')}, {state}", err=True)
 
     if engine == "dask":
         from jobs.lake.cluster import extract_lake_dask
@@ -230,8 +234,9 @@ def _extract_lake(
         results = extract_lake(input_dir, Path(output_path), seeds_dir, on_done=report)
     skipped = sum(r.skipped for r in results)
     click.echo(
-        f"{sum(r.mentions for r in results)} mentions in {sum(r.articles for r in results)} "
-        f"articles, {len(results)} months ({skipped} already done)",
+        f"{plural(sum(r.mentions for r in results), 'mention')} in "
+        f"{plural(sum(r.articles for r in results), 'article')}, "
+        f"{plural(len(results), 'month')} ({skipped} already done)",
         err=True,
     )
 
@@ -253,4 +258,6 @@ def re_extract(ctx: click.Context) -> None:
     with recorded_run(settings, "re-extract") as record:
         result = run_extract(settings)
         record.counts = {"articles_seen": result.articles, "mentions_new": result.mentions}
-    click.echo(f"re-extracted {result.articles} articles ({result.mentions} mentions)")
+    click.echo(
+        f"re-extracted {plural(result.articles, 'article')} ({plural(result.mentions, 'mention')})"
+    )

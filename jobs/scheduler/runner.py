@@ -36,6 +36,7 @@ from jobs.store.connect import DatabaseBusyError, connect, transaction
 from jobs.store.maintenance import checkpoint, write_snapshot
 from jobs.store.runs import insert_job_run
 from jobs.store.schema import ensure_schema
+from reports.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +158,15 @@ class JobRunner:
             record.counts_from = result.as_counts
             run_ingest(settings, sources, now=self.clock(), result=result)
             if result.errors:
-                record.message = f"{result.errors} inputs refused; see ingest_errors"
+                record.message = f"{plural(result.errors, 'input')} refused; see ingest_errors"
             try:
                 raise_for_failed_inputs(result)  # the others were ingested; the run failed
             except InputsFailedError as exc:
                 record.message = str(exc)
                 raise
             return (
-                f"{result.articles_seen} seen, {result.articles_new} new articles, "
-                f"{result.mentions_new} new mentions, {result.errors} errors"
+                f"{result.articles_seen:,} seen, {plural(result.articles_new, 'new article')}, "
+                f"{plural(result.mentions_new, 'new mention')}, {plural(result.errors, 'error')}"
             )
         if spec.kind == "report":
             assert spec.period is not None
@@ -208,7 +209,8 @@ class JobRunner:
                 "articles_seen": extracted.articles,
                 "mentions_new": extracted.mentions,
             }
-            return f"{extracted.articles} articles re-extracted, {extracted.mentions} mentions"
+            articles = plural(extracted.articles, "article")
+            return f"{articles} re-extracted, {plural(extracted.mentions, 'mention')}"
         raise AssertionError(f"unhandled job kind {spec.kind!r}")
 
     def _done(self, spec: JobSpec, status: str, started: float, summary: str) -> RunOutcome:

@@ -16,6 +16,7 @@ from jobs.settings import Settings
 from jobs.store.connect import DatabaseMissingError, connect
 from jobs.store.periods import last_complete_report
 from jobs.store.runs import latest_job_runs
+from reports.words import plural
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ def _history(
         ) as con:
             for row in latest_job_runs(con).iter_rows(named=True):
                 summary = row["message"] or (
-                    f"{row['articles_seen']} seen, {row['articles_new']} new, "
-                    f"{row['mentions_new']} mentions, {row['errors']} errors"
+                    f"{row['articles_seen'] or 0:,} seen, {row['articles_new'] or 0:,} new, "
+                    f"{plural(row['mentions_new'] or 0, 'mention')}, "
+                    f"{plural(row['errors'] or 0, 'error')}"
                 )
                 runs[row["job"]] = LastRun(
                     row["status"], row["started_at"], row["finished_at"], summary

@@ -23,6 +23,7 @@ from jobs.store.aggregates import AGGREGATE_TABLES, aggregate_mismatches
 from jobs.store.connect import DatabaseBusyError, connect
 from jobs.store.migrations import MIGRATIONS
 from jobs.store.schema import RENAMED_MIGRATIONS
+from reports.words import plural
 
 TABLES_SQL = (
     "SELECT table_name FROM duckdb_tables() "
@@ -153,12 +154,12 @@ def _tables(con: duckdb.DuckDBPyConnection) -> Check:
             return Check("tables", False, f"{name}: {_first_line(exc)}")
         counts[name] = int(count)
         rows += int(count)
-    articles = counts.get("articles", 0)
-    mentions = counts.get("mentions", 0)
+    articles = plural(counts.get("articles", 0), "article")
+    mentions = plural(counts.get("mentions", 0), "mention")
     return Check(
         "tables",
         True,
-        f"{len(names)} tables, {rows:,} rows read ({articles:,} articles, {mentions:,} mentions)",
+        f"{plural(len(names), 'table')}, {plural(rows, 'row')} read ({articles}, {mentions})",
     )
 
 
@@ -166,14 +167,16 @@ def _mentions(con: duckdb.DuckDBPyConnection) -> Check:
     orphans, articles = con.execute(ORPHAN_MENTIONS_SQL).fetchall()[0]
     if orphans:
         return Check(
-            "mentions", False, f"{orphans:,} mentions of {articles:,} articles that are not stored"
+            "mentions",
+            False,
+            f"{plural(orphans, 'mention')} of {plural(articles, 'article')} that are not stored",
         )
     misdated, of = con.execute(MISDATED_MENTIONS_SQL).fetchall()[0]
     if misdated:
         return Check(
             "mentions",
             False,
-            f"{misdated:,} mentions of {of:,} articles not on their article's day",
+            f"{plural(misdated, 'mention')} of {plural(of, 'article')} not on their article's day",
         )
     return Check("mentions", True, "every mention points at a stored article, on its day")
 
@@ -184,7 +187,8 @@ def _article_keys(con: duckdb.DuckDBPyConnection) -> Check:
         return Check(
             "article keys",
             False,
-            f"{missing:,} articles without their digests, {extra:,} digests of no article",
+            f"{plural(missing, 'article')} without their digests, "
+            f"{plural(extra, 'digest')} of no article",
         )
     return Check("article keys", True, "every article has its digests in article_keys")
 

@@ -32,7 +32,7 @@ def test_ingest_a_feed_url_then_poll_again(http_server: LoopbackServer, settings
     assert result.exit_code == 0, result.output
     summary = result.stdout.strip()
     assert summary.startswith("ingested 2 new of 2 articles (")
-    assert summary.endswith(f" mentions, 1 errors) into {settings.db_path}")
+    assert summary.endswith(f" mentions, 1 error) into {settings.db_path}")
     assert result.stderr.splitlines() == [
         f"skipped {url} item 3 (https://worlddesk.example/empty): empty article"
     ]

@@ -72,7 +72,7 @@ def test_ctrl_c_stops_a_parallel_ingest_in_one_line(tmp_path: Path, settings: Se
         status = con.execute("SELECT status FROM job_runs ORDER BY run_id DESC LIMIT 1").fetchone()
     assert stored is not None and status is not None
     assert 300 <= stored[0] < 1500 and stored[0] % 100 == 0, "whole batches only"
-    assert f"{stored[0]} new articles stored" in said[0], said[0]
+    assert f"{stored[0]:,} new article" in said[0], said[0]
     assert status[0] == "interrupted"
 
     source = SourceConfig(name=str(dump), location=str(dump))

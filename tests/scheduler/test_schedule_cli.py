@@ -43,7 +43,7 @@ def test_run_job_then_jobs_shows_the_outcome(tmp_path: Path) -> None:
     result = _invoke(tmp_path, "run-job", "ingest")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("ingest ok in ")
-    assert "1 new articles" in result.stdout
+    assert "1 seen, 1 new article, 99 new mentions, 0 errors" in result.stdout
     rows = {r["job"]: r for r in json.loads(_invoke(tmp_path, "jobs", "--json").stdout)}
     assert rows["ingest"]["status"] == "ok"
     assert rows["ingest"]["outcome"] == "1 seen, 1 new, 99 mentions, 0 errors"

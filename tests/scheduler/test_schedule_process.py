@@ -54,7 +54,7 @@ def test_sigterm_lets_the_running_ingest_commit_then_exits_0(
         ("ingest", "ok", 3000)
     ]
     log_file = (tmp_path / "logs" / "mentions.log").read_text(encoding="utf-8")
-    assert "job ingest ok in" in log_file and "3000 new articles" in log_file
+    assert "job ingest ok in" in log_file and "3,000 new articles" in log_file
 
 
 def test_a_second_signal_exits_at_once_and_the_restart_resumes(
@@ -77,7 +77,7 @@ def test_a_second_signal_exits_at_once_and_the_restart_resumes(
     again.wait_for("was cut short; marked interrupted")
     line = again.wait_for("job ingest ok")
     assert again.stop() == 0
-    assert f"{3000 - stored} new articles" in line
+    assert f"{3000 - stored:,} new articles" in line
     assert read_rows(db, "select count(*), count(distinct url) from articles") == [(3000, 3000)]
     assert read_rows(db, "select status from job_runs order by run_id") == [
         ("interrupted",),

@@ -68,7 +68,7 @@ def test_a_shared_digest_is_no_match_without_the_same_string(tmp_path: Path) -> 
         assert new_article_ids(con, batch) == {article_id}
         check = {c.name: c for c in verify(con)}["article keys"]
         assert not check.ok
-        assert check.detail == "0 articles without their digests, 1 digests of no article"
+        assert check.detail == "0 articles without their digests, 1 digest of no article"
         con.execute("DELETE FROM article_keys")
         check = {c.name: c for c in verify(con)}["article keys"]
         assert check.detail == "2 articles without their digests, 0 digests of no article"

@@ -20,7 +20,7 @@ from jobs.store.connect import connect
 HEADERS = 3 * 4096  # the file header and the two database headers, then the blocks
 
 
-def _ingested(settings: Settings, tmp_path: Path) -> Settings:
+def _ingested(settings: Settings, tmp_path: Path, articles: int = 300) -> Settings:
     dump = tmp_path / "dump.jsonl"
     lines = [
         json.dumps(
@@ -31,7 +31,7 @@ def _ingested(settings: Settings, tmp_path: Path) -> Settings:
                 "published": "2022-03-01",
             }
         )
-        for i in range(300)
+        for i in range(articles)
     ]
     dump.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     jobs = (JobConfig("maintenance", "maintenance", every="1h"),)
@@ -76,6 +76,14 @@ def test_a_sound_database_passes_every_check(settings: Settings, tmp_path: Path)
     ]
     assert "300 articles" in result.stdout
     assert lines[-1] == f"database ok: {settings.db_path}"
+
+
+def test_the_check_counts_one_article_in_the_singular(settings: Settings, tmp_path: Path) -> None:
+    settings = _ingested(settings, tmp_path, articles=1)  # "Peru report 0": one mention
+    result = _check(settings)
+    assert result.exit_code == 0, result.output
+    tables = next(line for line in result.stdout.splitlines() if line.startswith("ok   tables"))
+    assert tables.endswith("rows read (1 article, 1 mention)"), tables
 
 
 def test_a_corrupt_file_fails_with_the_way_to_recover_and_is_not_snapshotted(
@@ -126,5 +134,5 @@ def test_a_mention_off_its_article_s_day_fails_the_check(
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert (
         failed[0].startswith("FAIL mentions: ")
-        and "of 1 articles not on their article's day" in failed[0]
+        and "of 1 article not on their article's day" in failed[0]
     )
