@@ -31,6 +31,7 @@ from jobs.store.window import read_window_rows
 from reports.html import Nav, render_index, render_report, replace_nav
 from reports.navigation import PDF_NAME, index_entries, navigation, report_folder
 from reports.page import build_report
+from reports.pdf import import_pdf_backend_in_background
 from reports.style import period_label
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def run_report(
     zone = settings.timezone
     if not settings.db_path.exists():
         raise DatabaseMissingError(settings.db_path)
+    import_pdf_backend_in_background()  # while the rows are read and analysed
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
         _, stored_newest = published_range(con)

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -231,3 +232,44 @@ def test_no_process_to_draw_in_leaves_the_pdf_to_this_one(
     assert "Resource temporarily unavailable" in caplog.text
     if before is not None:  # the error pipe is closed, both ends
         assert set(os.listdir(f"/proc/{os.getpid()}/fd")) <= before
+
+
+_FORK_DURING_IMPORT = """
+import logging, sys, time
+from datetime import datetime
+from pathlib import Path
+from matplotlib.figure import Figure
+from jobs.report_files import PdfDrawing
+from reports.files import PdfDocument
+from reports.pdf import PDF_BACKEND, import_pdf_backend_in_background
+
+logging.basicConfig(level=logging.WARNING)
+assert PDF_BACKEND not in sys.modules, "imported before the test could"
+fig = Figure(figsize=(4, 3))
+fig.add_subplot().plot([1, 2], [2, 1])
+pdf = PdfDocument(pages=[fig], captions=[None], title="t", created_at=datetime(2026, 1, 1))
+import_pdf_backend_in_background()
+started = time.monotonic()
+path = PdfDrawing(Path(sys.argv[1]), pdf).finish(timeout=float(sys.argv[2]))
+print(f"{time.monotonic() - started:.1f}")
+"""
+
+
+def test_the_pdf_child_is_forked_after_the_background_import_of_its_backend(
+    tmp_path: Path,
+) -> None:
+    # The report job imports the PDF backend on a thread while it queries; a fork in the
+    # middle of that import would leave the child waiting for ever on the import's lock.
+    path, wait = tmp_path / "report.pdf", 60.0
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_DURING_IMPORT, str(path), str(wait)],
+        capture_output=True,
+        text=True,
+        timeout=wait + 60,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "drawn here instead" not in done.stderr, done.stderr
+    assert float(done.stdout) < wait / 2
+    assert path.read_bytes().startswith(b"%PDF")
