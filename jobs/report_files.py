@@ -5,7 +5,7 @@ matplotlib drawing the report's figures, each about as long as the other (for a 
 at a million articles the PNGs 0.83 s, the PDF 0.80 s, in the standard fonts where they
 suffice), and the machine has a second core. The child starts with matplotlib's PDF
 backend imported (0.36 s), by a thread of the report job while it queried
-(``reports.pdf.import_pdf_backend_in_background``); the fork waits for that import.
+(``jobs.preload``); the fork waits for that import.
 The child has its own copy of the figures, laid out before it starts (the layout is
 drawn on), so the footers it adds to the PDF's pages never reach the PNGs.
 
@@ -32,10 +32,11 @@ import warnings
 from pathlib import Path
 from typing import NoReturn
 
+from jobs.preload import wait_for_preload
 from reports.charts import lay_out, save_chart
 from reports.files import BuiltReport, PdfDocument
 from reports.navigation import PDF_NAME
-from reports.pdf import wait_for_pdf_backend, write_pdf
+from reports.pdf import write_pdf
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class PdfDrawing:
         """The child's pid while it draws; None where the PDF is drawn here."""
         if not hasattr(os, "fork"):
             return
-        wait_for_pdf_backend()  # no import half done in the child
+        wait_for_preload()  # no import half done in the child
         read, write = os.pipe()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:

@@ -25,9 +25,9 @@ from reports.style import (
     TREND_SIZE,
     chart_title,
     no_data,
-    period_label,
     wrapped,
 )
+from reports.words import period_label
 
 _NOUNS = {
     "share": "share of articles",

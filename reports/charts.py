@@ -16,20 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reports.render import write_png
-from reports.style import (
-    DPI,
-    FALLING,
-    PALETTE,
-    PREVIOUS,
-    RISING,
-    SIZE,
-    chart_title,
-    no_data,
-    period_label,
-    points,
-    shares_from_to,
-)
-from reports.words import plural
+from reports.style import DPI, FALLING, PALETTE, PREVIOUS, RISING, SIZE, chart_title, no_data
+from reports.words import period_label, plural, points, shares_from_to
 
 _MOVER_COLOURS = {"rising": RISING, "falling": FALLING}
 NOT_SIGNIFICANT = "#AAAAAA"

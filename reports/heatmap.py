@@ -9,7 +9,8 @@ import polars as pl
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from reports.style import DPI, SQUARE_SIZE, chart_title, no_data, period_label
+from reports.style import DPI, SQUARE_SIZE, chart_title, no_data
+from reports.words import period_label
 
 # PuOr is a ColorBrewer diverging scheme that stays readable with red-green
 # colour-vision deficiencies; grey marks the diagonal and pairs never seen together.

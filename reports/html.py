@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports.style import period_label
+from reports.words import period_label
 
 _ENV = Environment(
     loader=PackageLoader("reports", "templates"),

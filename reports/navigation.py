@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from reports.html import IndexEntry, Link, Nav
-from reports.style import period_label
+from reports.words import period_label
 
 PDF_NAME = "report.pdf"
 

@@ -23,9 +23,9 @@ from reports.heatmap import comention_heatmap
 from reports.html import Nav, ReportPage, Section, Table
 from reports.navigation import PDF_NAME
 from reports.pdf import text_pages
-from reports.style import period_label, points, shares_apart
 from reports.text import baseline_words, evidence_groups, pdf_blocks, summary_lines
 from reports.tilemap import world_tile_map
+from reports.words import period_label, points, shares_apart
 
 KIND_TITLES = {"country": "Countries", "leader": "Leaders"}
 PAIRS_CSV = "pairs.csv"

@@ -13,12 +13,8 @@ Erdoğan, Ελλάδα) embeds DejaVu Sans, as the PNGs use: no character is eve
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import logging
-import sys
 import textwrap
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,45 +104,6 @@ def _with_footer(page: Figure, caption: str | None, number: int, total: int) -> 
               va="bottom", color=MUTED_TEXT)  # fmt: skip
 
 
-PDF_BACKEND = "matplotlib.backends.backend_pdf"
-_backend_lock = threading.Lock()
-_backend_import: threading.Thread | None = None
-
-
-def import_pdf_backend_in_background() -> None:
-    """Start importing matplotlib's PDF backend on a thread of its own, unless it is
-    imported or being imported already.
-
-    The import takes 0.36 s of one core, most of it ``fontTools.subset``, which the
-    backend brings whether a font is subset or not. The report job starts it before its
-    query, where DuckDB and polars leave the interpreter free, so that the process forked
-    to draw the PDF (``jobs.report_files``) starts with the backend in place; the fork
-    waits for it (``wait_for_pdf_backend``)."""
-    global _backend_import
-    with _backend_lock:
-        if _backend_import is not None or PDF_BACKEND in sys.modules:
-            return
-        _backend_import = threading.Thread(
-            target=_import_pdf_backend, name="pdf-backend-import", daemon=True
-        )
-        _backend_import.start()
-
-
-def _import_pdf_backend() -> None:
-    # A failure is left for write_pdf's own import to raise, where it names the PDF.
-    with contextlib.suppress(Exception):
-        importlib.import_module(PDF_BACKEND)
-
-
-def wait_for_pdf_backend() -> None:
-    """Return once no thread is importing the PDF backend: call it before a fork, whose
-    child would otherwise start with that import's locks held and no thread to free them."""
-    with _backend_lock:
-        loading = _backend_import
-    if loading is not None:
-        loading.join()
-
-
 def write_pdf(
     path: Path,
     pages: list[Figure],
@@ -158,7 +115,7 @@ def write_pdf(
     """Write every page (text pages and charts, each at its own size) into one PDF,
     each with its caption (``captions``, by page; None for none) and its page number."""
     # Imported here: it brings fontTools (0.36 s), which only a PDF needs; the report
-    # job imports it on a thread while it queries (import_pdf_backend_in_background).
+    # job imports it on a thread while it queries (jobs.preload).
     from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415
 
     path.parent.mkdir(parents=True, exist_ok=True)

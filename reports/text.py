@@ -10,8 +10,7 @@ from analytics.evidence import Evidence
 from analytics.period import BASELINE, SPIKE_WINDOW, PeriodAnalysis
 from reports.html import EvidenceArticle, EvidenceGroup, Part, safe_href
 from reports.pdf import TextBlock
-from reports.style import period_label, points, shares_apart, shares_from_to
-from reports.words import plural
+from reports.words import period_label, plural, points, shares_apart, shares_from_to
 
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters", "year": "years"}
 

@@ -17,15 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from reports.style import (
-    DPI,
-    MAP_SIZE,
-    MUTED_TEXT,
-    SEQUENTIAL,
-    chart_title,
-    period_label,
-    wrapped,
-)
+from reports.style import DPI, MAP_SIZE, MUTED_TEXT, SEQUENTIAL, chart_title, wrapped
+from reports.words import period_label
 
 NOT_MENTIONED = "#E6E6E6"
 

@@ -239,23 +239,24 @@ import logging, sys, time
 from datetime import datetime
 from pathlib import Path
 from matplotlib.figure import Figure
+from jobs.preload import preload
 from jobs.report_files import PdfDrawing
 from reports.files import PdfDocument
-from reports.pdf import PDF_BACKEND, import_pdf_backend_in_background
 
+BACKEND = "matplotlib.backends.backend_pdf"
 logging.basicConfig(level=logging.WARNING)
-assert PDF_BACKEND not in sys.modules, "imported before the test could"
+assert BACKEND not in sys.modules, "imported before the test could"
 fig = Figure(figsize=(4, 3))
 fig.add_subplot().plot([1, 2], [2, 1])
 pdf = PdfDocument(pages=[fig], captions=[None], title="t", created_at=datetime(2026, 1, 1))
-import_pdf_backend_in_background()
+preload(BACKEND)
 started = time.monotonic()
 path = PdfDrawing(Path(sys.argv[1]), pdf).finish(timeout=float(sys.argv[2]))
 print(f"{time.monotonic() - started:.1f}")
 """
 
 
-def test_the_pdf_child_is_forked_after_the_background_import_of_its_backend(
+def test_the_pdf_child_is_forked_after_the_preload_of_its_backend(
     tmp_path: Path,
 ) -> None:
     # The report job imports the PDF backend on a thread while it queries; a fork in the

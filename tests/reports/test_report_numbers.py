@@ -16,8 +16,7 @@ from matplotlib.lines import Line2D
 from analytics.trends import largest_changes, movers, period_changes, rolling_attention
 from reports.attention import attention_chart
 from reports.charts import movers_chart, top_entities_chart
-from reports.style import points, shares_apart, shares_from_to
-from reports.words import plural
+from reports.words import plural, points, shares_apart, shares_from_to
 from tests.analytics.test_trends import _freq
 
 

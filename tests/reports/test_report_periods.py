@@ -17,7 +17,7 @@ import pytest
 from jobs.ingest import run_ingest
 from jobs.report import run_report
 from jobs.settings import Settings, SourceConfig, load_settings
-from reports.style import period_label
+from reports.words import period_label
 from tests.conftest import CHART_SIZES, assert_chart_image
 
 NOW = datetime(2022, 4, 2, 8, 0)
