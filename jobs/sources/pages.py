@@ -28,6 +28,7 @@ from lxml import etree
 from jobs.sources.dates import parse_timestamp
 from jobs.sources.records import BadInput, ReadContext, Record
 from jobs.sources.urls import canonical_url, is_url
+from reports.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,8 @@ def _utf8_with_strays(content: bytes, declared: str) -> tuple[str, str] | None:
     good = len(text) - len(text.encode("ascii", errors="ignore")) - replaced
     if good <= bad:
         return None
-    plural = "s" if bad != 1 else ""
-    return text, f"{bad} byte sequence{plural} that are not utf-8 ({declared}) replaced by U+FFFD"
+    what = f"{plural(bad, 'byte sequence')} that {'is' if bad == 1 else 'are'} not utf-8"
+    return text, f"{what} ({declared}) replaced by U+FFFD"
 
 
 def fragment_text(html: str) -> str:

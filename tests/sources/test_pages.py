@@ -163,3 +163,15 @@ def test_binary_file_named_html(tmp_path: Path) -> None:
     records, errors = _read(path)
     assert records == []
     assert errors == [BadInput(str(path.resolve()), "binary content, not text")]
+
+
+def test_one_bad_byte_is_reported_in_the_singular(
+    http_server: LoopbackServer, settings: Settings
+) -> None:
+    page = _page(head='<meta charset="utf-8">').encode("utf-8").replace(b"Wednesday", b"Wed\xffday")
+    url = http_server.route("/one-stray", Reply(page, headers={"Content-Type": "text/html"}))
+    [(_, _, text, *_rest)], errors = _ingest_one(settings, url)
+    assert "Wed\ufffdday" in text
+    assert errors == [
+        (url, "1 byte sequence that is not utf-8 (declared in the <meta>) replaced by U+FFFD")
+    ]
