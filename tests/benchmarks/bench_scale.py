@@ -5,11 +5,12 @@
 
 For each size: a corpus of that many distinct articles (build_corpus.py, not timed) in a
 temporary folder, then, each in a fresh process: the ingest (bench_ingest.py's child:
-wall, articles/s, MB/s, peak RSS summed over the ingest and its workers, sampled every
-0.25 s) and the store (size, stories, space by table and column); the monthly report
-and the SQL as a user runs them (best of --runs) and in-process with the explorer's
-five-entity timeline; ``mentions extract`` (one thread, first --extract-mb MB, start-up
-subtracted) against the read floor (polars ``scan_ndjson`` touching every text).
+wall, articles/s, MB/s, peak RSS and peak PSS summed over the ingest and its workers,
+sampled every 0.25 s: ``tree_rss``) and the store (size, stories, space by table and
+column); the monthly report and the SQL as a user runs them (best of --runs) and
+in-process with the explorer's five-entity timeline; ``mentions extract`` (one thread,
+first --extract-mb MB, start-up subtracted) against the read floor (polars
+``scan_ndjson`` touching every text).
 Prints a markdown table; every number goes to --json; a failed step is an ``error:``
 line and the run goes on.
 """
@@ -53,6 +54,7 @@ class Child:
     peak_mib: float
     stdout: str
     tree_peak_mib: float = 0.0
+    tree_peak_pss_mib: float = 0.0
 
 
 def run_child(
@@ -98,6 +100,7 @@ def run_child(
         peak_mib=usage.ru_maxrss / 1024,
         stdout=out.read_text(errors="replace"),
         tree_peak_mib=max(sampler.peak, usage.ru_maxrss / 1024),
+        tree_peak_pss_mib=sampler.peak_pss,
     )
 
 
@@ -243,6 +246,7 @@ def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]
             "mb_per_s": round(mb / child.wall, 2),
             "peak_rss_mib": round(child.tree_peak_mib, 1),
             "largest_process_peak_rss_mib": round(child.peak_mib, 1),
+            "peak_pss_mib": round(child.tree_peak_pss_mib, 1),
         }
 
     def queries() -> dict[str, Any]:
@@ -310,7 +314,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "wall s": ("wall_s",),
         "articles/s": ("articles_per_s",),
         "MB/s": ("mb_per_s",),
-        "peak RSS MiB": ("peak_rss_mib",),
+        "peak MiB (RSS / PSS)": ("peak_rss_mib",),
         "DB MiB": ("store", "db_mib"),
         "report s (CLI / in-process)": ("queries", "report_cli_s"),
         "timeline s": ("queries", "timeline_again_s"),
@@ -321,6 +325,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
     for row in rows:
         cells = [get(row, *path) for path in columns.values()]
+        cells[5] += " / " + get(row, "peak_pss_mib")
         cells[7] += " / " + get(row, "queries", "report_again_s")
         cells[9] += " / " + get(row, "queries", "sql_again_s")
         lines.append("| " + " | ".join(cells) + " |")

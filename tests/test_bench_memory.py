@@ -1,0 +1,61 @@
+"""The benchmark's memory sums (tests/benchmarks/tree_rss.py) on a real process group."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TREE_RSS = Path(__file__).parent / "benchmarks" / "tree_rss.py"
+
+# Touches 96 MiB, forks, and both processes sleep holding it: the pages are shared.
+SHARED_PAGES = """
+import os, sys, time
+held = bytearray(96 * 2**20)
+for i in range(0, len(held), 4096):
+    held[i] = 1
+if os.fork():
+    print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def _tree_rss():
+    spec = importlib.util.spec_from_file_location("tree_rss", TREE_RSS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
+def test_summed_rss_counts_shared_pages_once_per_process_and_pss_once() -> None:
+    tree_rss = _tree_rss()
+    process = subprocess.Popen(
+        [sys.executable, "-c", SHARED_PAGES], stdout=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
+        deadline = time.monotonic() + 30
+        while len(tree_rss.group_pids(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(tree_rss.group_pids(process.pid)) == 2
+        rss, pss = tree_rss.group_memory_mib(process.pid)
+        # Each process maps the 96 MiB: RSS counts them twice, PSS once.
+        assert rss >= 2 * 96
+        assert 96 <= pss < rss - 80
+        sampler = tree_rss.TreeSampler(process.pid)
+        sampler.start()
+        time.sleep(0.6)
+        sampler.finished.set()
+        sampler.join(timeout=10)
+        assert sampler.peak >= 2 * 96 and 96 <= sampler.peak_pss < sampler.peak - 80
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
