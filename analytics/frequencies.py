@@ -85,15 +85,18 @@ def entity_frequencies(
         )
         .group_by("entity_id", "bucket")
         .agg(
+            pl.col("kind", "name").first(),
             mentions=pl.col("mentions").sum().cast(pl.Int64),
             articles=pl.len().cast(pl.Int64),  # a row per (article, entity)
             stories=pl.col("story_id").n_unique().cast(pl.Int64),
         )
     )
-    entities = article_entities.select("entity_id", "kind", "name").unique("entity_id")
+    # Each entity's kind and name from its buckets' rows, not from a pass of their own
+    # over every (article, entity) row (0.06-0.09 s of a year's 1.5 M).
+    entities = counts.select("entity_id", "kind", "name").unique("entity_id")
     return (
         entities.join(totals, how="cross")
-        .join(counts, on=["entity_id", "bucket"], how="left")
+        .join(counts.drop("kind", "name"), on=["entity_id", "bucket"], how="left")
         .with_columns(pl.col("mentions", "articles", "stories").fill_null(0))
         .with_columns(
             share=pl.when(pl.col("total_articles") > 0)
