@@ -7,6 +7,7 @@ candidates only. The words they look for are listed in ``word_lists``.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from analytics.extraction.word_lists import (
@@ -55,6 +56,19 @@ _GOVERNMENT_AFTER = (
 )
 _POSSESSIVE_AFTER = r"^['’](?:s|S)?(?:$|[^\p{L}])"
 _WORD_CHAR = r"[\p{L}\p{N}_]"
+
+
+def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
+    """``flag`` for each row of ``frame``, evaluated on the rows where ``where`` holds
+    only, and False on the others (and where either is null). polars evaluates every
+    branch of an expression on every row: a costly check that matters for a few rows
+    ("&" near a name, a name in capitals) is cheaper on those few."""
+    mask = frame.select(where.fill_null(False)).to_series()
+    out = np.zeros(frame.height, dtype=np.bool_)
+    subset = frame.filter(mask)
+    if subset.height:
+        out[mask.to_numpy()] = subset.select(flag.fill_null(False)).to_series().to_numpy()
+    return pl.Series(out)
 
 
 def glued(before: pl.Expr, after: pl.Expr) -> pl.Expr:

@@ -4,8 +4,9 @@ One Aho-Corasick pass over a batch's texts (``automaton``: leftmost-first over
 spellings sorted longest first, so the leftmost match is also the longest) gives every
 match with its byte offsets; compiled loops turn them into character offsets and gaps
 between neighbouring matches, and cut the context strings. Word boundaries are not the
-automaton's business: the resolver drops matches glued to a letter ("Kimberly",
-"AMBUSH").
+automaton's business: the compiled loop drops matches glued to an ASCII letter, digit or
+underscore ("Kimberly", "AMBUSH"), the resolver those glued to any other letter
+("Chadé").
 """
 
 from __future__ import annotations
@@ -158,8 +159,14 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     if not pattern.size:
         return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})
     chars = values.str.len_chars().to_numpy().astype(np.int64)
-    index, start, end, gap_before, gap_after, before_from, after_to = locate(
-        data, starts, chars, hit_start, hit_end, CONTEXT_CHARS
+    located = locate(data, starts, chars, hit_start, hit_end, CONTEXT_CHARS)
+    # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": a
+    # quarter of them in news text) is no candidate: dropped before its context is cut.
+    # It still bounded its neighbours' gaps and contexts, as every match does.
+    free = ~located[-1]
+    pattern, hit_start, hit_end = pattern[free], hit_start[free], hit_end[free]
+    index, start, end, gap_before, gap_after, before_from, after_to = (
+        column[free] for column in located[:-1]
     )
 
     def strings(lows: np.ndarray, highs: np.ndarray) -> pl.Series:
@@ -196,8 +203,9 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     to 80 characters of the text before and after the match (``before``, ``after``,
     running on through at most one neighbouring match). Whitespace runs are matched as
     one space except paragraph breaks ("United\\nStates" is a match, offsets and surface
-    as written). Also the lengths of the gaps to
-    the previous and next match (``gap_before``, ``gap_after``: 0 when they touch);
+    as written); a match glued to an ASCII letter, digit or underscore inside a longer
+    word is none (it still bounds its neighbours' gaps and contexts). Also the lengths of
+    the gaps to the previous and next match (``gap_before``, ``gap_after``: 0 when they touch);
     ``before_written`` is the text before as written where the context had its
     whitespace made plain (a title's span is cut from it), else null.
     """

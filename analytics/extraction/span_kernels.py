@@ -19,6 +19,17 @@ def _starts_char(byte: np.uint8) -> bool:  # pragma: no cover - compiled
     return (byte & 0xC0) != 0x80
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _ascii_word_byte(byte: np.uint8) -> bool:  # pragma: no cover - compiled
+    """An ASCII letter, digit or underscore: a character of a word (``[\\p{L}\\p{N}_]``)."""
+    return (
+        (byte >= 0x61 and byte <= 0x7A)  # a-z
+        or (byte >= 0x41 and byte <= 0x5A)  # A-Z
+        or (byte >= 0x30 and byte <= 0x39)  # 0-9
+        or byte == 0x5F  # _
+    )
+
+
 @njit(cache=True, nogil=True)
 def locate(
     data: np.ndarray,
@@ -34,7 +45,10 @@ def locate(
     next match of the text (to the text's edges for its first and last: ``text_chars``
     holds each text's length in characters), and the byte bounds of its context: up to
     ``context_chars`` characters before the start and after the end, running on
-    through at most one neighbouring match, never past the match beyond it.
+    through at most one neighbouring match, never past the match beyond it. Last, whether
+    an ASCII letter, digit or underscore stands right before or after the match (it is
+    then glued inside a longer word: "Chad" in "Chadwick"); a match next to another
+    character of a word (a non-ASCII letter) is left to the caller to tell.
 
     Text ``t`` is ``data[text_starts[t] : text_starts[t + 1] - 1]`` (its last byte is
     the separator)."""
@@ -64,8 +78,12 @@ def locate(
     gap_after = np.empty(n, dtype=np.int64)
     before_from = np.empty(n, dtype=np.int64)
     after_to = np.empty(n, dtype=np.int64)
+    glued = np.empty(n, dtype=np.bool_)
     for i in range(n):
         t = text[i]
+        glued[i] = (
+            hit_starts[i] > text_starts[t] and _ascii_word_byte(data[hit_starts[i] - 1])
+        ) or (hit_ends[i] < text_starts[t + 1] - 1 and _ascii_word_byte(data[hit_ends[i]]))
         previous_end = end[i - 1] if i >= 1 and text[i - 1] == t else 0
         next_start = start[i + 1] if i + 1 < n and text[i + 1] == t else text_chars[t]
         gap_before[i] = start[i] - previous_end
@@ -88,7 +106,7 @@ def locate(
                 p += 1
             counted += 1
         after_to[i] = p
-    return text, start, end, gap_before, gap_after, before_from, after_to
+    return text, start, end, gap_before, gap_after, before_from, after_to, glued
 
 
 @njit(cache=True, nogil=True)

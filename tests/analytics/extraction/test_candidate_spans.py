@@ -46,7 +46,8 @@ def reference(texts: list[str]) -> pl.DataFrame:
     """What the spans must be, read with Python strings: every leftmost-first match with
     character offsets, the gaps to its neighbours (to the text's edges at its ends), and
     up to CONTEXT_CHARS characters each side, running on through one neighbour and
-    stopping at the match beyond it."""
+    stopping at the match beyond it. A match glued to an ASCII letter, digit or
+    underscore ("Ma" in "Make") is none, but bounds its neighbours as any match does."""
     machine = ahocorasick_rs.AhoCorasick(PATTERNS, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
     rows = []
     for doc, text in enumerate(texts):
@@ -56,6 +57,11 @@ def reference(texts: list[str]) -> pl.DataFrame:
             next_start = hits[k + 1][1] if k + 1 < len(hits) else len(text)
             low = max(hits[k - 2][2] if k >= 2 else 0, start - CONTEXT_CHARS)
             high = min(hits[k + 2][1] if k + 2 < len(hits) else len(text), end + CONTEXT_CHARS)
+            if any(
+                c.isascii() and (c.isalnum() or c == "_")
+                for c in text[start - 1 : start] + text[end : end + 1]
+            ):
+                continue
             rows.append(
                 (
                     doc,
@@ -109,6 +115,22 @@ def test_no_match_runs_from_one_text_into_the_next() -> None:
     assert found.select("doc", "surface", "before", "after").rows() == [
         (1, "Biden", "nce et ", ""),
         (2, "France", "", ""),
+    ]
+
+
+def test_a_match_inside_a_longer_word_is_none_but_bounds_its_neighbours() -> None:
+    """ "Ma" in "Make" and "France" in "Frances" are glued to an ASCII letter: no
+    candidates, yet the gaps and contexts of the matches beside them count them as any
+    match, as they did when the resolver dropped them (a context runs on through one
+    neighbour, glued or not, and stops at the next)."""
+    texts = ["Biden Make Frances and Biden", "_Biden1 Ma Biden"]
+    found = spans(texts)
+    assert found.equals(reference(texts))
+    assert found.select("doc", "surface", "before", "after", "gap_before", "gap_after").rows() == [
+        (0, "Biden", "", " Make ", 0, 1),
+        (0, "Biden", "ke Frances and ", "", 6, 0),
+        (1, "Ma", "_Biden1 ", " Biden", 2, 1),
+        (1, "Biden", "1 Ma ", "", 1, 0),
     ]
 
 
