@@ -22,12 +22,8 @@ def _starts_char(byte: np.uint8) -> bool:  # pragma: no cover - compiled
 @njit(cache=True, nogil=True, inline="always")
 def _ascii_word_byte(byte: np.uint8) -> bool:  # pragma: no cover - compiled
     """An ASCII letter, digit or underscore: a character of a word (``[\\p{L}\\p{N}_]``)."""
-    return (
-        (byte >= 0x61 and byte <= 0x7A)  # a-z
-        or (byte >= 0x41 and byte <= 0x5A)  # A-Z
-        or (byte >= 0x30 and byte <= 0x39)  # 0-9
-        or byte == 0x5F  # _
-    )
+    letter = byte | 0x20  # an ASCII capital's small letter
+    return bool((0x61 <= letter <= 0x7A) or (0x30 <= byte <= 0x39) or byte == 0x5F)
 
 
 @njit(cache=True, nogil=True)
