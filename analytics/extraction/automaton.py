@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer, per_version
+from analytics.extraction.spelling import normalise_surface
 
 # Bytes scanned with the NFA before the DFA is built, when the caller did not say how
 # many are coming (about 1 s of scanning, as long as the build); ingest workers,
@@ -44,6 +45,11 @@ class Automaton:
     def __init__(self, patterns: list[str], *, dfa_after_bytes: int | None = None) -> None:
         self.patterns = patterns
         self.spellings = pl.Series("surface", patterns, dtype=pl.String)  # by pattern index
+        # The key each spelling is looked up by (``normalise_surface``), made once here
+        # rather than for each of its matches.
+        self.keys = self.spellings.to_frame().select(key=normalise_surface(pl.col("surface")))[
+            "key"
+        ]
         self._spellings = [p.encode("utf-8") for p in patterns]
         self._machine = ahocorasick_rs.BytesAhoCorasick(
             self._spellings,

@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from analytics.extraction.automaton import Automaton
-from analytics.extraction.spelling import one_space
+from analytics.extraction.spelling import normalise_surface, one_space
 from analytics.frames import require_columns
 from analytics.utf8 import utf8_buffer
 
@@ -131,6 +131,7 @@ CANDIDATE_SCHEMA = {
     "start_pos": pl.Int64,
     "end_pos": pl.Int64,
     "surface": pl.String,
+    "key": pl.String,
     "before": pl.String,
     "after": pl.String,
     "gap_before": pl.Int64,
@@ -180,6 +181,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
             "start_pos": start,
             "end_pos": end,
             "surface": automaton.spellings.gather(pattern),
+            "key": automaton.keys.gather(pattern),
             "before": strings(before_from, hit_start),
             "after": strings(hit_end, after_to),
             "gap_before": gap_before,
@@ -199,7 +201,8 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
 
     Expects doc (row key), field ('title' or 'text'), value, and the gazetteer's
     automaton (``automaton.automaton``). Returns doc,
-    field, start_pos, end_pos (character offsets into value, end exclusive), surface, and up
+    field, start_pos, end_pos (character offsets into value, end exclusive), surface, key
+    (the surface as the gazetteer's aliases are looked up: ``normalise_surface``), and up
     to 80 characters of the text before and after the match (``before``, ``after``,
     running on through at most one neighbouring match). Whitespace runs are matched as
     one space except paragraph breaks ("United\\nStates" is a match, offsets and surface
@@ -225,6 +228,7 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         "start_pos",
         "end_pos",
         "surface",
+        "key",
         "before",
         "after",
         "gap_before",
@@ -251,6 +255,7 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
             after=_plain_context(original.str.slice(pl.col("end_pos"), CONTEXT_CHARS)),
             before_written=original.str.slice(before_from, pl.col("start_pos") - before_from),
         )
+        .with_columns(key=normalise_surface(pl.col("surface")))
     )
     return (
         pl.concat(

@@ -16,7 +16,6 @@ from analytics.extraction.context import glued
 from analytics.extraction.country_rules import resolve_countries
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.leader_rules import resolve_leaders
-from analytics.extraction.spelling import normalise_surface
 
 RESOLVED_SCHEMA = {
     "doc": pl.UInt32,
@@ -43,11 +42,7 @@ def resolve_candidates(
     """
     if candidates.is_empty():
         return pl.DataFrame(schema=RESOLVED_SCHEMA)
-    spans = (
-        candidates.with_row_index("span")
-        .filter(~glued(pl.col("before"), pl.col("after")))
-        .with_columns(key=normalise_surface(pl.col("surface")))
-    )
+    spans = candidates.with_row_index("span").filter(~glued(pl.col("before"), pl.col("after")))
     meanings = spans.join(gazetteer.aliases, left_on="key", right_on="alias", how="inner")
     # A longer phrase that is not a country or leader ("New Mexico", "Washington Post")
     # blocks every meaning of the span; a leader's namesake ("Hunter Biden", "Costa

@@ -153,3 +153,7 @@ def test_a_wrapped_text_s_offsets_are_in_the_text_as_written() -> None:
     ]
     for row in found:
         assert text[row["start_pos"] : row["end_pos"]] == row["surface"]
+    # Each is looked up under its spelling's key, whatever the whitespace as written.
+    fields = pl.DataFrame({"doc": [0], "field": ["text"], "value": [text]})
+    keys = candidate_spans(fields, Automaton(PATTERNS)).sort("start_pos")["key"]
+    assert keys.to_list() == ["Xi Jinping", "France", "Biden"]
