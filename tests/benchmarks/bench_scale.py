@@ -219,7 +219,7 @@ def warm_up(folder: Path, args: argparse.Namespace) -> None:
     """Ingest a few articles first, so the compiled loops (numba, cached beside their
     modules) are compiled before any ingest is timed: in a fresh checkout the first
     ingest's processes would compile them, each of them, during the measured run (46,000
-    articles: 37.5 s with their compiling, 31 without)."""
+    articles: 37.5 s with their compiling, 28.5 without)."""
     dump = folder / "articles.jsonl"
     build(dump, 50, seed=args.seed)
     ingest = [sys.executable, str(BENCH / "bench_ingest.py"), "--child", str(dump)]
