@@ -255,22 +255,23 @@ def resolve_leaders(
     surnames = surnames.filter(pl.col("title_kind").fill_null("") != "spouse")
     # A capitalised word before the surname that is not itself an alias right next to it
     # ("Russian Putin" is two mentions; "Kamala Harris" is someone else).
+    # (Each part read only on the rows it concerns: those without a title, the names
+    # written surname first.)
     named_before = name_before(before) & (pl.col("gap_before") > 1)
-    other_person = (
-        pl.col("title").is_null()
-        & (
-            named_before
-            | prev_word(before).is_in(given.implode()).fill_null(False)
-            | prev_is_initial(before)
-        )
-        | relative_suffix(after)
-        | name_goes_on(after)
-        | (
-            pl.col("surname_first").fill_null(False)
-            & next_word(after).is_not_null()
-            & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False)
-        )
+    untitled_name = only_where(
+        surnames,
+        pl.col("title").is_null(),
+        named_before
+        | prev_word(before).is_in(given.implode()).fill_null(False)
+        | prev_is_initial(before),
     )
+    given_name_after = only_where(
+        surnames,
+        pl.col("surname_first").fill_null(False),
+        next_word(after).is_not_null()
+        & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False),
+    )
+    other_person = untitled_name | relative_suffix(after) | name_goes_on(after) | given_name_after
     surnames = surnames.with_columns(other_person=other_person)
     namesake_docs = surnames.filter(pl.col("other_person")).select("doc", "key").unique()
     surnames = _terms_flags(surnames.filter(~pl.col("other_person")), gazetteer)
