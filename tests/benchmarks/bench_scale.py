@@ -220,11 +220,14 @@ def warm_up(folder: Path, args: argparse.Namespace) -> None:
     modules) are compiled before any ingest is timed: in a fresh checkout the first
     ingest's processes would compile them, each of them, during the measured run (46,000
     articles: 37.5 s with their compiling, 28.5 without)."""
-    dump = folder / "articles.jsonl"
-    build(dump, 50, seed=args.seed)
-    ingest = [sys.executable, str(BENCH / "bench_ingest.py"), "--child", str(dump)]
-    run_child([*ingest, str(folder / "store.duckdb")], folder, args.timeout)
-    shutil.rmtree(folder)
+    folder.mkdir()
+    try:
+        dump = folder / "articles.jsonl"
+        build(dump, 50, seed=args.seed)
+        ingest = [sys.executable, str(BENCH / "bench_ingest.py"), "--child", str(dump)]
+        run_child([*ingest, str(folder / "store.duckdb")], folder, args.timeout)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]) -> dict[str, Any]:
@@ -387,8 +390,11 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     errors: list[str] = []
     try:
-        (top / "warm-up").mkdir()
-        warm_up(top / "warm-up", args)
+        try:
+            warm_up(top / "warm-up", args)
+        except (StepError, OSError, ValueError) as exc:  # measured anyway, compiling and all
+            errors.append(f"warm-up: {exc}")
+            print(f"error: warm-up: {exc}", flush=True)
         for size in sizes:
             folder = top / str(size)
             folder.mkdir()
