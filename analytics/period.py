@@ -15,7 +15,13 @@ import polars as pl
 from analytics.comentions import comention_matrix, comention_pairs, strongest_pairs
 from analytics.evidence import evidence_articles
 from analytics.forms import article_entities, counted_rows, form_split
-from analytics.frequencies import as_datetime, entity_frequencies, every_for, top_entities
+from analytics.frequencies import (
+    as_datetime,
+    bucket_counts,
+    entity_frequencies,
+    every_for,
+    top_entities,
+)
 from analytics.trends import (
     largest_changes,
     movers,
@@ -95,6 +101,71 @@ def rows_start(period: str, trend_start: date) -> date:
     return first
 
 
+def rows_from(period: str, start: date) -> date:
+    """The first day whose rows the analysis of the period starting on ``start`` reads
+    one by one when ``EarlierCounts`` are handed in: the start of the grain's bucket
+    holding ``start`` (a month's trend is weekly, and the week holding its first day may
+    start in the month before: its stories are counted from rows, not added up)."""
+    _, grain = WINDOWS[period]
+    first: date = pl.select(pl.lit(start).dt.truncate(every_for(grain))).item()
+    return first
+
+
+@dataclass(frozen=True)
+class EarlierCounts:
+    """The trend window's buckets before the rows the analysis reads one by one, counted
+    already (by the store, in SQL, where a year of rows need not travel). Both have
+    ``bucket_counts``' columns under the counting policy: ``fine`` at the trend's grain,
+    of the rows from ``rows_start`` to ``rows_from``; ``coarse`` by period, of the rows
+    from the trend window's start to the period's."""
+
+    fine: pl.DataFrame
+    coarse: pl.DataFrame
+
+
+def earlier_buckets(
+    articles: pl.DataFrame, *, period: str, start: date, trend_start: date
+) -> pl.DataFrame:
+    """Which earlier bucket each article of the window counts in: article_id, fine (its
+    bucket at the trend's grain, or null from ``rows_from`` on) and coarse (its period,
+    or null before ``trend_start`` and from ``start`` on), for the articles in one of them.
+    ``articles`` has article_id and published_at (as the report buckets it: local time).
+    The store counts the mentions of these articles by these buckets
+    (``jobs.store.window.count_earlier``)."""
+    _, grain = WINDOWS[period]
+    day = pl.col("published_at").cast(pl.Date)
+    return articles.select(
+        "article_id",
+        fine=pl.when(day < rows_from(period, start)).then(day.dt.truncate(every_for(grain))),
+        coarse=pl.when((day >= trend_start) & (day < start)).then(
+            day.dt.truncate(every_for(period))
+        ),
+    ).filter(pl.col("fine").is_not_null() | pl.col("coarse").is_not_null())
+
+
+def count_earlier(
+    article_entities: pl.DataFrame, *, period: str, start: date, trend_start: date
+) -> EarlierCounts:
+    """``EarlierCounts`` from counted rows (``article_entities``' columns) of the window
+    (the same the store counts in SQL)."""
+    _, grain = WINDOWS[period]
+    buckets = earlier_buckets(
+        article_entities.select("article_id", "published_at").unique("article_id"),
+        period=period,
+        start=start,
+        trend_start=trend_start,
+    )
+    rows = article_entities.join(buckets, on="article_id")
+
+    def counts(column: str, every: str) -> pl.DataFrame:
+        chosen = rows.filter(pl.col(column).is_not_null())
+        return bucket_counts(chosen.with_columns(published_at=pl.col(column)), every)
+
+    return EarlierCounts(
+        fine=counts("fine", every_for(grain)), coarse=counts("coarse", every_for(period))
+    )
+
+
 def analyse_period(
     entity_forms: pl.DataFrame,
     articles: pl.DataFrame,
@@ -108,41 +179,52 @@ def analyse_period(
     top: int,
     min_articles: int = 1,
     data_end: date | None = None,
+    earlier: EarlierCounts | None = None,
 ) -> PeriodAnalysis:
     """The analysis of the period [start, end) with the trend window from trend_start.
 
     ``entity_forms`` has one row per (article, entity, form) from ``rows_start(period,
-    trend_start)`` to ``end``: article_id, entity_id, kind, country, published_at,
-    story_id, form, mentions (names come from ``entities``). ``articles`` has every
-    article of that range (article_id, published_at, story_id); the days before
-    trend_start only feed the first rolling averages of the trend. ``entities`` has
-    entity_id, kind, name, country. ``forms`` is the counting policy (see
-    ``analytics.forms``). Top lists hold entities in at least ``min_articles`` articles
-    of the period; ``data_end`` is the day after the newest article (buckets past it are
-    partial). Article and story ids may be strings or integer keys (the report job
-    passes keys, ``jobs.store.window``, which group faster); articles tied in the
-    evidence are taken in the order of their ids.
+    trend_start)`` to ``end`` (or, with ``earlier``, from ``rows_from(period, start)``;
+    earlier rows are then left out): article_id, entity_id, kind, country,
+    published_at, story_id, form, mentions (names come from ``entities``).
+    ``articles`` has every article from ``rows_start`` to ``end`` (article_id,
+    published_at, story_id); the days before trend_start only feed the first rolling
+    averages of the trend. ``entities`` has entity_id, kind, name, country. ``forms`` is
+    the counting policy (see ``analytics.forms``). Top lists hold entities in at least
+    ``min_articles`` articles of the period; ``data_end`` is the day after the newest
+    article (buckets past it are partial). ``earlier`` holds the buckets before
+    ``rows_from`` counted under ``forms`` (default: counted here, from the rows).
+    Article and story ids may be strings or integer keys (the report job passes keys,
+    ``jobs.store.window``, which group faster); articles tied in the evidence are taken
+    in the order of their ids.
     """
     _, grain = WINDOWS[period]
     every = every_for(grain)
     all_counted = article_entities(counted_rows(entity_forms, entities, forms))
+    if earlier is None:
+        earlier = count_earlier(all_counted, period=period, start=start, trend_start=trend_start)
+    recent = all_counted.filter(pl.col("published_at") >= as_datetime(rows_from(period, start)))
     in_window = pl.col("published_at") >= as_datetime(trend_start)
     first_bucket = pl.lit(trend_start).dt.truncate(every)  # may start before the window
     # One count at the grain serves the trend (whose rolling averages reach back to
     # rows_start) and, from the window's first bucket on, the spikes.
-    grained = entity_frequencies(all_counted, articles, every, rows_start(period, trend_start), end)
+    grained = entity_frequencies(
+        recent, articles, every, rows_start(period, trend_start), end, counted=earlier.fine
+    )
     trend = rolling_attention(grained, ROLLING.get(grain, 1)).filter(
         pl.col("bucket") >= first_bucket
     )
     fine = _seen_from(grained, first_bucket)
-    counted, articles = all_counted.filter(in_window), articles.filter(in_window)
-    entity_forms = entity_forms.filter(in_window)
+    articles = articles.filter(in_window)
     since = pl.col("published_at") >= as_datetime(start)
+    entity_forms = entity_forms.filter(since)
     period_articles = articles.filter(since)
-    period_counted = counted.filter(since).sort("published_at", "article_id", "entity_id")
+    period_counted = recent.filter(since).sort("published_at", "article_id", "entity_id")
     total = period_articles.height
 
-    coarse = entity_frequencies(counted, articles, every_for(period), trend_start, end)
+    coarse = entity_frequencies(
+        period_counted, articles, every_for(period), trend_start, end, counted=earlier.coarse
+    )
     changes = period_changes(coarse, start, BASELINE[period])
     current = coarse.filter(pl.col("bucket") == start)
     change_columns = [
@@ -182,9 +264,7 @@ def analyse_period(
         for e in top_entities(current, kind, n, min_articles=min_articles)["entity_id"].to_list()
     ]
     matrix = comention_matrix(period_counted, heat_ids, total)
-    split = form_split(
-        entity_forms.filter(since), tops["country"]["entity_id"].to_list(), forms, total
-    )
+    split = form_split(entity_forms, tops["country"]["entity_id"].to_list(), forms, total)
     world = (
         current.filter(pl.col("kind") == "country")
         .select("entity_id", "name", "articles", "mentions", "share")

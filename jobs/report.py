@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from analytics.form_policy import describe_forms, parse_forms
 from analytics.frequencies import as_datetime, every_for, last_complete_period, period_bounds
-from analytics.period import WINDOWS, analyse_period, rows_start
+from analytics.period import (
+    WINDOWS,
+    EarlierCounts,
+    analyse_period,
+    earlier_buckets,
+    rows_from,
+    rows_start,
+)
 from analytics.zones import local_of, local_times, utc_of
 from jobs.evidence import read_evidence
 from jobs.preload import preload, wait_for_preload
@@ -27,7 +35,12 @@ from jobs.store.connect import DatabaseMissingError, connect
 from jobs.store.gazetteer import read_entities
 from jobs.store.periods import list_reports, record_report
 from jobs.store.schema import ensure_schema
-from jobs.store.window import read_window_rows
+from jobs.store.window import (
+    WindowArticles,
+    count_earlier,
+    read_keyed_entity_forms,
+    read_window_articles,
+)
 from reports.html import Nav, render_index, render_report, replace_nav
 from reports.navigation import PDF_NAME, index_entries, navigation, report_folder
 from reports.words import period_label
@@ -115,6 +128,45 @@ def window_start(period: str, start: date) -> date:
     return start_of_window
 
 
+@dataclass(frozen=True)
+class ReportRows:
+    """What a report's analysis reads (``analyse_period``'s arguments): the period's
+    rows one by one, from ``rows_from``, and every article of the trend window, both in
+    local time and keyed; the window's earlier buckets counted by the store."""
+
+    entity_forms: pl.DataFrame
+    articles: pl.DataFrame
+    earlier: EarlierCounts
+    window: WindowArticles
+
+
+def read_report_rows(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    start: date,
+    end: date,
+    *,
+    forms: tuple[str, ...],
+    zone: str,
+) -> ReportRows:
+    """The rows of the report of [start, end) in ``zone``, counting ``forms``. Only the
+    days from ``rows_from`` travel as rows (a month's: 0.2 M of the trend window's 2.4
+    M at a million articles); the store counts the window's earlier buckets."""
+    trend_start = window_start(period, start)
+    first = rows_start(period, trend_start)
+    window = read_window_articles(con, utc_of(first, zone), utc_of(end, zone))
+    articles = local_times(window.articles, zone)
+    recent = articles.filter(pl.col("published_at") >= as_datetime(rows_from(period, start)))
+    entity_forms = read_keyed_entity_forms(con, window, recent["article_id"])
+    buckets = earlier_buckets(articles, period=period, start=start, trend_start=trend_start)
+    return ReportRows(
+        entity_forms=local_times(entity_forms, zone),
+        articles=articles,
+        earlier=count_earlier(con, window, buckets, forms),
+        window=window,
+    )
+
+
 def run_report(
     settings: Settings,
     period: str | None = None,
@@ -151,14 +203,11 @@ def run_report(
         if start > newest.date():
             raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
         trend_start = window_start(period, start)
-        window = (utc_of(rows_start(period, trend_start), zone), utc_of(end, zone))
-        rows = read_window_rows(con, *window)  # articles and stories by integer keys
-        entity_forms = local_times(rows.entity_forms, zone)
-        articles = local_times(rows.articles, zone)
+        rows = read_report_rows(con, period, start, end, forms=forms, zone=zone)
         entities = read_entities(con)
         analysis = analyse_period(
-            entity_forms,
-            articles,
+            rows.entity_forms,
+            rows.articles,
             entities,
             forms=forms,
             period=period,
@@ -168,8 +217,9 @@ def run_report(
             top=settings.top,
             min_articles=settings.min_articles,
             data_end=newest.date() + timedelta(days=1),
+            earlier=rows.earlier,
         )
-        evidence = read_evidence(con, rows.stored(analysis.evidence), entities, forms)
+        evidence = read_evidence(con, rows.window.stored(analysis.evidence), entities, forms)
     wait_for_preload()
     from jobs.report_files import write_report_files  # noqa: PLC0415 (preloaded above)
     from reports.page import build_report  # noqa: PLC0415
@@ -177,7 +227,7 @@ def run_report(
     reports_dir = settings.reports_folder
     claim_reports_folder(reports_dir, settings.db_path)
     folder = report_folder(reports_dir, period, start)
-    undated = articles.filter(
+    undated = rows.articles.filter(
         (pl.col("published_at") >= as_datetime(start)) & (pl.col("date_source") == "ingested")
     ).height
     built = build_report(

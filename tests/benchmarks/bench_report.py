@@ -30,14 +30,13 @@ from typing import Any
 
 import jobs.report_files as report_files
 import reports.page as page
-from analytics.frequencies import as_datetime, period_bounds
-from analytics.period import analyse_period, rows_start
+from analytics.frequencies import period_bounds
+from analytics.period import analyse_period
 from jobs.evidence import read_evidence
-from jobs.report import run_report, window_start
+from jobs.report import read_report_rows, run_report, window_start
 from jobs.settings import load_settings
 from jobs.store.connect import connect
 from jobs.store.gazetteer import read_entities
-from jobs.store.window import read_window_rows
 from reports.html import Nav, render_report
 
 MENTIONS = str(Path(sys.executable).parent / "mentions")  # the console script of this venv
@@ -102,18 +101,20 @@ def _steps(clock: Clock, db: Path, period: str, at: date, out: Path) -> None:
     trend_start = window_start(period, start)
     with connect(db, read_only=True) as con:
         with clock("query: window's rows"):
-            first = as_datetime(rows_start(period, trend_start))
-            rows = read_window_rows(con, first, as_datetime(end))
-            forms, articles = rows.entity_forms, rows.articles
+            rows = read_report_rows(
+                con, period, start, end, forms=settings.forms, zone=settings.timezone
+            )
             entities = read_entities(con)
         with clock("analysis (polars)"):
             analysis = analyse_period(
-                forms, articles, entities, forms=settings.forms, period=period,
-                start=start, end=end, trend_start=trend_start, top=settings.top,
-                min_articles=settings.min_articles,
+                rows.entity_forms, rows.articles, entities, forms=settings.forms,
+                period=period, start=start, end=end, trend_start=trend_start,
+                top=settings.top, min_articles=settings.min_articles, earlier=rows.earlier,
             )  # fmt: skip
         with clock("query: evidence"):
-            evidence = read_evidence(con, rows.stored(analysis.evidence), entities, settings.forms)
+            evidence = read_evidence(
+                con, rows.window.stored(analysis.evidence), entities, settings.forms
+            )
     with clock("build figures (all)"):
         built = page.build_report(
             analysis, evidence, forms=settings.forms, undated=0,
