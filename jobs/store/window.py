@@ -43,43 +43,60 @@ JOIN {_KEYED} w USING (article_id)
 JOIN entities e USING (entity_id)
 """
 
-# The counting policy (``analytics.forms.counted_rows``) in SQL: a country's row counts
-# when its form is chosen, a leader's always, and with 'leaders' chosen a leader's row
-# counts for the leader's country too. Then per entity and bucket, as
-# ``analytics.frequencies.bucket_counts`` counts them: the mentions, and the distinct
-# articles and stories. The registered articles carry their bucket at the trend's grain
-# (fine) and by period (coarse), each null where the article is not counted by it.
-COUNT_EARLIER_SQL = f"""
-WITH {MENTION_COUNTS_CTE},
-rows AS (
-    SELECT w.article_key, w.story_key, w.fine, w.coarse, c.entity_id, e.kind,
-           e.country, c.form, c.mentions
-    FROM counts c
+# The counting policy (``analytics.forms.counted_rows``) in SQL: a country's mentions
+# count when their form is chosen, a leader's always, and with 'leaders' chosen a
+# leader's mentions count for the leader's country too. Mentions of entities no longer
+# in ``entities`` are left out, as the rows' join to it leaves them out. The mentions
+# are counted per article and entity first (grouping the window's 7.1 M mentions at a
+# million articles straight into those 1.35 M rows, without the forms the rows keep:
+# 0.51 s for the whole query, 1.21 s grouping by form first and applying the policy
+# after), then per entity and bucket, as ``analytics.frequencies.bucket_counts`` counts
+# them: the mentions, the articles (a row each) and the distinct stories. The registered
+# articles carry their bucket at the trend's grain (fine) and by period (coarse), each
+# null where the article is not counted in one.
+_OWN_MENTIONS = """SELECT article_id, entity_id, kind, count(*) AS mentions FROM mentions
+    WHERE day BETWEEN CAST($start AS DATE) AND CAST($end AS DATE)
+      AND (kind = 'leader' OR list_contains($forms, form))
+      AND entity_id IN (SELECT entity_id FROM entities)
+    GROUP BY ALL"""
+_PER_ARTICLE = {
+    False: f"per_article AS ({_OWN_MENTIONS})",
+    True: f"""own AS ({_OWN_MENTIONS}),
+per_article AS (
+    SELECT article_id, entity_id, any_value(kind) AS kind, sum(mentions) AS mentions FROM (
+        FROM own
+        UNION ALL
+        SELECT o.article_id, e.country, 'country', o.mentions
+        FROM own o JOIN entities e USING (entity_id)
+        WHERE o.kind = 'leader' AND e.country IS NOT NULL
+    ) GROUP BY article_id, entity_id
+)""",
+}
+_BY_BUCKET = f"""
+rows AS MATERIALIZED (
+    SELECT w.story_key, w.fine, w.coarse, p.entity_id, p.kind, p.mentions
+    FROM per_article p
     JOIN {_KEYED} w USING (article_id)
-    JOIN entities e USING (entity_id)
-),
-counted AS MATERIALIZED (
-    SELECT article_key, story_key, fine, coarse, entity_id, kind, mentions FROM rows
-    WHERE kind = 'leader' OR (kind = 'country' AND list_contains($forms, form))
-    UNION ALL
-    SELECT article_key, story_key, fine, coarse, country, 'country', mentions FROM rows
-    WHERE $leaders AND kind = 'leader' AND country IS NOT NULL
 ),
 buckets AS (
     SELECT 'fine' AS grain, entity_id, any_value(kind) AS kind, fine AS bucket,
-           sum(mentions) AS mentions, count(DISTINCT article_key) AS articles,
+           sum(mentions) AS mentions, count(*) AS articles,
            count(DISTINCT story_key) AS stories
-    FROM counted WHERE fine IS NOT NULL GROUP BY entity_id, fine
+    FROM rows WHERE fine IS NOT NULL GROUP BY entity_id, fine
     UNION ALL
-    SELECT 'coarse', entity_id, any_value(kind), coarse, sum(mentions),
-           count(DISTINCT article_key), count(DISTINCT story_key)
-    FROM counted WHERE coarse IS NOT NULL GROUP BY entity_id, coarse
+    SELECT 'coarse', entity_id, any_value(kind), coarse, sum(mentions), count(*),
+           count(DISTINCT story_key)
+    FROM rows WHERE coarse IS NOT NULL GROUP BY entity_id, coarse
 )
 SELECT b.grain, b.entity_id, b.kind, coalesce(e.name, b.entity_id) AS name, b.bucket,
        CAST(b.mentions AS BIGINT) AS mentions, CAST(b.articles AS BIGINT) AS articles,
        CAST(b.stories AS BIGINT) AS stories
 FROM buckets b LEFT JOIN entities e USING (entity_id)
 """
+# By whether leaders count for their countries.
+COUNT_EARLIER_SQL = {
+    leaders: f"WITH {per_article},{_BY_BUCKET}" for leaders, per_article in _PER_ARTICLE.items()
+}
 
 
 @dataclass(frozen=True)
@@ -177,15 +194,13 @@ def count_earlier(
     each article counted in one (article_id: key, fine, coarse; as
     ``analytics.period.earlier_buckets`` makes them). The same counts as
     ``analytics.period.count_earlier`` makes from the rows."""
-    params = {
-        "forms": [f for f in COUNTRY_FORMS if f in forms],
-        "leaders": LEADERS in forms,
-    }
+    sql = COUNT_EARLIER_SQL[LEADERS in forms]
+    params = {"forms": [f for f in COUNTRY_FORMS if f in forms]}
     if buckets.is_empty():
         counts = pl.DataFrame(schema={"grain": pl.String, **_COUNT_SCHEMA})
     else:
         with _registered(con, window, buckets.select("article_id", "fine", "coarse")) as bounds:
-            counts = con.sql(COUNT_EARLIER_SQL, params={**params, **bounds}).pl()
+            counts = con.sql(sql, params={**params, **bounds}).pl()
     fine, coarse = (
         counts.filter(pl.col("grain") == grain).select(COUNT_COLUMNS).cast(pl.Schema(_COUNT_SCHEMA))
         for grain in ("fine", "coarse")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, fields
+import shutil
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,35 @@ def test_a_period_with_nothing_before_it_counts_no_earlier_bucket(store: Setting
     assert rows.earlier.fine.is_empty() and rows.earlier.coarse.is_empty()
     assert rows.earlier.fine.schema == rows.earlier.coarse.schema
     assert rows.entity_forms.height > 0
+
+
+def test_entities_gone_from_the_gazetteer_count_as_the_rows_do(
+    store: Settings, tmp_path: Path
+) -> None:
+    """A mention of an entity no longer in ``entities`` is left out by both, and a leader's
+    mentions still count for a country no longer there (named by its id)."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(store.db_path, copy)
+    with connect(copy) as con:
+        [(leader,)] = con.execute(
+            "SELECT entity_id FROM entities WHERE name LIKE '%Biden%'"
+        ).fetchall()
+        con.execute("DELETE FROM entities WHERE entity_id IN ($leader, 'FRA')", {"leader": leader})
+        # Biden is gone but his mentions stay stored; Macron's country is gone.
+        [(stored,)] = con.execute(
+            "SELECT count(*) FROM mentions WHERE entity_id = $leader", {"leader": leader}
+        ).fetchall()
+        assert stored > 0
+    moved = replace(store, db_path=copy)
+    both = _both(moved, "month", date(2022, 3, 4), ALL_FORMS, "UTC")
+    counted = article_entities(
+        counted_rows(both.entity_forms, both.arguments["entities"], ALL_FORMS)
+    )
+    start, trend_start = both.arguments["start"], both.arguments["trend_start"]
+    expected = count_earlier(counted, period="month", start=start, trend_start=trend_start)
+    earlier = both.rows.earlier
+    for mine, theirs in ((earlier.fine, expected.fine), (earlier.coarse, expected.coarse)):
+        assert_frame_equal(mine.sort("bucket", "entity_id"), theirs.sort("bucket", "entity_id"))
+    france = earlier.coarse.filter(pl.col("entity_id") == "FRA")
+    assert france.height > 0 and set(france["name"]) == {"FRA"}
+    assert leader not in set(earlier.coarse["entity_id"])
