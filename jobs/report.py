@@ -1,9 +1,10 @@
 """The report job: read one period's rows, analyse them, write charts, pages and a PDF.
 
-Rows are read in one short connection (the trend window's counts per article,
-entity and form, the window's articles, and then only the sentences quoted as
-evidence); charts are drawn after the file is closed. The index page and every
-report's previous/next links are rewritten whenever a report is added.
+Rows are read in one short connection (the window's articles, the period's counts per
+article, entity and form, the trend window's earlier buckets counted by the store, and
+then only the sentences quoted as evidence); charts are drawn after the file is closed.
+The index page and every report's previous/next links are rewritten whenever a report
+is added.
 """
 
 from __future__ import annotations

@@ -133,7 +133,9 @@ def _steps(clock: Clock, db: Path, period: str, at: date, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
-    parser.add_argument("--period", default="month", choices=["day", "week", "month"])
+    parser.add_argument(
+        "--period", default="month", choices=["day", "week", "month", "quarter", "year"]
+    )
     parser.add_argument("--at", default="2022-03-01")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
