@@ -32,7 +32,7 @@ from jobs.evidence import read_evidence
 from jobs.preload import preload, wait_for_preload
 from jobs.settings import Settings
 from jobs.store.articles import published_range
-from jobs.store.connect import DatabaseMissingError, connect
+from jobs.store.connect import DatabaseMissingError, connect, transaction
 from jobs.store.gazetteer import read_entities
 from jobs.store.periods import list_reports, record_report
 from jobs.store.schema import ensure_schema
@@ -193,34 +193,37 @@ def run_report(
     preload(*DRAWING_MODULES)
     with connect(settings.db_path, timeout=settings.lock_timeout) as con:
         ensure_schema(con)
-        _, stored_newest = published_range(con)
-        if stored_newest is None:
-            raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
-        newest = local_of(stored_newest, zone)
-        if at is None and latest:
-            at = newest.date()
-        at = at or last_complete_period(period, local_of(now, zone))
-        start, end = period_bounds(period, at)
-        if start > newest.date():
-            raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
-        trend_start = window_start(period, start)
-        rows = read_report_rows(con, period, start, end, forms=forms, zone=zone)
-        entities = read_entities(con)
-        analysis = analyse_period(
-            rows.entity_forms,
-            rows.articles,
-            entities,
-            forms=forms,
-            period=period,
-            start=start,
-            end=end,
-            trend_start=trend_start,
-            top=settings.top,
-            min_articles=settings.min_articles,
-            data_end=newest.date() + timedelta(days=1),
-            earlier=rows.earlier,
-        )
-        evidence = read_evidence(con, rows.window.stored(analysis.evidence), entities, forms)
+        # One snapshot for every read: the period's rows, the earlier buckets' counts and
+        # the evidence agree even while an ingest or a re-extraction commits.
+        with transaction(con):
+            _, stored_newest = published_range(con)
+            if stored_newest is None:
+                raise NoDataError(f"{settings.db_path} holds no articles yet; run an ingest first")
+            newest = local_of(stored_newest, zone)
+            if at is None and latest:
+                at = newest.date()
+            at = at or last_complete_period(period, local_of(now, zone))
+            start, end = period_bounds(period, at)
+            if start > newest.date():
+                raise PeriodAfterDataError(period, start, end, newest.date(), settings.db_path)
+            trend_start = window_start(period, start)
+            rows = read_report_rows(con, period, start, end, forms=forms, zone=zone)
+            entities = read_entities(con)
+            analysis = analyse_period(
+                rows.entity_forms,
+                rows.articles,
+                entities,
+                forms=forms,
+                period=period,
+                start=start,
+                end=end,
+                trend_start=trend_start,
+                top=settings.top,
+                min_articles=settings.min_articles,
+                data_end=newest.date() + timedelta(days=1),
+                earlier=rows.earlier,
+            )
+            evidence = read_evidence(con, rows.window.stored(analysis.evidence), entities, forms)
     wait_for_preload()
     from jobs.report_files import write_report_files  # noqa: PLC0415 (preloaded above)
     from reports.page import build_report  # noqa: PLC0415

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -20,14 +21,22 @@ from polars.testing import assert_frame_equal
 from analytics.form_policy import ALL_FORMS, COUNTRY_FORMS
 from analytics.forms import article_entities, counted_rows
 from analytics.frequencies import as_datetime, period_bounds
-from analytics.period import PeriodAnalysis, analyse_period, count_earlier, rows_from, rows_start
+from analytics.period import (
+    EarlierCounts,
+    analyse_period,
+    count_earlier,
+    rows_from,
+    rows_start,
+)
 from analytics.zones import local_times, utc_of
+from jobs import report
 from jobs.ingest import run_ingest
-from jobs.report import ReportRows, read_report_rows, window_start
+from jobs.report import ReportRows, read_report_rows, run_report, window_start
 from jobs.settings import Settings, SourceConfig, load_settings
 from jobs.store.connect import connect
 from jobs.store.gazetteer import read_entities
 from jobs.store.window import read_window_rows
+from tests.store.same_analysis import assert_same_analysis
 
 SENTENCES = [
     "Russia moved troops near the border.",
@@ -180,16 +189,7 @@ def test_the_analysis_with_the_store_s_counts_is_the_analysis_of_every_row(
     assert by_rows.articles > 0 and by_rows.trend.height > 0
     if BURST[0] <= at <= BURST[1] and period != "day":  # a day has too few articles
         assert by_rows.evidence.height > 0  # the evidence's articles are compared too
-    for field in fields(PeriodAnalysis):
-        mine, theirs = getattr(by_store, field.name), getattr(by_rows, field.name)
-        if isinstance(theirs, pl.DataFrame):
-            assert_frame_equal(mine, theirs), field.name
-        elif isinstance(theirs, dict):
-            assert theirs.keys() == mine.keys()
-            for kind in theirs:
-                assert_frame_equal(mine[kind], theirs[kind])
-        else:
-            assert mine == theirs, field.name
+    assert_same_analysis(by_store, by_rows)
 
 
 def test_a_period_with_nothing_before_it_counts_no_earlier_bucket(store: Settings) -> None:
@@ -231,3 +231,38 @@ def test_entities_gone_from_the_gazetteer_count_as_the_rows_do(
     france = earlier.coarse.filter(pl.col("entity_id") == "FRA")
     assert france.height > 0 and set(france["name"]) == {"FRA"}
     assert leader not in set(earlier.coarse["entity_id"])
+
+
+def test_a_report_reads_one_snapshot_while_another_connection_commits(
+    store: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The period's rows, the earlier buckets' counts and the evidence are read in one
+    transaction: every mention deleted by another connection between two of those reads
+    is still counted, as it was when the report began."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(store.db_path, copy)
+    settings = replace(store, db_path=copy, reports_dir=tmp_path / "reports")
+    start, end = period_bounds("month", date(2022, 3, 4))
+    with connect(copy, read_only=True) as con:
+        before = read_report_rows(
+            con, "month", start, end, forms=settings.forms, zone=settings.timezone
+        )
+    real, seen = report.count_earlier, []
+
+    def deleted_meanwhile(con: duckdb.DuckDBPyConnection, *args: Any) -> EarlierCounts:
+        with con.cursor() as other:  # another connection to the same database
+            other.execute("DELETE FROM mentions")
+        seen.append(real(con, *args))
+        return seen[-1]
+
+    monkeypatch.setattr(report, "count_earlier", deleted_meanwhile)
+    result = run_report(settings, "month", start, now=datetime(2022, 4, 2))
+    assert len(seen) == 1 and seen[0].fine.height > 0
+    for mine, theirs in (
+        (seen[0].fine, before.earlier.fine),
+        (seen[0].coarse, before.earlier.coarse),
+    ):
+        assert_frame_equal(mine, theirs, check_row_order=False)
+    assert result.articles > 0
+    with connect(copy, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM mentions").fetchall() == [(0,)]

@@ -3,8 +3,8 @@ stored ids give, keys that sort as the ids do, and the same analysis."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 import pytest
@@ -18,6 +18,7 @@ from jobs.store.articles import read_articles, read_entity_forms
 from jobs.store.connect import connect
 from jobs.store.gazetteer import read_entities
 from jobs.store.window import WindowRows, read_window_rows
+from tests.store.same_analysis import assert_same_analysis
 
 START, END = datetime(2022, 1, 1), datetime(2022, 4, 1)
 
@@ -85,17 +86,12 @@ def test_the_analysis_of_keyed_rows_is_the_analysis_of_the_ids(
     by_keys, rows = _analysis(report_settings, period, date(2022, 3, 4), keyed=True)
     assert rows is not None
     assert by_ids.evidence.height > 0  # the evidence's articles are compared, not nothing
-    for field in fields(PeriodAnalysis):
-        mine, theirs = getattr(by_keys, field.name), getattr(by_ids, field.name)
-        if field.name in ("evidence", "counted"):
+
+    def stored_ids(name: str, mine: Any, theirs: Any) -> tuple[Any, Any]:
+        if name in ("evidence", "counted"):
             mine = rows.stored(mine)
-        if field.name == "counted":  # its story ids are keys; the rest is compared
+        if name == "counted":  # its story ids are keys; the rest is compared
             mine, theirs = mine.drop("story_id"), theirs.drop("story_id")
-        if isinstance(theirs, pl.DataFrame):
-            assert_frame_equal(mine, theirs), field.name
-        elif isinstance(theirs, dict):
-            assert theirs.keys() == mine.keys()
-            for kind in theirs:
-                assert_frame_equal(mine[kind], theirs[kind])
-        else:
-            assert mine == theirs, field.name
+        return mine, theirs
+
+    assert_same_analysis(by_keys, by_ids, stored_ids)
