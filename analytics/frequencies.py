@@ -57,6 +57,10 @@ def article_totals(articles: pl.DataFrame, every: str, start: date, end: date) -
     )
 
 
+# The columns of an entity's counts per bucket, before the bucket's totals join them.
+COUNT_COLUMNS = ("entity_id", "kind", "name", "bucket", "mentions", "articles", "stories")
+
+
 def bucket_counts(article_entities: pl.DataFrame, every: str) -> pl.DataFrame:
     """Per entity and bucket with rows: mentions, and the articles and stories
     mentioning the entity.
@@ -81,9 +85,6 @@ def bucket_counts(article_entities: pl.DataFrame, every: str) -> pl.DataFrame:
         )
         .select(*COUNT_COLUMNS)
     )
-
-
-COUNT_COLUMNS = ("entity_id", "kind", "name", "bucket", "mentions", "articles", "stories")
 
 
 class OverlappingCountsError(ValueError):

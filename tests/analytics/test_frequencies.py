@@ -8,8 +8,10 @@ from polars.testing import assert_frame_equal
 
 from analytics.frames import MissingColumnsError
 from analytics.frequencies import (
+    OverlappingCountsError,
     UnknownPeriodError,
     article_totals,
+    bucket_counts,
     entity_frequencies,
     every_for,
     period_bounds,
@@ -145,3 +147,24 @@ def test_year_bounds() -> None:
 def test_missing_columns_are_named() -> None:
     with pytest.raises(MissingColumnsError, match="story_id"):
         article_totals(pl.DataFrame({"published_at": []}), "1d", date(2022, 1, 1), date(2022, 1, 2))
+
+
+def test_buckets_counted_elsewhere_join_the_rows_own_and_never_overlap_them() -> None:
+    rows, articles = _article_entities(), _articles()
+    start, end = date(2022, 2, 28), date(2022, 3, 14)
+    every_row = entity_frequencies(rows, articles, "1w", start, end)
+    # The first week counted elsewhere (as the store counts a report's earlier weeks),
+    # the second from its rows: the same frequencies, stories included.
+    first_week = pl.col("published_at") < datetime(2022, 3, 7)
+    earlier = bucket_counts(rows.filter(first_week), "1w")
+    split = entity_frequencies(
+        rows.filter(~first_week), articles, "1w", start, end, counted=earlier
+    )
+    assert_frame_equal(split, every_row)
+    russia = every_row.filter(
+        (pl.col("bucket") == date(2022, 2, 28)) & (pl.col("entity_id") == "RUS")
+    )
+    assert russia.select("articles", "stories").row(0) == (3, 2)  # a1 and a2 are one story
+    # A bucket counted both ways would add its stories from two parts: refused.
+    with pytest.raises(OverlappingCountsError, match="2022, 2, 28"):
+        entity_frequencies(rows, articles, "1w", start, end, counted=earlier)
