@@ -20,14 +20,24 @@ from polars.testing import assert_frame_equal
 
 from analytics.form_policy import ALL_FORMS, COUNTRY_FORMS
 from analytics.forms import article_entities, counted_rows
-from analytics.frequencies import as_datetime, period_bounds
+from analytics.frequencies import (
+    as_datetime,
+    entity_frequencies,
+    every_for,
+    period_bounds,
+    top_entities,
+)
 from analytics.period import (
+    BASELINE,
+    ROLLING,
+    WINDOWS,
     EarlierCounts,
     analyse_period,
     count_earlier,
     rows_from,
     rows_start,
 )
+from analytics.trends import period_changes, rolling_attention
 from analytics.zones import local_times, utc_of
 from jobs import report
 from jobs.ingest import run_ingest
@@ -266,3 +276,43 @@ def test_a_report_reads_one_snapshot_while_another_connection_commits(
     assert result.articles > 0
     with connect(copy, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM mentions").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(("period", "at", "forms", "zone"), CASES)
+def test_the_trend_and_the_changes_are_every_row_counted_directly(
+    store: Settings, period: str, at: date, forms: tuple[str, ...], zone: str
+) -> None:
+    """Independently of how the earlier buckets are cut: the trend is every row of the
+    window counted at the grain, and the changes and the window's top entities every row
+    from the trend window's start counted by period, as the analysis counted them before
+    the store did."""
+    both = _both(store, period, at, forms, zone)
+    args = both.arguments
+    start, end, trend_start = args["start"], args["end"], args["trend_start"]
+    analysis = analyse_period(
+        both.rows.entity_forms, both.rows.articles, earlier=both.rows.earlier, **args
+    )
+    counted = article_entities(counted_rows(both.entity_forms, args["entities"], forms))
+    _, grain = WINDOWS[period]
+    every = every_for(grain)
+    grained = entity_frequencies(
+        counted, both.articles, every, rows_start(period, trend_start), end
+    )
+    first_bucket = pl.lit(trend_start).dt.truncate(every)
+    trend = rolling_attention(grained, ROLLING.get(grain, 1)).filter(
+        pl.col("bucket") >= first_bucket
+    )
+    assert_frame_equal(analysis.trend, trend)
+    in_window = pl.col("published_at") >= as_datetime(trend_start)
+    coarse = entity_frequencies(
+        counted.filter(in_window),
+        both.articles.filter(in_window),
+        every_for(period),
+        trend_start,
+        end,
+    )
+    assert_frame_equal(analysis.changes, period_changes(coarse, start, BASELINE[period]))
+    for kind in ("country", "leader"):  # the whole window's months, its first day included
+        expected = top_entities(coarse, kind, args["top"])
+        assert_frame_equal(analysis.window_top[kind], expected)
+    assert analysis.trend.filter(pl.col("bucket") < start)["articles"].sum() > 0
