@@ -115,14 +115,10 @@ class WindowArticles:
 
 @dataclass(frozen=True)
 class WindowRows(WindowArticles):
-    """What a report reads, keyed.
-
-    entity_forms: article_id (key), entity_id, kind, country, published_at, story_id
-    (key), form, mentions: one row per article, entity and form (as
-    ``read_entity_forms`` returns them). articles: article_id (key), published_at,
-    story_id (key), date_source: every article of the window. ids: the stored id of
-    each key (the key is its position).
-    """
+    """The window's articles (``WindowArticles``) with every row of them: entity_forms
+    has article_id (key), entity_id, kind, country, published_at, story_id (key), form,
+    mentions, one row per article, entity and form (as ``read_entity_forms`` returns
+    them)."""
 
     entity_forms: pl.DataFrame
 
@@ -184,6 +180,17 @@ def read_keyed_entity_forms(
         return con.sql(KEYED_ENTITY_FORMS_SQL, params=bounds).pl()
 
 
+_COUNT_SCHEMA: dict[str, pl.DataType] = {
+    "entity_id": pl.String(),
+    "kind": pl.String(),
+    "name": pl.String(),
+    "bucket": pl.Date(),
+    "mentions": pl.Int64(),
+    "articles": pl.Int64(),
+    "stories": pl.Int64(),
+}
+
+
 def count_earlier(
     con: duckdb.DuckDBPyConnection,
     window: WindowArticles,
@@ -206,17 +213,6 @@ def count_earlier(
         for grain in ("fine", "coarse")
     )
     return EarlierCounts(fine=fine, coarse=coarse)
-
-
-_COUNT_SCHEMA: dict[str, pl.DataType] = {
-    "entity_id": pl.String(),
-    "kind": pl.String(),
-    "name": pl.String(),
-    "bucket": pl.Date(),
-    "mentions": pl.Int64(),
-    "articles": pl.Int64(),
-    "stories": pl.Int64(),
-}
 
 
 def read_window_rows(
