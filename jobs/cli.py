@@ -7,6 +7,7 @@ exceptions into messages: one line saying what failed, on what, and what to do n
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -84,3 +85,19 @@ _COMMANDS = (
 )
 for _command in (*_COMMANDS, list_jobs, run_job):
     cli.add_command(_command)
+
+
+def main() -> None:
+    """The console script: the command, then an exit that skips the heap's last walks.
+
+    The interpreter's exit runs the cyclic garbage collector over every object still
+    alive, several times, before it frees them: after a monthly report at a million
+    articles (polars, DuckDB, matplotlib and the report's figures loaded) that took
+    0.2-0.3 s of the command's 3.5. Objects frozen first (``gc.freeze``) are skipped by
+    those walks and still freed as the modules go (files are closed by then: every
+    command writes its files with ``with``). Only the exit changes; a command runs
+    with the collector as usual."""
+    try:
+        cli()
+    finally:
+        gc.freeze()

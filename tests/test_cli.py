@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from jobs.cli import cli
+from jobs.cli import cli, main
 from jobs.settings import Settings
 
 
@@ -170,3 +173,20 @@ def test_a_bad_reports_timezone_stops_the_cli_with_one_line(
         "Error: [reports] timezone: unknown time zone 'Mars/Olympus_Mons'; use an IANA name "
         "such as 'UTC', 'Europe/Paris' or 'America/New_York'"
     ]
+
+
+def test_the_console_script_freezes_what_is_left_before_the_exit(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mentions` (``jobs.cli:main``) runs the command, then freezes the objects left
+    alive, so the interpreter's exit does not walk them with the collector."""
+    assert _invoke(settings, "run").exit_code == 0
+    monkeypatch.setattr(sys, "argv", ["mentions", "--db", str(settings.db_path), "sql", "select 1"])
+    assert gc.get_freeze_count() == 0
+    try:
+        with pytest.raises(SystemExit) as ended:
+            main()
+        assert ended.value.code == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
