@@ -58,9 +58,16 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None, verb
         mentions run
         mentions sql "select entity_id, count(*) from mentions group by 1 order by 2 desc"
     """
+    from jobs.allocator import KEEP_FREED_PAGES, keep_freed_pages
+
+    # Before anything imports polars (jobs.settings does): jemalloc reads this once.
+    keeping = ctx.invoked_subcommand in _KEEP_FREED_PAGES and keep_freed_pages()
+
     from jobs.settings import SettingsError, load_settings
 
     _configure_logging(verbose)
+    if keeping:
+        logging.getLogger(__name__).debug("polars' allocator: %s", KEEP_FREED_PAGES)
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     try:
@@ -68,6 +75,10 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None, verb
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
 
+
+# Commands run in one process that frees and allocates large frames batch after batch,
+# with memory to spare: their allocator keeps freed pages (``jobs.allocator``).
+_KEEP_FREED_PAGES = {"extract"}
 
 _COMMANDS = (
     run,
