@@ -24,7 +24,8 @@ LINES = [
     },  # 2005-01-21 in UTC
     {"id": "c", "title": "", "text": "President Bush spoke.", "published": "2005-01-20T12:00:00Z"},
     {"id": "d", "title": "", "text": "President Bush spoke.", "published": "someday"},
-    {"id": "e", "title": None, "text": "Russia."},
+    # A field the extractor does not read, of any shape, is skipped by both readers.
+    {"id": "e", "title": None, "text": "Russia.", "source": {"name": "wire", "tags": [1]}},
 ]
 
 
