@@ -9,6 +9,7 @@ of one batch or less (a feed poll) never starts a process.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -82,9 +83,15 @@ def _one_polars_thread_each() -> Iterator[None]:
 def _prepare_in_worker(articles: pl.DataFrame, version: str, pickled: bytes) -> PreparedBatch:
     global _GAZETTEER
     gazetteer = _GAZETTEER
-    if gazetteer is None or gazetteer.version != version:
+    first = gazetteer is None or gazetteer.version != version
+    if first:
         gazetteer = _GAZETTEER = pickle.loads(pickled)  # from the ingest process
     prepared = prepare(articles, gazetteer)
+    if first:
+        # What a worker keeps for good is loaded now (the modules, numba's compiled
+        # loops, the gazetteer and its automaton): frozen, the collector's full passes
+        # and the walks of the worker's exit skip it (it is still freed when it goes).
+        gc.freeze()
     # The ingest process holds the texts already: send back only the keys of the rows
     # kept, and their hashes (less to copy, less held per batch in flight).
     return replace(prepared, articles=prepared.articles.select(_KEYS))
