@@ -84,7 +84,7 @@ def _prepare_in_worker(articles: pl.DataFrame, version: str, pickled: bytes) -> 
     global _GAZETTEER
     gazetteer = _GAZETTEER
     first = gazetteer is None or gazetteer.version != version
-    if first:
+    if gazetteer is None or first:
         gazetteer = _GAZETTEER = pickle.loads(pickled)  # from the ingest process
     prepared = prepare(articles, gazetteer)
     if first:
