@@ -2,11 +2,12 @@
 
 Two sums. Summed RSS counts every page a process has mapped, so a shared library's
 pages (polars, DuckDB, numba's LLVM: about 225 MiB in an ingest worker) are counted once
-per process that maps them, and the sum is more than the machine gives the group. Summed PSS shares each page out among the processes mapping
-it, so it adds up to what the group takes. The benchmark reports both; its memory
-target is read against the first, the stricter. RSS is read every quarter second; PSS,
-whose reading slows the processes read, as RSS reaches new heights and every four
-seconds near its peak (``TreeSampler``).
+per process that maps them, and the sum is more than the machine gives the group.
+Summed PSS shares each page out among the processes mapping it, so it adds up to what
+the group takes. The benchmark reports both; its memory target is read against the
+first, the stricter. RSS is read every quarter second; PSS, whose reading slows the
+processes read, as RSS reaches new heights and every four seconds near its peak
+(``TreeSampler``).
 """
 
 from __future__ import annotations
