@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,57 +35,61 @@ def _tree_rss():
     return module
 
 
-@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
-def test_summed_rss_counts_shared_pages_once_per_process_and_pss_once() -> None:
-    tree_rss = _tree_rss()
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc"
+)
+
+
+@pytest.fixture
+def shared_group() -> Iterator[int]:
+    """A process group of two processes holding the same 96 MiB; its group id."""
     process = subprocess.Popen(
         [sys.executable, "-c", SHARED_PAGES], stdout=subprocess.PIPE, start_new_session=True
     )
     try:
         assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
         deadline = time.monotonic() + 30
-        while len(tree_rss.group_pids(process.pid)) < 2 and time.monotonic() < deadline:
+        while len(_tree_rss().group_pids(process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(tree_rss.group_pids(process.pid)) == 2
-        rss, pss = tree_rss.group_memory_mib(process.pid)
-        # Each process maps the 96 MiB: RSS counts them twice, PSS once.
-        assert rss >= 2 * 96
-        assert 96 <= pss < rss - 80
-        sampler = tree_rss.TreeSampler(process.pid)
-        sampler.start()
-        time.sleep(0.6)
-        sampler.finished.set()
-        sampler.join(timeout=10)
-        assert sampler.peak >= 2 * 96 and 96 <= sampler.peak_pss < sampler.peak - 80
+        yield process.pid
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
 
-@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
-def test_the_sampler_reads_pss_far_less_often_than_rss_on_a_steady_group() -> None:
+def _sampled(tree_rss, group: int, seconds: float):
+    """A TreeSampler of ``group`` run for ``seconds``, stopped."""
+    sampler = tree_rss.TreeSampler(group)
+    sampler.start()
+    time.sleep(seconds)
+    sampler.finished.set()
+    sampler.join(timeout=10)
+    return sampler
+
+
+@needs_proc
+def test_summed_rss_counts_shared_pages_once_per_process_and_pss_once(shared_group: int) -> None:
+    tree_rss = _tree_rss()
+    assert len(tree_rss.group_pids(shared_group)) == 2
+    rss, pss = tree_rss.group_memory_mib(shared_group)
+    # Each process maps the 96 MiB: RSS counts them twice, PSS once.
+    assert rss >= 2 * 96
+    assert 96 <= pss < rss - 80
+    sampler = _sampled(tree_rss, shared_group, 0.6)
+    assert sampler.peak >= 2 * 96 and 96 <= sampler.peak_pss < sampler.peak - 80
+
+
+@needs_proc
+def test_the_sampler_reads_pss_far_less_often_than_rss_on_a_steady_group(
+    shared_group: int,
+) -> None:
     # Reading PSS stalls the page faults of the process read (the ingest ran 4-7% slower
-    # sampled four times a second): it is read at new RSS highs and every two seconds.
+    # sampled four times a second): it is read at new RSS highs and every four seconds.
     tree_rss = _tree_rss()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SHARED_PAGES], stdout=subprocess.PIPE, start_new_session=True
-    )
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
-        deadline = time.monotonic() + 30
-        while len(tree_rss.group_pids(process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        sampler = tree_rss.TreeSampler(process.pid)
-        started = time.monotonic()
-        sampler.start()
-        time.sleep(3.2)
-        sampler.finished.set()
-        sampler.join(timeout=10)
-        elapsed = time.monotonic() - started
-        assert sampler.rss_reads >= 6
-        assert 1 <= sampler.pss_reads <= 2 + elapsed / tree_rss.PSS_EVERY
-        assert sampler.pss_reads < sampler.rss_reads / 2
-        assert sampler.peak >= 2 * 96 and 96 <= sampler.peak_pss < sampler.peak - 80
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    started = time.monotonic()
+    sampler = _sampled(tree_rss, shared_group, 3.2)
+    elapsed = time.monotonic() - started
+    assert sampler.rss_reads >= 6
+    assert 1 <= sampler.pss_reads <= 2 + elapsed / tree_rss.PSS_EVERY
+    assert sampler.pss_reads < sampler.rss_reads / 2
+    assert sampler.peak >= 2 * 96 and 96 <= sampler.peak_pss < sampler.peak - 80
