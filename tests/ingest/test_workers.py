@@ -216,3 +216,35 @@ def test_a_worker_freezes_what_it_keeps_after_its_first_batch(gazetteer: Gazette
     for prepared in (got, again):
         assert prepared.articles.equals(expected.articles.select("article_id", "content_hash"))
         assert prepared.mentions.equals(expected.mentions)
+
+
+# What reading sources and storing batches import, which a worker never runs.
+_READERS_AND_STORE = ("jobs.ingest.run", "jobs.sources.read", "trafilatura", "httpx", "feedparser")
+
+
+def test_a_worker_imports_what_it_prepares_with_not_the_readers() -> None:
+    # A spawned worker imports jobs.ingest.workers to find its function. Through the
+    # package's __init__ it imported the whole ingest (feeds, pages, HTTP): 360 modules
+    # and 23 MiB more in each worker, for nothing.
+    code = (
+        "import sys, jobs.ingest.workers\n"
+        f"print(' '.join(m for m in {_READERS_AND_STORE!r} if m in sys.modules))\n"
+        "from jobs.ingest import run_ingest, IngestResult\n"  # still there when asked for
+        "print(run_ingest.__module__, IngestResult.__module__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    imported, names = done.stdout.splitlines()
+    assert imported == ""
+    assert names == "jobs.ingest.run jobs.ingest.result"
+
+
+def test_the_package_gives_every_name_it_lists_and_no_other() -> None:
+    import jobs.ingest
+
+    for name in jobs.ingest.__all__:
+        assert getattr(jobs.ingest, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        jobs.ingest.nothing_here  # noqa: B018
