@@ -103,6 +103,20 @@ def minhash_signatures(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return signatures, sizes
 
 
+SIGN_CHUNK = 500  # articles signed at a time: bounds the token arrays of long texts
+
+
+def sign(articles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(signatures, shingle counts) of a frame with title and text, row for row."""
+    texts = shingle_text(articles.get_column("title"), articles.get_column("text"))
+    parts = [
+        minhash_signatures(texts.slice(lo, SIGN_CHUNK)) for lo in range(0, len(texts), SIGN_CHUNK)
+    ]
+    if not parts:
+        return minhash_signatures(texts)
+    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+
+
 def _sketch(tokens: np.ndarray, lengths: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
     """One-permutation MinHash of ``words``-word shingles: each shingle is hashed once
     (its tokens times P**i, mixed); the top bits pick one of NUM_PERM bins and the low

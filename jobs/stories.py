@@ -1,5 +1,6 @@
-"""Stories in the store: sign a batch's articles, find stored near duplicates through
-their LSH band keys, give each new article its story, keep the new signatures.
+"""Stories in the store: find stored near duplicates of a batch's articles through their
+LSH band keys (the articles signed by ``analytics.minhash.sign``, in the workers), give
+each new article its story, keep the new signatures.
 
 The grouping itself is pure (``analytics.stories``); this module moves signatures
 between DuckDB and numpy. It runs inside the batch's transaction, so a story
@@ -14,31 +15,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from analytics.minhash import (
-    NUM_PERM,
-    band_keys,
-    has_signature,
-    minhash_signatures,
-    shingle_text,
-)
+from analytics.minhash import NUM_PERM, band_keys, has_signature
 from analytics.stories import STORY_WINDOW, assign_stories
 from jobs.store.stories import insert_signatures, story_candidates
 
 _SIGNATURE_DTYPE = np.dtype("<u4")
-
-
-SIGN_CHUNK = 500  # articles signed at a time: bounds the token arrays of long texts
-
-
-def sign(articles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures, shingle counts) of a frame with title and text, row for row."""
-    texts = shingle_text(articles.get_column("title"), articles.get_column("text"))
-    parts = [
-        minhash_signatures(texts.slice(lo, SIGN_CHUNK)) for lo in range(0, len(texts), SIGN_CHUNK)
-    ]
-    if not parts:
-        return minhash_signatures(texts)
-    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
 
 
 def _decoded(blobs: pl.Series) -> np.ndarray:

@@ -18,9 +18,9 @@ import polars as pl
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.mentions import extract_mentions
 from analytics.frames import ARTICLE_SCHEMA
+from analytics.minhash import sign
 from analytics.utf8 import utf8_buffer
 from jobs.sources.records import Record
-from jobs.stories import sign
 
 
 def article_id_for(url: str) -> str:
