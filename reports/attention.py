@@ -14,7 +14,7 @@ import matplotlib.dates as mdates
 import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from reports.style import (
     DPI,
@@ -192,6 +192,7 @@ def attention_chart(
             bar.set_hatch("///")
             bar.set_edgecolor("#999999")
     totals_ax.set_ylabel("all articles")
+    totals_ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))  # no half articles
     totals_ax.set_xlabel(f"{bucket_name} ({timezone})")
     totals_ax.grid(True, axis="y", alpha=0.3)
     for axis in (ax, totals_ax):

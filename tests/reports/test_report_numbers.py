@@ -98,6 +98,23 @@ def test_rolling_lines_do_not_break_where_the_csv_has_a_value() -> None:
     assert empty["rolling_share"].to_list() == [None, None]  # no article: no share at all
 
 
+def test_the_article_bars_count_whole_articles() -> None:
+    # A quiet week (1-6 articles a day) had its bars' axis ticked 0.0, 2.5, 5.0: half an
+    # article reads as a number that cannot be.
+    totals = [1, 2, 6, 3, 1, 4, 2, 5, 1, 3]
+    fig = attention_chart(
+        _trend([0.5] * len(totals), totals, date(2022, 3, 1)), ["RUS"], what="Top",
+        bucket_name="day", start=date(2022, 3, 1), end=date(2022, 3, 11),
+    )  # fmt: skip
+    fig.canvas.draw()
+    bars = fig.axes[1]
+    ticks = [t for t in bars.get_yticks() if bars.get_ylim()[0] <= t <= bars.get_ylim()[1]]
+    assert len(ticks) >= 2
+    assert all(float(t).is_integer() for t in ticks), ticks
+    labels = [t.get_text() for t in bars.get_yticklabels() if t.get_text()]
+    assert labels and not any("." in label for label in labels), labels
+
+
 def test_a_single_point_is_drawn_with_a_marker() -> None:
     shares = [None] * 39 + [0.5] + [None] * 40
     totals = [0] * 39 + [4] + [0] * 40
