@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -115,8 +116,20 @@ def interruptible() -> Iterator[None]:
         else:
             raise KeyboardInterrupt
 
+    # A SIGINT landing in Python code called back from compiled code (polars converting
+    # a batch's datetimes) raises where the exception cannot propagate: Python reports it
+    # as "Exception ignored in ..." with a traceback. It is recorded (``received``) and
+    # raised at the block's end or with the next error, so that report is dropped.
+    previous_hook = sys.unraisablehook
+
+    def quiet(unraisable: sys.UnraisableHookArgs) -> None:
+        if received and isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return
+        previous_hook(unraisable)
+
     waker = _Waker()  # first: if it cannot start, the handler is not left behind
     signal.signal(signal.SIGINT, handler)
+    sys.unraisablehook = quiet
     try:
         yield
     except Exception as exc:
@@ -132,6 +145,8 @@ def interruptible() -> Iterator[None]:
             try:
                 waker.stop()
             finally:
+                if sys.unraisablehook is quiet:
+                    sys.unraisablehook = previous_hook
                 if signal.getsignal(signal.SIGINT) is handler:
                     signal.signal(signal.SIGINT, previous)
     if received:  # came during the cleanup of a block that had ended well
