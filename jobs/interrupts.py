@@ -116,8 +116,9 @@ def interruptible() -> Iterator[None]:
         else:
             raise KeyboardInterrupt
 
-    # A SIGINT landing in Python code called back from compiled code (polars converting
-    # a batch's datetimes) raises where the exception cannot propagate: Python reports it
+    # A SIGINT landing in Python code called back from compiled code (CI saw one
+    # "Exception ignored in: 'Datetime'" during an ingest, most likely polars converting a
+    # batch's datetimes) raises where the exception cannot propagate: Python reports it
     # as "Exception ignored in ..." with a traceback. It is recorded (``received``) and
     # raised at the block's end or with the next error, so that report is dropped.
     previous_hook = sys.unraisablehook
