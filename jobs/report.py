@@ -2,7 +2,8 @@
 
 Rows are read in one short connection (the window's articles, the period's counts per
 article, entity and form, the trend window's earlier buckets counted by the store, and
-then only the sentences quoted as evidence); charts are drawn after the file is closed.
+then only the sentences quoted as evidence); the charts are built on a thread while
+the evidence is read, and drawn after the file is closed.
 The index page and every report's previous/next links are rewritten whenever a report
 is added.
 """
@@ -10,9 +11,11 @@ is added.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -22,6 +25,7 @@ from analytics.frequencies import as_datetime, every_for, last_complete_period, 
 from analytics.period import (
     WINDOWS,
     EarlierCounts,
+    PeriodAnalysis,
     analyse_period,
     earlier_buckets,
     rows_from,
@@ -45,6 +49,9 @@ from jobs.store.window import (
 from reports.html import Nav, render_index, render_report, replace_nav
 from reports.navigation import PDF_NAME, index_entries, navigation, report_folder
 from reports.words import period_label
+
+if TYPE_CHECKING:
+    from reports.page import ChartSections
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +198,13 @@ def run_report(
     if not settings.db_path.exists():
         raise DatabaseMissingError(settings.db_path)
     preload(*DRAWING_MODULES)
-    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+    # The charts are built on a thread while the evidence is read (DuckDB leaves the
+    # interpreter free): they need the analysis, not the evidence. The connection is
+    # closed first, then the thread is waited for.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-charts") as charts_pool,
+        connect(settings.db_path, timeout=settings.lock_timeout) as con,
+    ):
         ensure_schema(con)
         # One snapshot for every read: the period's rows, the earlier buckets' counts and
         # the evidence agree even while an ingest or a re-extraction commits.
@@ -223,8 +236,8 @@ def run_report(
                 data_end=newest.date() + timedelta(days=1),
                 earlier=rows.earlier,
             )
+            charts = charts_pool.submit(_build_charts, analysis, forms, zone)
             evidence = read_evidence(con, rows.window.stored(analysis.evidence), entities, forms)
-    wait_for_preload()
     from jobs.report_files import write_report_files  # noqa: PLC0415 (preloaded above)
     from reports.page import build_report  # noqa: PLC0415
 
@@ -243,6 +256,7 @@ def run_report(
         nav=Nav(period=period),
         timezone=zone,
         notes=[n for n in [partial_note(period, start, end, newest.date())] if n],
+        charts=charts.result(),
     )
     pdf = write_report_files(folder, built)
     page = built.page
@@ -279,6 +293,13 @@ def run_report(
         articles=analysis.articles,
         pdf=pdf,
     )
+
+
+def _build_charts(analysis: PeriodAnalysis, forms: tuple[str, ...], zone: str) -> ChartSections:
+    wait_for_preload()
+    from reports.page import build_charts  # noqa: PLC0415 (preloaded)
+
+    return build_charts(analysis, forms=forms, timezone=zone)
 
 
 def refresh_navigation(reports_dir: Path, reports: pl.DataFrame, period: str) -> int:

@@ -4,6 +4,7 @@ writes them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -43,6 +44,31 @@ def _z(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+@dataclass(frozen=True)
+class ChartSections:
+    """A report's sections of charts, in page order, and their charts (``build_charts``)."""
+
+    sections: list[Section]
+    files: ChartList
+
+
+def build_charts(
+    analysis: PeriodAnalysis, *, forms: tuple[str, ...], timezone: str = "UTC"
+) -> ChartSections:
+    """Every chart of ``analysis`` and the page's sections around them: what a report
+    draws before its evidence is needed (``build_report``'s first part)."""
+    files = ChartList()
+    sections = [
+        _attention_section(files, analysis, timezone),
+        _top_section(files, analysis),
+        _movers_section(files, analysis),
+        _comentions_section(files, analysis),
+        _world_section(files, analysis),
+        _forms_section(files, analysis, forms),
+    ]
+    return ChartSections(sections=sections, files=files)
+
+
 def build_report(
     analysis: PeriodAnalysis,
     evidence: Evidence,
@@ -53,22 +79,17 @@ def build_report(
     nav: Nav,
     notes: list[str] | None = None,
     timezone: str = "UTC",
+    charts: ChartSections | None = None,
 ) -> BuiltReport:
     """Every chart, table and PDF page of ``analysis``, with the page model (the job
     writes the files, renders and writes the HTML). ``timezone``: where the analysis's
-    days start (its published times are that zone's wall clock)."""
+    days start (its published times are that zone's wall clock). ``charts``: the
+    charts already built for ``analysis`` (``build_charts``), if they are."""
     a = analysis
-    files = ChartList()
+    drawn = charts if charts is not None else build_charts(a, forms=forms, timezone=timezone)
+    files, sections = drawn.files, drawn.sections
     last = a.end - timedelta(days=1)
     label = period_label(a.start, a.end)
-    sections = [
-        _attention_section(files, a, timezone),
-        _top_section(files, a),
-        _movers_section(files, a),
-        _comentions_section(files, a),
-        _world_section(files, a),
-        _forms_section(files, a, forms),
-    ]
     groups = evidence_groups(a, evidence)
     summary = summary_lines(a)
     counting = describe_forms(forms)

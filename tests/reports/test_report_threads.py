@@ -1,0 +1,64 @@
+"""The report job builds its charts on a thread while the evidence is read: both happen,
+in that overlap, and a chart that fails still fails the report and frees the database."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+import jobs.report
+import reports.page
+from jobs.report import run_report
+from jobs.settings import Settings
+from jobs.store.connect import connect
+
+NOW = datetime(2022, 4, 2, 8, 0)
+WAIT = 60.0  # seconds: far more than building the charts takes on a slow machine
+
+
+def test_the_charts_are_built_while_the_evidence_is_read(
+    report_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    charts_started = threading.Event()
+    seen: dict[str, Any] = {}
+    build_charts, read_evidence = reports.page.build_charts, jobs.report.read_evidence
+
+    def charts(*args: Any, **kwargs: Any) -> reports.page.ChartSections:
+        seen["charts"] = threading.current_thread()
+        charts_started.set()
+        return build_charts(*args, **kwargs)
+
+    def evidence(*args: Any, **kwargs: Any) -> Any:
+        seen["evidence"] = threading.current_thread()
+        # Read only once the charts are being built: the two overlap, or this times out.
+        seen["overlap"] = charts_started.wait(WAIT)
+        return read_evidence(*args, **kwargs)
+
+    monkeypatch.setattr(reports.page, "build_charts", charts)
+    monkeypatch.setattr(jobs.report, "read_evidence", evidence)
+    result = run_report(report_settings, "month", date(2022, 3, 1), now=NOW)
+    assert seen["overlap"]
+    assert seen["evidence"] is threading.current_thread()
+    assert seen["charts"] is not threading.current_thread()
+    assert not seen["charts"].is_alive()  # waited for before the report returned
+    page = result.path.read_text(encoding="utf-8")
+    assert "attention-country.png" in page and "Evidence: the articles" in page
+    assert (result.path.parent / "report.pdf").stat().st_size > 0
+
+
+def test_a_chart_that_fails_fails_the_report_and_frees_the_database(
+    report_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> reports.page.ChartSections:
+        raise RuntimeError("the tile map's projection is broken")
+
+    monkeypatch.setattr(reports.page, "build_charts", broken)
+    with pytest.raises(RuntimeError, match="projection is broken"):
+        run_report(report_settings, "month", date(2022, 3, 1), now=NOW)
+    assert not [t for t in threading.enumerate() if t.name.startswith("report-charts")]
+    with connect(report_settings.db_path, timeout=5) as con:  # read-write: nothing holds it
+        [(recorded,)] = con.execute("SELECT count(*) FROM reports").fetchall()
+    assert recorded == 0
