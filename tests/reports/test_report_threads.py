@@ -1,8 +1,10 @@
-"""The report job builds its charts on a thread while the evidence is read: both happen,
-in that overlap, and a chart that fails still fails the report and frees the database."""
+"""How the report job runs: it builds its charts on a thread while the evidence is read
+(a chart that fails still fails the report and frees the database), with Python's
+cyclic garbage collector paused until it is done."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import date, datetime
 from typing import Any
@@ -62,3 +64,24 @@ def test_a_chart_that_fails_fails_the_report_and_frees_the_database(
     with connect(report_settings.db_path, timeout=5) as con:  # read-write: nothing holds it
         [(recorded,)] = con.execute("SELECT count(*) FROM reports").fetchall()
     assert recorded == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_paused_while_a_report_runs_and_left_as_it_was(
+    report_settings: Settings, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    build_charts, seen = reports.page.build_charts, []
+
+    def charts(*args: Any, **kwargs: Any) -> reports.page.ChartSections:
+        seen.append(gc.isenabled())
+        return build_charts(*args, **kwargs)
+
+    monkeypatch.setattr(reports.page, "build_charts", charts)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        run_report(report_settings, "month", date(2022, 3, 1), now=NOW)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False]
