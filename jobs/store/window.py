@@ -55,10 +55,11 @@ JOIN entities e USING (entity_id)
 # ``analytics.frequencies.bucket_counts`` counts them: the mentions, the articles (a
 # row each) and the distinct stories. The registered articles carry their bucket at
 # the trend's grain (fine) and by period (coarse), each null where the article is not
-# counted in one. Grouping the window's 5.9 M counted mentions (a month's report at a
-# million articles) by article and code, then by code and bucket, takes 0.48-0.54 s;
-# by article and entity id, regrouping the leaders' rows added for their countries,
-# 0.70-0.89 s.
+# counted in one; both grains are counted in one pass (grouping sets). Grouping the
+# window's 5.9 M counted mentions (a month's report at a million articles) by article
+# and code, then by code and bucket, takes 0.48-0.54 s; by article and entity id,
+# regrouping the leaders' rows added for their countries, 0.70-0.89 s; grouping sets
+# save 0.06-0.08 s more over grouping the rows once per grain.
 _CODES = """codes AS (
     SELECT entity_id, CAST(row_number() OVER (ORDER BY entity_id) AS INTEGER) AS code
     FROM (SELECT entity_id FROM entities
@@ -83,18 +84,17 @@ per_article AS (
       AND (m.kind = 'leader' OR list_contains($forms, m.form))
     GROUP BY m.article_id, t.target
 ),
-rows AS MATERIALIZED (
+rows AS (
     SELECT w.story_key, w.fine, w.coarse, p.target, p.mentions
     FROM per_article p
     JOIN {_KEYED} w USING (article_id)
 ),
 buckets AS (
-    SELECT 'fine' AS grain, target, fine AS bucket, sum(mentions) AS mentions,
+    SELECT CASE WHEN GROUPING(fine) = 0 THEN 'fine' ELSE 'coarse' END AS grain, target,
+           coalesce(fine, coarse) AS bucket, sum(mentions) AS mentions,
            count(*) AS articles, count(DISTINCT story_key) AS stories
-    FROM rows WHERE fine IS NOT NULL GROUP BY target, fine
-    UNION ALL
-    SELECT 'coarse', target, coarse, sum(mentions), count(*), count(DISTINCT story_key)
-    FROM rows WHERE coarse IS NOT NULL GROUP BY target, coarse
+    FROM rows GROUP BY GROUPING SETS ((target, fine), (target, coarse))
+    HAVING bucket IS NOT NULL  -- an article not counted at a grain has no bucket there
 )
 SELECT b.grain, c.entity_id, coalesce(e.kind, 'country') AS kind,
        coalesce(e.name, c.entity_id) AS name, b.bucket,
