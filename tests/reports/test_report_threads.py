@@ -85,3 +85,27 @@ def test_the_garbage_collector_is_paused_while_a_report_runs_and_left_as_it_was(
     finally:
         (gc.enable if was else gc.disable)()
     assert seen == [False]
+
+
+def test_ctrl_c_while_the_evidence_is_read_ends_the_report_cleanly(
+    report_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C lands in the evidence's query (``open_connection`` turns it into a
+    KeyboardInterrupt there): the report stops with it, once its charts' thread is done,
+    records nothing, and leaves the collector on."""
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs.report, "read_evidence", interrupted)
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt):
+        run_report(report_settings, "month", date(2022, 3, 1), now=NOW)
+    assert gc.isenabled()
+    assert not [t for t in threading.enumerate() if t.name.startswith("report-charts")]
+    with connect(report_settings.db_path, timeout=5) as con:
+        [(recorded,)] = con.execute("SELECT count(*) FROM reports").fetchall()
+    assert recorded == 0
+    assert not report_settings.reports_folder.exists() or not any(
+        report_settings.reports_folder.rglob("index.html")
+    )
