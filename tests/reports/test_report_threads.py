@@ -1,6 +1,7 @@
 """How the report job runs: it builds its charts on a thread while the evidence is read
-(a chart that fails still fails the report and frees the database), with Python's
-cyclic garbage collector paused until it is done."""
+(a chart that fails, or Ctrl-C during the read, still ends the report, records nothing
+and frees the database), with Python's cyclic garbage collector paused until it is
+done."""
 
 from __future__ import annotations
 
