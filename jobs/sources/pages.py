@@ -32,7 +32,6 @@ from reports.words import plural
 
 log = logging.getLogger(__name__)
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # A "main text" shorter than this is a navigation crumb, not an article.
 MIN_WORDS = 5
 _META_CHARSET = re.compile(

@@ -15,17 +15,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from jobs.sources.dates import filename_date
 from jobs.sources.dumps import dump_kind, read_csv, read_jsonl, read_parquet
-from jobs.sources.feeds import FEED_SUFFIXES, read_feed_bytes
-from jobs.sources.kinds import FILE_KINDS, URL_KINDS
-from jobs.sources.pages import HTML_SUFFIXES, page_record
+from jobs.sources.kinds import FEED_SUFFIXES, FILE_KINDS, HTML_SUFFIXES, URL_KINDS
 from jobs.sources.records import BadInput, ErrorSink, FileDone, ReadContext, Record, SourceError
-from jobs.sources.remote import read_url
 from jobs.sources.urls import is_url
 
 log = logging.getLogger(__name__)
@@ -87,6 +85,10 @@ def read_items(
         if is_url(location):
             if kind not in URL_KINDS:
                 raise SourceError(f"{location}: a URL is a feed or a page, not {kind!r}")
+            # Feeds, pages and HTTP (feedparser, trafilatura, lxml, httpx: 0.5 s to
+            # import) load only when they are read: a dump's ingest never needs them.
+            from jobs.sources.remote import read_url
+
             yield from read_url(location, "auto" if kind == "url" else kind, ctx)
             return
         if kind == "auto":
@@ -135,6 +137,52 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def _sha256_unless(path: Path, stop: threading.Event) -> str | None:
+    """The file's SHA-256, or None if ``stop`` is set before the end."""
+    digest = hashlib.sha256()
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as fh:
+        while (size := fh.readinto(buffer)) and not stop.is_set():
+            digest.update(view[:size])  # releases the GIL: the reading goes on meanwhile
+    return None if stop.is_set() else digest.hexdigest()
+
+
+# A new file at least this large is hashed on a thread while it is read: a 10 GB dump
+# took 8 s to hash on one core before its first record was read. Smaller files (a
+# folder's pages) are hashed in line: a thread each would cost more than it hides.
+HASH_BESIDE_BYTES = 8 << 20
+
+
+class _Digest:
+    """A file's SHA-256 computed on a thread (``value`` waits for it)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._stop = threading.Event()
+        self._value: str | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name=f"sha256 {path.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = _sha256_unless(self._path, self._stop)
+        except OSError as exc:
+            self._error = exc
+
+    def value(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None  # only a stopped digest has none
+        return self._value
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _tracked(path: Path, read: Reader, ctx: ReadContext) -> Iterator[Item]:
     if not ctx.track_files:
         yield from read(path, ctx)
@@ -146,15 +194,35 @@ def _tracked(path: Path, read: Reader, ctx: ReadContext) -> Iterator[Item]:
         if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
             ctx.state.files_skipped += 1
             return
-        digest = _sha256(path)
+        beside = known is None and stat.st_size >= HASH_BESIDE_BYTES
+        digest = "" if beside else _sha256(path)
     except OSError as exc:
         ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+        return
+    if beside:
+        yield from _read_hashing(path, read, ctx, FileDone(key, stat.st_size, stat.st_mtime_ns, ""))
         return
     if known is None or known[2] != digest:
         yield from read(path, ctx)
     else:
         ctx.state.files_skipped += 1
     yield FileDone(key, stat.st_size, stat.st_mtime_ns, digest)
+
+
+def _read_hashing(path: Path, read: Reader, ctx: ReadContext, done: FileDone) -> Iterator[Item]:
+    """A new file read while its digest is computed beside: nothing but its FileDone
+    (``done``, given the digest) needs it, as there is no earlier one to compare."""
+    digest = _Digest(path)
+    try:
+        yield from read(path, ctx)
+        try:
+            value = digest.value()
+        except OSError as exc:  # left unremembered: read again next time
+            ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
+            return
+    finally:
+        digest.stop()  # also when the reading stopped early: no thread left hashing
+    yield replace(done, sha256=value)
 
 
 def _read_capped(path: Path, on_error: ErrorSink) -> bytes | None:
@@ -183,6 +251,8 @@ def read_feed_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
     """An RSS or Atom document saved as a file."""
     content = _read_capped(path, ctx.on_error)
     if content is not None:
+        from jobs.sources.feeds import read_feed_bytes
+
         yield from read_feed_bytes(content, str(path), ctx)
 
 
@@ -191,6 +261,8 @@ def read_html_file(path: Path, ctx: ReadContext) -> Iterator[Record]:
     content = _read_capped(path, ctx.on_error)
     if content is None:
         return
+    from jobs.sources.pages import page_record
+
     record = page_record(content, str(path.resolve()), ctx)
     if record is not None:
         yield _dated_by_name(record, path)

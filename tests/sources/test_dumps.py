@@ -189,3 +189,29 @@ def test_a_csv_cut_in_its_last_row_is_reported_not_stored_half(
         assert [(e.location, e.reason) for e in errors] == [
             (f"{path}:{report}", "the file ends inside this row; it is not read")
         ]
+
+
+def test_an_ingest_of_a_dump_loads_no_page_feed_or_http_library(tmp_path: Path) -> None:
+    """A JSONL dump needs neither trafilatura, lxml, feedparser nor httpx: imported with
+    the ingest (0.5 s on one core before its first batch), they held up every dump's
+    start. They load when a page, a feed or a URL is read."""
+    import subprocess
+    import sys
+
+    dump = tmp_path / "d.jsonl"
+    dump.write_text('{"id": "1", "title": "Chile votes", "text": "Santiago voted."}\n')
+    libraries = ("trafilatura", "lxml", "feedparser", "httpx", "charset_normalizer")
+    code = (
+        "import sys, jobs.ingest.run\n"
+        "from jobs.sources.read import read_source\n"
+        f"records = list(read_source({str(dump)!r}, 'auto', print))\n"
+        f"print(len(records), *(m for m in {libraries!r} if m in sys.modules))\n"
+        "from jobs.sources.read import read_items, file_kind\n"
+        "print(file_kind('a.rss'), file_kind('b.HTM'))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["1", "feed html"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
+from jobs.sources import read
+from jobs.sources.records import BadInput, FileDone, ReadContext, Record
 
 FEED = (
     '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title><item>'
@@ -96,3 +101,64 @@ def test_a_dump_given_alone_is_skipped_when_unchanged(tmp_path: Path, settings: 
     assert run_ingest(settings, [source]).articles_new == 5
     again = run_ingest(settings, [source])
     assert (again.articles_seen, again.files_skipped) == (0, 1)
+
+
+def _big_dump(path: Path, lines: int) -> None:
+    line = '{{"id": {i}, "title": "T{i}", "text": "Chile voted. ' + "x" * 2000 + '"}}\n'
+    path.write_text("".join(line.format(i=i) for i in range(lines)), encoding="utf-8")
+    assert path.stat().st_size >= read.HASH_BESIDE_BYTES
+
+
+def test_a_new_large_dump_is_read_while_it_is_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its records come before its SHA-256 is done (a 10 GB dump took 8 s to hash on one
+    core before its first record), and its FileDone still carries the whole file's."""
+    dump = tmp_path / "big.jsonl"
+    _big_dump(dump, 5000)
+    first_record = threading.Event()
+    in_line, beside = read._sha256, read._sha256_unless
+
+    def after_first_record(path: Path, stop: threading.Event | None = None) -> str | None:
+        assert first_record.wait(60), "the hash ran before any record was read"
+        return in_line(path) if stop is None else beside(path, stop)
+
+    monkeypatch.setattr(read, "_sha256", after_first_record)
+    monkeypatch.setattr(read, "_sha256_unless", after_first_record)
+    ctx = ReadContext(on_error=pytest.fail, track_files=True)
+    items = read.read_items(str(dump), "auto", pytest.fail, context=ctx)
+    assert isinstance(next(items), Record)
+    first_record.set()
+    *records, done = items
+    assert len(records) == 4999
+    assert isinstance(done, FileDone)
+    assert done.sha256 == hashlib.sha256(dump.read_bytes()).hexdigest()
+    assert (done.size, done.mtime_ns) == (dump.stat().st_size, dump.stat().st_mtime_ns)
+
+
+def test_a_dump_read_in_part_leaves_no_hashing_thread(tmp_path: Path) -> None:
+    dump = tmp_path / "big.jsonl"
+    _big_dump(dump, 5000)
+    ctx = ReadContext(on_error=pytest.fail, track_files=True)
+    items = read.read_items(str(dump), "auto", pytest.fail, context=ctx)
+    assert isinstance(next(items), Record)
+    assert any(t.name == "sha256 big.jsonl" for t in threading.enumerate())
+    items.close()  # an ingest stopped (Ctrl-C, a failed store) after its first batch
+    assert not any(t.name.startswith("sha256") for t in threading.enumerate())
+
+
+def test_a_large_dump_whose_hash_fails_is_read_but_not_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = tmp_path / "big.jsonl"
+    _big_dump(dump, 5000)
+
+    def unreadable(path: Path, stop: threading.Event) -> str | None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(read, "_sha256_unless", unreadable)
+    errors: list[BadInput] = []
+    ctx = ReadContext(on_error=errors.append, track_files=True)
+    items = list(read.read_items(str(dump), "auto", errors.append, context=ctx))
+    assert len(items) == 5000 and all(isinstance(i, Record) for i in items)
+    assert errors == [BadInput(str(dump), "cannot read: Permission denied")]
