@@ -13,18 +13,25 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
 import jobs.ingest.frames as frames
+import jobs.ingest.run as run
+import jobs.ingest.workers as workers
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.mentions import extract_mentions
+from jobs.ingest import run_ingest
 from jobs.ingest.frames import PreparedBatch, prepare, records_frame
 from jobs.ingest.workers import BatchPreparer, _prepare_in_worker
+from jobs.settings import Settings, SourceConfig
 from jobs.sources.records import Record
 
 NOW = datetime(2024, 5, 1)
@@ -102,8 +109,11 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, {root!r})
+import jobs.ingest.run
 from jobs.ingest import run_ingest
 from jobs.settings import SourceConfig, load_settings
+
+jobs.ingest.run.PRESTART_BYTES = {prestart_bytes}
 
 # No `if __name__ == "__main__":`: each spawned worker runs this again as it starts.
 settings = load_settings(None, environ={{}}, db_path=Path({db!r}))
@@ -113,15 +123,9 @@ print("stored", result.articles_new)
 """
 
 
-def test_a_script_without_a_main_guard_ingests_without_workers(tmp_path: Path) -> None:
-    """A notebook user's script calls run_ingest at its top level. Each worker spawned
-    for it imports the script again, starts an ingest of its own, and dies: the pool
-    breaks and the batches are prepared in the script's process. (The gazetteer, 5 MB,
-    once went to each worker through the pipe that starts it: a worker dead before
-    reading it left the script blocked on that pipe forever.)"""
-    dump = tmp_path / "wire.jsonl"
-    with dump.open("w") as fh:
-        for i in range(60):
+def _wire_dump(path: Path, count: int, first: int = 0) -> None:
+    with path.open("w") as fh:
+        for i in range(first, first + count):
             text = (
                 f"Kenya and Chile signed a grain deal on day {i}. President Ruto met {i} delegates."
             )
@@ -136,9 +140,28 @@ def test_a_script_without_a_main_guard_ingests_without_workers(tmp_path: Path) -
                 )
                 + "\n"
             )
+
+
+@pytest.mark.parametrize("prestart_bytes", [10**12, 0], ids=["first-batch", "started-early"])
+def test_a_script_without_a_main_guard_ingests_without_workers(
+    tmp_path: Path, prestart_bytes: int
+) -> None:
+    """A notebook user's script calls run_ingest at its top level. Each worker spawned
+    for it imports the script again, starts an ingest of its own, and dies: the pool
+    breaks and the batches are prepared in the script's process, whether the workers
+    started with the first batch or before it. (The gazetteer, 5 MB, once went to each
+    worker through the pipe that starts it: a worker dead before reading it left the
+    script blocked on that pipe forever.)"""
+    dump = tmp_path / "wire.jsonl"
+    _wire_dump(dump, 60)
     script = tmp_path / "notebook_export.py"
     script.write_text(
-        _GUARDLESS.format(root=str(ROOT), db=str(tmp_path / "m.duckdb"), dump=str(dump))
+        _GUARDLESS.format(
+            root=str(ROOT),
+            db=str(tmp_path / "m.duckdb"),
+            dump=str(dump),
+            prestart_bytes=prestart_bytes,
+        )
     )
     child = subprocess.Popen(
         [sys.executable, str(script)],
@@ -218,6 +241,51 @@ def test_a_worker_freezes_what_it_keeps_after_its_first_batch(gazetteer: Gazette
         assert prepared.mentions.equals(expected.mentions)
 
 
+def _loaded_version() -> str | None:
+    """In a worker: the version of the gazetteer it holds."""
+    from jobs.ingest import workers
+
+    return None if workers._GAZETTEER is None else workers._GAZETTEER.version
+
+
+def test_started_workers_are_ready_before_the_first_batch(gazetteer: Gazetteer) -> None:
+    """``start`` spawns a worker that loads the gazetteer, its automaton and numba's
+    loops on a tiny batch of its own (0.9 s in a new worker), so the first batch does not
+    wait for that; it is then prepared as in this process."""
+    batch = _articles(20)
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        (ready,) = preparer.start()
+        assert preparer.parallel
+        assert preparer._pool is not None
+        ready.result(timeout=120)  # the next call goes to that worker, idle again
+        assert preparer._pool.submit(_loaded_version).result(timeout=120) == gazetteer.version
+        assert preparer._pool.submit(gc.get_freeze_count).result(timeout=120) > 10_000
+        small = preparer.submit(_articles(3))  # once started, a small batch goes too
+        futures = [preparer.submit(batch) for _ in range(2)]
+        results = [preparer.outcome(f, batch) for f in futures]
+        _same(preparer.outcome(small, _articles(3)), prepare(_articles(3), gazetteer))
+    for got in results:
+        _same(got, prepare(batch, gazetteer))
+
+
+def test_workers_that_die_before_the_first_batch_leave_it_to_this_process(
+    gazetteer: Gazetteer, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch = _articles(25)
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        preparer._pool = ProcessPoolExecutor(
+            max_workers=2,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_at_start,
+        )
+        with contextlib.suppress(Exception):
+            preparer._pool.submit(int).result(timeout=120)  # the pool knows it is broken
+        got = preparer.outcome(preparer.submit(batch), batch)
+        assert not preparer.parallel and preparer.workers == 1
+    _same(got, prepare(batch, gazetteer))
+    assert any("worker processes failed" in m for m in caplog.messages)
+
+
 # What reading sources and storing batches import, which a worker never runs.
 _READERS_AND_STORE = (
     "jobs.ingest.run",
@@ -256,3 +324,61 @@ def test_the_package_gives_every_name_it_lists_and_no_other() -> None:
         assert getattr(jobs.ingest, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         jobs.ingest.nothing_here  # noqa: B018
+
+
+def _mentions(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "select article_id, entity_id, field, start_pos from mentions order by all"
+        ).fetchall()
+
+
+def test_a_large_new_file_starts_a_worker_first_and_its_files_share_one_pool(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files of PRESTART_BYTES or more, new or changed, start a worker before the first
+    batch is read, and every source of the ingest uses that pool (a pool per source
+    started and warmed its workers again for each file). Files read before and
+    unchanged start none. The mentions are those of an ingest without workers."""
+    monkeypatch.setattr(run, "PRESTART_BYTES", 5_000)
+    pools: list[ProcessPoolExecutor] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", CountedPool)
+    submitted: list[int] = []
+    started: list[int] = []  # how many batches had been submitted when start was called
+    submit, start = BatchPreparer.submit, BatchPreparer.start
+
+    def counting_submit(self: BatchPreparer, articles: pl.DataFrame) -> Any:
+        submitted.append(articles.height)
+        return submit(self, articles)
+
+    def counting_start(self: BatchPreparer) -> Any:
+        started.append(len(submitted))
+        return start(self)
+
+    monkeypatch.setattr(BatchPreparer, "submit", counting_submit)
+    monkeypatch.setattr(BatchPreparer, "start", counting_start)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _wire_dump(first, 40)
+    _wire_dump(second, 40, first=40)
+    assert first.stat().st_size >= run.PRESTART_BYTES
+    sources = [
+        SourceConfig(name="a", location=str(first)),
+        SourceConfig(name="b", location=str(second)),
+    ]
+    settings = replace(settings, ingest_batch_size=10, ingest_workers=2)
+    assert run_ingest(settings, sources).articles_new == 80
+    assert (started, len(pools)) == ([0], 1)
+    assert sum(submitted) == 80
+    assert run_ingest(settings, sources).files_skipped == 2
+    assert (started, len(pools)) == ([0], 1), "unchanged files start no worker"
+
+    alone = replace(settings, db_path=tmp_path / "alone.duckdb", ingest_workers=1)
+    assert run_ingest(alone, sources).articles_new == 80
+    assert _mentions(settings.db_path) == _mentions(alone.db_path)
+    assert len(_mentions(alone.db_path)) > 80
