@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -62,13 +65,33 @@ def report(
     counted = parse_forms(forms) if forms is not None else None
     if not settings.db_path.exists():  # recording the run would create an empty one
         raise DatabaseMissingError(settings.db_path)
-    with recorded_run(settings, "report") as record:
+    ctx.call_on_close(gc.unfreeze)  # after the last word: see _garbage_left_to_the_exit
+    with recorded_run(settings, "report") as record, _garbage_left_to_the_exit():
         from jobs.report import run_report  # matplotlib: loaded once the run is recorded
 
         result = run_report(settings, period, day, latest=latest, forms=counted)
         record.counts = {"articles_seen": result.articles}
         record.message = str(result.path)
     click.echo(str(result.path))
+
+
+@contextmanager
+def _garbage_left_to_the_exit() -> Iterator[None]:
+    """The report runs with the cyclic garbage collector paused (``jobs.report``), and
+    turned back on, its first collection walked what the figures left: 71,000 objects,
+    0.06 s at a million articles, just before the process ended (the exit skips those
+    walks: ``jobs.cli.main``). Here the collector stays off to the report's end, and
+    what is alive then is frozen before it is turned back on; the command unfreezes it
+    when it closes, so a caller in the same process (a test, a notebook) keeps
+    collecting as before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @click.command()
