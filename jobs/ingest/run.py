@@ -89,11 +89,11 @@ STORE_CONFIG: dict[str, str | int] = {
 # read in one batch of fewer than this many articles, a feed's poll: it merges at most
 # one run of row groups a table (DuckDB's vacuum), so polls leave no trail of tiny ones.
 BULK_ARTICLES = 1_000
-# Files this large, new or changed, start the workers before the first batch is read:
-# each takes 0.9 s to start and load what it prepares with, and otherwise started with
-# the first full batch, which then waited for it (46,000 articles: the first batch was
-# stored 2.4 s after it was read). Several batches of news; a feed's poll stays in this
-# process.
+# Files given by name holding this much that was never read start a worker before the
+# first batch is read: a worker takes 0.9 s to start and load what it prepares with, and
+# one started with the first full batch made that batch wait (46,000 articles: it came
+# back 2.4 s after it was submitted). Several batches of news; a feed's poll, or a file
+# read before and unchanged, starts nothing.
 PRESTART_BYTES = 32_000_000
 TIDY_CONFIG: dict[str, str | int] = {**STORE_CONFIG, "max_vacuum_tasks": 1}
 # Clocks and time zones disagree a little; a date further ahead than this is an error.
@@ -160,7 +160,7 @@ def _run_ingest(
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             ensure_schema(con)
             if _new_bytes(con, chosen) >= PRESTART_BYTES:
-                preparer.start()  # the workers load while the seeds are stored
+                preparer.start()  # a worker loads while the seeds are stored
             load_seeds(con, gazetteer)
         # Stored articles first catch up with the seeds, so new and old mentions never
         # come from two versions of the gazetteer (a no-op when nothing is stale).
@@ -247,9 +247,12 @@ def _new_bytes(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -> i
     total = 0
     for source in sources:
         path = Path(source.location)
-        if is_url(source.location) or not path.is_file():
+        try:
+            if is_url(source.location) or not path.is_file():
+                continue
+            stat = path.stat()
+        except OSError:  # reading it will say why, once
             continue
-        stat = path.stat()
         known = source_files(con, source.name).get(str(path.resolve()))
         if known is None or known[:2] != (stat.st_size, stat.st_mtime_ns):
             total += stat.st_size
