@@ -63,6 +63,13 @@ def _exit_at_start() -> None:
     os._exit(3)
 
 
+def _dying_pool() -> ProcessPoolExecutor:
+    """Workers that exit as they start: what a script without a main guard gets."""
+    return ProcessPoolExecutor(
+        max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_at_start
+    )
+
+
 def test_workers_prepare_what_the_ingest_process_prepares(gazetteer: Gazetteer) -> None:
     batches = [_articles(30), _articles(30).slice(10, 20), _articles(7)]
     with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
@@ -80,17 +87,19 @@ def test_a_small_ingest_starts_no_process(gazetteer: Gazetteer) -> None:
         assert future.done() and not preparer.parallel
 
 
+@pytest.mark.parametrize("known_first", [False, True], ids=["at-outcome", "before-submit"])
 def test_a_pool_that_dies_falls_back_to_this_process(
-    gazetteer: Gazetteer, caplog: pytest.LogCaptureFixture
+    gazetteer: Gazetteer, caplog: pytest.LogCaptureFixture, known_first: bool
 ) -> None:
+    """Whether the pool is known to be broken only when a batch's outcome is asked for,
+    or already when a batch is submitted (workers gone between batches, or before the
+    first: a submit then raised out of the ingest)."""
     batch = _articles(25)
     with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
-        # Workers that exit as they start: what a script without a main guard gets.
-        preparer._pool = ProcessPoolExecutor(
-            max_workers=2,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_at_start,
-        )
+        preparer._pool = _dying_pool()
+        if known_first:
+            with contextlib.suppress(Exception):
+                preparer._pool.submit(int).result(timeout=120)  # now the pool knows
         futures = [preparer.submit(batch) for _ in range(3)]
         results = [preparer.outcome(f, batch) for f in futures]
         assert not preparer.parallel and preparer.workers == 1
@@ -266,24 +275,6 @@ def test_started_workers_are_ready_before_the_first_batch(gazetteer: Gazetteer) 
         _same(preparer.outcome(small, _articles(3)), prepare(_articles(3), gazetteer))
     for got in results:
         _same(got, prepare(batch, gazetteer))
-
-
-def test_workers_that_die_before_the_first_batch_leave_it_to_this_process(
-    gazetteer: Gazetteer, caplog: pytest.LogCaptureFixture
-) -> None:
-    batch = _articles(25)
-    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
-        preparer._pool = ProcessPoolExecutor(
-            max_workers=2,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_at_start,
-        )
-        with contextlib.suppress(Exception):
-            preparer._pool.submit(int).result(timeout=120)  # the pool knows it is broken
-        got = preparer.outcome(preparer.submit(batch), batch)
-        assert not preparer.parallel and preparer.workers == 1
-    _same(got, prepare(batch, gazetteer))
-    assert any("worker processes failed" in m for m in caplog.messages)
 
 
 # What reading sources and storing batches import, which a worker never runs.
