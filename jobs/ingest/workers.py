@@ -107,7 +107,13 @@ def _warm_up(version: str, pickled: bytes) -> None:
     the first real one comes."""
     gazetteer, new = _use_gazetteer(version, pickled)
     if new:
-        prepare(_WARM_UP_ARTICLES, gazetteer)
+        article = Record(
+            title="France and Kenya",
+            text="President Joe Biden met Emmanuel Macron in Paris.\n\nMr Biden left.",
+            url="https://warm-up.invalid/1",
+            published_at=datetime(2024, 1, 2),
+        )
+        prepare(records_frame([article], "warm-up", datetime(2024, 1, 2)), gazetteer)
         _keep_for_good()
 
 
@@ -122,18 +128,6 @@ def _prepare_in_worker(articles: pl.DataFrame, version: str, pickled: bytes) -> 
 
 
 _KEYS = ["article_id", "content_hash"]
-_WARM_UP_ARTICLES = records_frame(
-    [
-        Record(
-            title="France and Kenya",
-            text="President Joe Biden met Emmanuel Macron in Paris.\n\nMr Biden left.",
-            url="https://warm-up.invalid/1",
-            published_at=datetime(2024, 1, 2),
-        )
-    ],
-    "warm-up",
-    datetime(2024, 1, 2),
-)
 
 
 def _with_texts(prepared: PreparedBatch, articles: pl.DataFrame) -> PreparedBatch:

@@ -136,14 +136,25 @@ def test_a_new_large_dump_is_read_while_it_is_hashed(
     assert (done.size, done.mtime_ns) == (dump.stat().st_size, dump.stat().st_mtime_ns)
 
 
-def test_a_dump_read_in_part_leaves_no_hashing_thread(tmp_path: Path) -> None:
+def test_a_dump_read_in_part_leaves_no_hashing_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest stopped after its first batch (Ctrl-C, a failed store) closes the reader:
+    the hash is told to stop and its thread is waited for."""
     dump = tmp_path / "big.jsonl"
     _big_dump(dump, 5000)
+    beside = read._sha256_unless
+
+    def until_stopped(path: Path, stop: threading.Event) -> str | None:
+        assert stop.wait(60), "the reader was closed but the hash was not told to stop"
+        return beside(path, stop)
+
+    monkeypatch.setattr(read, "_sha256_unless", until_stopped)
     ctx = ReadContext(on_error=pytest.fail, track_files=True)
     items = read.read_items(str(dump), "auto", pytest.fail, context=ctx)
     assert isinstance(next(items), Record)
     assert any(t.name == "sha256 big.jsonl" for t in threading.enumerate())
-    items.close()  # an ingest stopped (Ctrl-C, a failed store) after its first batch
+    items.close()
     assert not any(t.name.startswith("sha256") for t in threading.enumerate())
 
 
