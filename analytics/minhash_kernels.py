@@ -31,39 +31,113 @@ def mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def lowering_changes(
+    data: np.ndarray, offsets: np.ndarray, changes: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Per text ``t`` (``data[offsets[t]:offsets[t + 1]]``, valid UTF-8): whether it
+    holds a character that ``changes`` (by code point) says lowering changes. ASCII is
+    not looked up: its capitals are lowered by ``token_hashes`` itself."""
+    texts = offsets.size - 1
+    flagged = np.zeros(texts, dtype=np.bool_)
+    for t in range(texts):
+        at = offsets[t]
+        end = offsets[t + 1]
+        while at < end:
+            byte = data[at]
+            if byte < 0x80:
+                at += 1
+                continue
+            if byte >= 0xF0:
+                size = 4
+                point = np.int64(byte & 0x07)
+            elif byte >= 0xE0:
+                size = 3
+                point = np.int64(byte & 0x0F)
+            else:
+                size = 2
+                point = np.int64(byte & 0x1F)
+            for k in range(1, size):
+                point = (point << 6) | np.int64(data[at + k] & 0x3F)
+            if changes[point]:
+                flagged[t] = True
+                break
+            at += size
+    return flagged
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _text_tokens(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    folded: np.ndarray,
+    token_bytes: int,
+    hashes: np.ndarray,
+    found: int,
+) -> int:  # pragma: no cover - compiled
+    """Hash the tokens of ``data[start:end]`` into ``hashes`` from ``found`` on; return
+    the new ``found``."""
+    i = start
+    while i < end:
+        if folded[data[i]] == 0:
+            i += 1
+            continue
+        first = i
+        h = _ZERO
+        power = _ONE
+        while i < end:
+            byte = folded[data[i]]
+            if byte == 0:
+                break
+            if i - first < token_bytes:
+                h += np.uint64(byte) * power
+                power *= _POLY
+            i += 1
+        hashes[found] = mix64(h ^ (np.uint64(i - first) * _MIX))
+        found += 1
+    return found
+
+
+@njit(cache=True, nogil=True)
 def token_hashes(
-    data: np.ndarray, is_word: np.ndarray, doc_ends: np.ndarray, token_bytes: int
+    data: np.ndarray,
+    offsets: np.ndarray,
+    lowered: np.ndarray,
+    lowered_offsets: np.ndarray,
+    replaced: np.ndarray,
+    folded: np.ndarray,
+    token_bytes: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """(tokens of each document, hash of each token in text order) of ``data`` (bytes,
-    document ``d`` ending before ``doc_ends[d]``, the next starting there): tokens are
-    runs of bytes where ``is_word`` is 1, never across a document's end; a token's hash
-    is the sum of its first ``token_bytes`` bytes times P**i, xor its length times a
-    constant, mixed."""
-    n = doc_ends.size
+    """(tokens of each document, hash of each token in text order). Document ``d`` is
+    ``data[offsets[d]:offsets[d + 1]]``, or where ``replaced[d] = r`` is not -1 its
+    lowered copy ``lowered[lowered_offsets[r]:lowered_offsets[r + 1]]``. Bytes are read
+    through ``folded``: 0 for a byte that is no part of a word, else the byte as lowered
+    (an ASCII capital its small letter); tokens are runs of word bytes, never across a
+    document's end. A token's hash is the sum of its first ``token_bytes`` (lowered)
+    bytes times P**i, xor its length times a constant, mixed."""
+    n = offsets.size - 1
     counts = np.zeros(n, dtype=np.int64)
     # At most one token per two bytes of a document, rounded up.
-    hashes = np.empty((data.size + n) // 2 + 1, dtype=np.uint64)
+    hashes = np.empty((data.size + lowered.size + n) // 2 + 1, dtype=np.uint64)
     found = 0
-    start = 0
     for doc in range(n):
-        end = doc_ends[doc]
-        i = start
-        while i < end:
-            if is_word[data[i]] == 0:
-                i += 1
-                continue
-            first = i
-            h = _ZERO
-            power = _ONE
-            while i < end and is_word[data[i]] != 0:
-                if i - first < token_bytes:
-                    h += np.uint64(data[i]) * power
-                    power *= _POLY
-                i += 1
-            hashes[found] = mix64(h ^ (np.uint64(i - first) * _MIX))
-            found += 1
-            counts[doc] += 1
-        start = end
+        before = found
+        copy = replaced[doc]
+        if copy < 0:
+            found = _text_tokens(
+                data, offsets[doc], offsets[doc + 1], folded, token_bytes, hashes, found
+            )
+        else:
+            found = _text_tokens(
+                lowered,
+                lowered_offsets[copy],
+                lowered_offsets[copy + 1],
+                folded,
+                token_bytes,
+                hashes,
+                found,
+            )
+        counts[doc] = found - before
     return counts, hashes[:found]
 
 

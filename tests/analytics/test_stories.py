@@ -129,6 +129,47 @@ def test_signatures_keep_their_bits_on_hard_texts() -> None:
     assert digest == "89bf8990f1792aad644aecf00d6d7cc0f15b51790600ae07e3aaf0cc66ab1856"
 
 
+# Capitals outside ASCII, one of them (U+1C89, Cyrillic Tje) newer than Python 3.11's
+# Unicode tables but lowered by polars'; a Roman numeral, a final sigma, a dotted I.
+CAPITALS = ["É", "Σ", "İ", "ẞ", "Ǆ", "\u1c89", "\U00010d50", "Ⅻ", "ΟΔΥΣΣΕΥΣ"]
+
+
+def test_signing_lowers_every_capital_as_polars_does() -> None:
+    """The compiled loop lowers ASCII capitals as it reads, and only a text holding
+    another character that lowering changes is lowered by polars first: every text
+    signs as its polars-lowered copy does, capitals of every kind."""
+    words = (
+        (ROOT / "seeds" / "articles" / "us-russia-second-round-talks.txt")
+        .read_text(encoding="utf-8")
+        .split()
+    )
+    texts = pl.Series(
+        [" ".join(words[:80]).upper(), " ".join(words[80:160]) + " Café “naïve” — é"]
+        + [f"{c} " + " ".join(words[i * 20 : i * 20 + 60]) for i, c in enumerate(CAPITALS)]
+    )
+    signed, sizes = minhash_signatures(texts)
+    lowered, lowered_sizes = minhash_signatures(texts.str.to_lowercase())
+    assert has_signature(signed).all()
+    assert (signed == lowered).all() and (sizes == lowered_sizes).all()
+
+
+def test_only_texts_with_a_capital_outside_ascii_are_lowered_by_polars() -> None:
+    """The table of what lowering changes is polars' own, newer capitals included;
+    curly quotes, dashes, small accented letters and ASCII capitals leave a text to the
+    compiled loop."""
+    from analytics.minhash import lowering_table
+    from analytics.minhash_kernels import lowering_changes
+    from analytics.utf8 import utf8_buffer
+
+    table = lowering_table()
+    for capital in CAPITALS:
+        assert table[ord(capital[0])], capital
+    assert not table[[ord(c) for c in "é’“—ßαя"]].any()
+    texts = pl.Series(["PLAIN ASCII Capitals", "Café “naïve” — é ß", "", *CAPITALS])
+    flagged = lowering_changes(*utf8_buffer(texts), table)
+    assert flagged.tolist() == [False, False, False] + [True] * len(CAPITALS)
+
+
 def test_similarity_tracks_the_share_of_common_text() -> None:
     signatures, _ = minhash_signatures(pl.Series([ORIGINAL, REPRINT, OTHER]))
     same, other = similarity(signatures[[0, 0]], signatures[[1, 2]])
