@@ -20,6 +20,10 @@ import numpy as np
 from numba import njit
 
 _STEP = 1024  # code points looked at together: most blocks hold no space and no case
+# ASCII as str.split and str.lower read it (tab to carriage return, the four separators
+# and the space; each capital lowered), the part of a text the loop reads without a table.
+_ASCII_SPACE = np.array([chr(byte).isspace() for byte in range(128)], dtype=np.bool_)
+_ASCII_LOWER = np.frombuffer(bytes(range(128)).lower(), dtype=np.uint8).copy()
 
 
 @cache
@@ -63,37 +67,49 @@ def one_spaced_lower(
         end = offsets[t + 1]
         while at < end:
             byte = data[at]
-            if byte < 0x80:  # ASCII, most of a text: no table needed
-                size = 1
-                space = byte == 32 or 9 <= byte <= 13 or 28 <= byte <= 31
+            if byte < 0x80:  # ASCII, most of a text: no table of code points needed
+                if _ASCII_SPACE[byte]:
+                    pending = written > first
+                    at += 1
+                    continue
+                if pending:
+                    out[written] = 32
+                    written += 1
+                    pending = False
+                out[written] = _ASCII_LOWER[byte]
+                written += 1
+                at += 1
+                # The rest of an ASCII word, copied lowered with no space owed.
+                while at < end:
+                    byte = data[at]
+                    if byte >= 0x80 or _ASCII_SPACE[byte]:
+                        break
+                    out[written] = _ASCII_LOWER[byte]
+                    written += 1
+                    at += 1
+                continue
+            if byte >= 0xF0:
+                size = 4
+                point = np.int64(byte & 0x07)
+            elif byte >= 0xE0:
+                size = 3
+                point = np.int64(byte & 0x0F)
             else:
-                if byte >= 0xF0:
-                    size = 4
-                    point = np.int64(byte & 0x07)
-                elif byte >= 0xE0:
-                    size = 3
-                    point = np.int64(byte & 0x0F)
-                else:
-                    size = 2
-                    point = np.int64(byte & 0x1F)
-                for k in range(1, size):
-                    point = (point << 6) | np.int64(data[at + k] & 0x3F)
-                space = is_space[point]
-                flagged[t] |= changes[point]
-            if space:
+                size = 2
+                point = np.int64(byte & 0x1F)
+            for k in range(1, size):
+                point = (point << 6) | np.int64(data[at + k] & 0x3F)
+            flagged[t] |= changes[point]
+            if is_space[point]:
                 pending = written > first
             else:
                 if pending:
                     out[written] = 32
                     written += 1
                     pending = False
-                if size == 1:
-                    out[written] = byte + 32 if 65 <= byte <= 90 else byte
+                for k in range(size):
+                    out[written] = data[at + k]
                     written += 1
-                else:
-                    for k in range(size):
-                        out[written] = data[at + k]
-                        written += 1
             at += size
     out_offsets[texts] = written
     return out[:written], out_offsets, flagged
