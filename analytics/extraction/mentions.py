@@ -50,9 +50,12 @@ def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFra
         "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
     )
     mentions = resolve_candidates(candidates, context, gazetteer)
+    # ``doc`` is the article's row: its id is gathered, not joined.
+    mentions = mentions.sort("doc", pl.col("field") != "title", "start_pos")
     return (
-        mentions.join(docs.select("doc", "article_id"), on="doc")
-        .sort("doc", pl.col("field") != "title", "start_pos")
+        mentions.with_columns(
+            article_id=docs.get_column("article_id").gather(mentions.get_column("doc"))
+        )
         .select(list(MENTIONS_OUT_SCHEMA))
         .cast(dict(MENTIONS_OUT_SCHEMA))  # type: ignore[arg-type]
     )

@@ -38,7 +38,8 @@ def resolve_candidates(
 
     ``docs`` has doc, published_on (Date, may be null) and context (the article's
     title and text, for rules that look at the whole article). Returns the columns
-    of RESOLVED_SCHEMA, one row per accepted mention.
+    of RESOLVED_SCHEMA, one row per accepted mention, in no particular order (the
+    caller sorts them once, ``extract_mentions``).
     """
     if candidates.is_empty():
         return pl.DataFrame(schema=RESOLVED_SCHEMA)
@@ -77,5 +78,4 @@ def resolve_candidates(
         .join(entity_country, on="entity_id", how="left")
         .select(list(RESOLVED_SCHEMA))
         .cast(RESOLVED_SCHEMA)  # type: ignore[arg-type]
-        .sort("doc", "field", "start_pos")
     )
