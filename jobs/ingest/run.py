@@ -46,7 +46,7 @@ from jobs.store.articles import (
     known_urls,
     new_article_ids,
 )
-from jobs.store.connect import connect, transaction
+from jobs.store.connect import AttachingWriter, connect, transaction
 from jobs.store.maintenance import compact_tables
 from jobs.store.schema import ensure_schema
 from jobs.store.seeds import load_gazetteer, load_seeds
@@ -156,7 +156,7 @@ def _run_ingest(
     preparer = BatchPreparer(
         gazetteer, workers=settings.ingest_workers, batch_size=settings.ingest_batch_size
     )
-    with preparer:
+    with preparer, AttachingWriter() as writer:
         with connect(settings.db_path, timeout=settings.lock_timeout) as con:
             ensure_schema(con)
             if _new_bytes(con, chosen) >= PRESTART_BYTES:
@@ -171,7 +171,9 @@ def _run_ingest(
         for source in chosen:
             result.sources += 1
             try:
-                _ingest_source(settings, source, gazetteer, preparer, now, result, tick, on_error)
+                _ingest_source(
+                    settings, source, gazetteer, preparer, writer, now, result, tick, on_error
+                )
             except SourceError as exc:
                 _unreadable_source(settings, source, str(exc), now, result, on_error)
     compact_tables(settings)
@@ -264,6 +266,7 @@ def _ingest_source(
     source: SourceConfig,
     gazetteer: Gazetteer,
     preparer: BatchPreparer,
+    writer: AttachingWriter,
     now: datetime,
     result: IngestResult,
     progress: ProgressCounter | None,
@@ -317,6 +320,7 @@ def _ingest_source(
         batch = pending.popleft()
         poll = seen == 0 and batch.articles.height < BULK_ARTICLES
         new, new_mentions = _store_batch(
+            writer,
             settings,
             source.name,
             preparer.outcome(batch.prepared, batch.articles),
@@ -342,11 +346,7 @@ def _ingest_source(
                 plausible_dates(iter(records), now, on_error), source.name, now
             )
             if articles.height:
-                with connect(
-                    settings.db_path, timeout=settings.lock_timeout, config=STORE_CONFIG
-                ) as con:
-                    known = known_article_ids(con, articles.get_column("article_id"))
-                articles = articles.filter(~pl.col("article_id").is_in(list(known)))
+                articles = _not_stored(writer, settings, articles)
             pending.append(
                 _Pending(
                     preparer.submit(articles),
@@ -390,7 +390,19 @@ class _Pending:
     nbytes: int
 
 
+def _not_stored(
+    writer: AttachingWriter, settings: Settings, articles: pl.DataFrame
+) -> pl.DataFrame:
+    """``articles`` without those whose id is stored already (they are not prepared)."""
+    with writer.connect(
+        settings.db_path, timeout=settings.lock_timeout, config=STORE_CONFIG
+    ) as con:
+        known = known_article_ids(con, articles.get_column("article_id"))
+    return articles.filter(~pl.col("article_id").is_in(list(known)))
+
+
 def _store_batch(
+    writer: AttachingWriter,
     settings: Settings,
     source_id: str,
     prepared: PreparedBatch,
@@ -411,7 +423,7 @@ def _store_batch(
         schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String},
         orient="row",
     ).unique("path", keep="last", maintain_order=True)
-    with connect(settings.db_path, timeout=settings.lock_timeout, config=config) as con:
+    with writer.connect(settings.db_path, timeout=settings.lock_timeout, config=config) as con:
         with transaction(con):
             new_ids = new_article_ids(con, articles) if articles.height else set()
             rows = np.flatnonzero(articles.get_column("article_id").is_in(list(new_ids)).to_numpy())

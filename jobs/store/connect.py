@@ -141,6 +141,94 @@ def connect(
         con.close()
 
 
+class AttachingWriter:
+    """Opens the database file for writing, one unit of work at a time, by attaching it
+    to one in-memory DuckDB kept for a long job (an ingest, which opens the file twice a
+    batch: its look-up of stored ids and its store). Starting a DuckDB on the file took
+    16 ms at 46,000 articles and 29 at a million (its catalog of built-in functions is
+    built anew each time); attaching the file takes 2-4. Each unit of work ends as a
+    closed connection ends: the file is detached, its log checkpointed, its lock
+    released, so a reader waits no longer than it did. The writer's settings apply to
+    the whole in-memory DuckDB, set before the file is attached. ``close`` ends it."""
+
+    _ALIAS = "store"
+
+    def __init__(self) -> None:
+        self._hub: duckdb.DuckDBPyConnection | None = None
+        self._settings: dict[str, str | bool | int | float | list[str]] = {}
+
+    @contextmanager
+    def connect(
+        self,
+        path: Path,
+        *,
+        timeout: float = 60.0,
+        on_wait: Callable[[str], None] | None = None,
+        config: Mapping[str, str | bool | int | float | list[str]] | None = None,
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """As ``connect`` (read-write), through the kept DuckDB."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        hub = self._configured({**WRITER_DEFAULTS, **(config or {})})
+        literal = str(path).replace("'", "''")
+        _retry_busy(
+            path, lambda: hub.execute(f"ATTACH '{literal}' AS {self._ALIAS}"), timeout, on_wait
+        )
+        try:
+            con = hub.cursor()
+            try:
+                con.execute(f"USE {self._ALIAS}")
+                con.execute("SET TimeZone = 'UTC'")
+                with open_connection(con):  # Ctrl-C interrupts its query at once
+                    yield con
+            finally:
+                con.close()
+        finally:
+            self._detach()
+
+    def close(self) -> None:
+        hub, self._hub = self._hub, None
+        if hub is not None:
+            hub.close()
+
+    def __enter__(self) -> AttachingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _configured(
+        self, settings: Mapping[str, str | bool | int | float | list[str]]
+    ) -> duckdb.DuckDBPyConnection:
+        if self._hub is None:
+            self._hub = duckdb.connect(config=dict(settings))
+            self._settings = dict(settings)
+            return self._hub
+        for name, value in settings.items():
+            if self._settings.get(name) != value:
+                self._hub.execute(f"SET GLOBAL {name} = {_sql_literal(value)}")
+                self._settings[name] = value
+        return self._hub
+
+    def _detach(self) -> None:
+        assert self._hub is not None
+        try:
+            self._hub.execute(f"DETACH {self._ALIAS}")
+        except BaseException:
+            self.close()  # closing the in-memory DuckDB closes the file too
+            raise
+
+
+def _sql_literal(value: str | bool | int | float | list[str]) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
+
+
 class _Attachments:
     """One in-memory DuckDB per process that attaches database files read-only.
 

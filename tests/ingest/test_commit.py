@@ -8,15 +8,21 @@ stores, as a batch rolled back always was."""
 
 from __future__ import annotations
 
+import json
+import traceback
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
 from analytics.frames import MENTION_SCHEMA
+from jobs.ingest import run_ingest
 from jobs.ingest.frames import articles_frame
 from jobs.ingest.run import STORE_CONFIG
+from jobs.settings import Settings, SourceConfig
 from jobs.sources.records import Record
 from jobs.store.articles import insert_articles
 from jobs.store.connect import connect
@@ -66,3 +72,37 @@ def test_a_batch_s_commit_writes_its_rows_once(
     with connect(db_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (2000,)
     assert _wal_bytes(db_path) == 0
+
+
+def test_an_ingest_starts_no_duckdb_for_each_batch(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch opens the file twice (its look-up of stored ids, its store), through
+    one in-memory DuckDB that attaches it, not a DuckDB started on the file each time
+    (16 ms at 46,000 articles, 29 at a million)."""
+    started: list[tuple[str, set[str]]] = []  # (database, the functions calling)
+    real_connect = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
+        started.append((str(database), {frame.name for frame in traceback.extract_stack()}))
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    dump = tmp_path / "wire.jsonl"
+    lines = [
+        json.dumps(
+            {
+                "url": f"https://news.example.org/{i}",
+                "title": f"Grain talks, round {i}",
+                "text": f"Clause {i} on Kenya's grain was agreed in Nairobi.",
+                "published": f"2024-05-{1 + i % 28:02d}",
+            }
+        )
+        for i in range(80)
+    ]
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = replace(settings, ingest_batch_size=10, ingest_workers=1)
+    result = run_ingest(settings, [SourceConfig(name="wire", location=str(dump))], now=NOW)
+    assert result.articles_new == 80  # eight batches
+    per_batch = [db for db, calls in started if calls & {"_not_stored", "_store_batch"}]
+    assert per_batch == [":memory:"], "a DuckDB started on the file for a batch"

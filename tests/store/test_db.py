@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from jobs.store.connect import (
+    AttachingWriter,
     DatabaseBusyError,
     DatabaseMissingError,
     connect,
@@ -135,7 +136,48 @@ def test_attached_readers_in_threads_share_the_file_until_the_last_ends(tmp_path
     _write_once(str(path), 7)  # the last reader let go of the file
 
 
-@pytest.mark.parametrize("reader", READERS)
+def _wal_bytes(path: Path) -> int:
+    wal = path.with_name(path.name + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_writer_through_one_duckdb_lets_go_of_the_file_after_each_unit(tmp_path: Path) -> None:
+    """An ingest's writer attaches the file to one in-memory DuckDB for each unit of
+    work: inside one it holds the file as a connection does (its settings applied,
+    days in UTC, unqualified names the file's); after it, the file is checkpointed and
+    free for another process, and the next unit sees what the last one wrote."""
+    path = tmp_path / "m.duckdb"
+    ctx = multiprocessing.get_context("spawn")
+    with AttachingWriter() as writer:
+        with writer.connect(path, config={"max_vacuum_tasks": 1}) as con:
+            con.execute("create table t (x int); insert into t values (1)")
+            assert con.execute("select current_setting('max_vacuum_tasks')").fetchall() == [(1,)]
+            assert con.execute("select current_setting('TimeZone')").fetchall() == [("UTC",)]
+            other = ctx.Process(target=_write_once, args=(str(path), 9))
+            other.start()  # it waits for the file: up to a minute, told once
+            other.join(1.5)
+            assert other.is_alive(), "another process got in while the writer held the file"
+            with pytest.raises(RuntimeError), transaction(con):
+                con.execute("insert into t values (2)")
+                raise RuntimeError("boom")
+        # Let go: the other process writes, and the next unit sees it; no log is left.
+        other.join(60)
+        assert other.exitcode == 0
+        assert _wal_bytes(path) == 0
+        with writer.connect(path) as con:
+            assert con.execute("select current_setting('max_vacuum_tasks')").fetchall() == [(0,)]
+            assert con.execute("select x from t order by x").fetchall() == [(1,), (9,)]
+            con.execute("insert into t values (3)")
+        assert _wal_bytes(path) == 0
+    with open_read_only(path) as con:
+        assert con.execute("select x from t order by x").fetchall() == [(1,), (3,), (9,)]
+
+
+def _through_writer(path: Path, **kwargs: Any) -> AbstractContextManager[Any]:
+    return AttachingWriter().connect(path, **kwargs)
+
+
+@pytest.mark.parametrize("reader", [*READERS, pytest.param(_through_writer, id="writer")])
 def test_busy_file_waits_then_names_the_holder(tmp_path: Path, reader: Reader) -> None:
     path = tmp_path / "m.duckdb"
     with connect(path) as con:
