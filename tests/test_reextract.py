@@ -139,6 +139,42 @@ def test_interrupted_re_extraction_leaves_one_version_and_resumes(
     assert after["pending"] == (0, 0)
 
 
+def test_re_extraction_starts_no_duckdb_for_each_batch(
+    stored: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch opens the file twice (its stale articles, its pending mentions),
+    attached to one in-memory DuckDB: a batch an article starts no more DuckDBs than
+    one batch for all four, and both end with the same mentions."""
+    seeds = _copy_seeds(stored, tmp_path)
+    with duckdb.connect(str(stored.db_path)) as con:
+        con.execute("delete from gazetteer_strings")  # every article is looked at again
+    rules = (seeds / "alias_rules.csv").read_text(encoding="utf-8")
+    (seeds / "alias_rules.csv").write_text(
+        rules + "Berlin Wall Street,exclude,,,a test phrase\n", encoding="utf-8"
+    )
+    started: list[str] = []
+    real_connect = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
+        started.append(str(database))
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    states, starts = [], []
+    for batch_size in (1, 4):
+        copy = tmp_path / f"copy-{batch_size}.duckdb"
+        shutil.copy(stored.db_path, copy)
+        monkeypatch.setattr(reextract, "BATCH_SIZE", batch_size)
+        monkeypatch.setattr(duckdb, "connect", counted)
+        started.clear()
+        result = run_extract(replace(stored, db_path=copy, seeds_dir=seeds))
+        monkeypatch.setattr(duckdb, "connect", real_connect)
+        assert result.articles == 4
+        states.append(_state(copy))
+        starts.append(len(started))
+    assert starts[0] == starts[1]
+    assert states[0] == states[1]
+
+
 def test_ingest_after_a_seed_change_brings_old_articles_along(
     settings: Settings, tmp_path: Path
 ) -> None:
