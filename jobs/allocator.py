@@ -8,9 +8,9 @@ again. `mentions extract` does exactly that, 32 MB of input at a time: a fifth o
 CPU was the kernel's (1.9 M minor faults over 1,000 MB). Kept 5 s, the pages are reused
 (1,000 MB of the benchmark's corpus on one thread, three alternating rounds): 0.9 M
 faults, system time 6.8 -> 3.7-4.0 s, wall 31.6-33.2 -> 28.9-29.8 s, for 110-125 MiB
-more at the peak (1.11 -> 1.22-1.23 GB). An ingest does not ask for it: its three
-processes share the 2 GB the issue allows a million articles (tried: 4% less CPU,
-110-190 MiB more summed peak; README, Tried and left).
+more at the peak (1.11 -> 1.22-1.23 GB). An ingest asks for it in its workers only
+(``jobs.ingest.workers``), which prepare a batch after batch; its own process, which
+stores them, keeps polars' setting.
 
 jemalloc reads its options once, when it starts: the environment must say so before
 polars is imported (the CLI asks in its group's callback, before anything imports

@@ -30,6 +30,7 @@ import polars as pl
 
 from analytics.extraction import automaton
 from analytics.extraction.gazetteer import Gazetteer
+from jobs.allocator import CONF_VARIABLE, KEEP_FREED_PAGES
 from jobs.ingest.frames import PreparedBatch, prepare, records_frame
 from jobs.interrupts import ignore_sigint, sigint_blocked
 from jobs.sources.records import Record
@@ -65,23 +66,41 @@ def _start_worker(parent: int) -> None:
 
 
 POLARS_THREADS = "POLARS_MAX_THREADS"
+# What polars' import puts in its allocator's variable when the user set nothing there
+# (its own half a second; a user's options are appended after it).
+POLARS_OWN_CONF = "dirty_decay_ms:500,muzzy_decay_ms:1000"
 
 
 @contextmanager
-def _one_polars_thread_each() -> Iterator[None]:
+def _worker_environment() -> Iterator[None]:
     """Processes started here run polars on one thread (unless the user chose a number):
     the workers are one per core already, and polars' pool in each would put two threads
     on each core (5,000 articles extracted on one thread: 0.47-0.49 ms of CPU an article;
-    on two: 0.51-0.52). Polars reads the variable when it is imported, so it is set
-    while the pool spawns its processes, which happens in ``submit``."""
-    if POLARS_THREADS in os.environ:
-        yield
-        return
-    os.environ[POLARS_THREADS] = "1"
+    on two: 0.51-0.52). And their allocator keeps the pages they free for 5 s
+    (``jobs.allocator``, unless the user set its options): each batch's frames reuse
+    the last one's pages instead of faulting them in again (46,000 articles, three
+    alternating rounds: 40.7-41.9 CPU seconds instead of 41.7-43.3, 21.96-22.65 s
+    instead of 22.46-23.29, the summed peak 1,721-1,730 MiB instead of 1,613-1,656).
+    Polars reads both variables when it is imported, so they are set while the pool
+    spawns its processes, which happens in ``submit``; this process's are left as they
+    were."""
+    chosen = {POLARS_THREADS: "1", CONF_VARIABLE: KEEP_FREED_PAGES}
+    before = {name: os.environ.get(name) for name in chosen}
+    changed = [
+        name
+        for name in chosen
+        if before[name] is None or (name == CONF_VARIABLE and before[name] == POLARS_OWN_CONF)
+    ]
+    os.environ.update({name: chosen[name] for name in changed})
     try:
         yield
     finally:
-        os.environ.pop(POLARS_THREADS, None)
+        for name in changed:
+            value = before[name]
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _use_gazetteer(version: str, pickled: bytes) -> tuple[Gazetteer, bool]:
@@ -204,8 +223,8 @@ class BatchPreparer:
                 initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
-        # A worker started here begins with SIGINT blocked, and one polars thread.
-        with sigint_blocked(), _one_polars_thread_each():
+        # A worker started here begins with SIGINT blocked, one polars thread, pages kept.
+        with sigint_blocked(), _worker_environment():
             return self._pool.submit(task, *args)
 
     def outcome(self, future: Future[PreparedBatch], articles: pl.DataFrame) -> PreparedBatch:

@@ -28,6 +28,7 @@ import jobs.ingest.run as run
 import jobs.ingest.workers as workers
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.mentions import extract_mentions
+from jobs.allocator import CONF_VARIABLE, KEEP_FREED_PAGES
 from jobs.ingest import run_ingest
 from jobs.ingest.frames import PreparedBatch, prepare, records_frame
 from jobs.ingest.workers import BatchPreparer, _prepare_in_worker
@@ -212,6 +213,41 @@ def test_workers_run_polars_on_one_thread_unless_the_user_chose(
         sizes = {preparer._pool.submit(pl.thread_pool_size).result() for _ in range(8)}
     assert sizes == {int(chosen or 1)}
     assert os.environ.get("POLARS_MAX_THREADS") == chosen
+
+
+@pytest.mark.parametrize("users", [None, "dirty_decay_ms:100"])
+def test_workers_keep_freed_pages_unless_the_user_chose(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, users: str | None
+) -> None:
+    """The workers' allocator keeps the pages they free for 5 s, not polars' half a
+    second: each batch's frames reuse the last one's pages instead of faulting them in
+    again. A setting of the user's is theirs; this process's is left as it was."""
+    mine = users if users is not None else workers.POLARS_OWN_CONF  # polars' import set it
+    monkeypatch.setenv(CONF_VARIABLE, mine)
+    batch = _articles(20)
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        futures = [preparer.submit(batch) for _ in range(2)]  # both workers start
+        for future in futures:
+            preparer.outcome(future, batch)
+        assert preparer._pool is not None
+        seen = {preparer._pool.submit(os.getenv, CONF_VARIABLE).result() for _ in range(8)}
+    assert len(seen) == 1
+    # polars, imported in the worker, put its own options before the ones it found.
+    (conf,) = seen
+    assert conf is not None and conf.endswith(users or KEEP_FREED_PAGES), conf
+    assert os.environ.get(CONF_VARIABLE) == mine
+
+
+def test_polars_sets_its_allocator_as_the_workers_expect() -> None:
+    """A fresh interpreter where the user set nothing: polars' import leaves its own
+    options, the value the workers replace with theirs (a polars that changes them makes
+    this fail, not the workers silently keep polars' half a second)."""
+    code = (
+        "import os; os.environ.pop('_RJEM_MALLOC_CONF', None); import polars; "
+        "print(os.environ.get('_RJEM_MALLOC_CONF'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == workers.POLARS_OWN_CONF, out.stderr[-2000:]
 
 
 def test_a_batch_extracted_in_chunks_has_the_mentions_of_one_call(
