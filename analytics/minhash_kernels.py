@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from analytics.utf8_kernels import code_point
+
 _POLY = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
 _POLY_INVERSE = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -47,17 +49,7 @@ def lowering_changes(
             if byte < 0x80:
                 at += 1
                 continue
-            if byte >= 0xF0:
-                size = 4
-                point = np.int64(byte & 0x07)
-            elif byte >= 0xE0:
-                size = 3
-                point = np.int64(byte & 0x0F)
-            else:
-                size = 2
-                point = np.int64(byte & 0x1F)
-            for k in range(1, size):
-                point = (point << 6) | np.int64(data[at + k] & 0x3F)
+            point, size = code_point(data, at)
             if changes[point]:
                 flagged[t] = True
                 break

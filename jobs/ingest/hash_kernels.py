@@ -19,6 +19,8 @@ from functools import cache
 import numpy as np
 from numba import njit
 
+from analytics.utf8_kernels import code_point
+
 _STEP = 1024  # code points looked at together: most blocks hold no space and no case
 # ASCII as str.split and str.lower read it (tab to carriage return, the four separators
 # and the space; each capital lowered), the part of a text the loop reads without a table.
@@ -88,17 +90,7 @@ def one_spaced_lower(
                     written += 1
                     at += 1
                 continue
-            if byte >= 0xF0:
-                size = 4
-                point = np.int64(byte & 0x07)
-            elif byte >= 0xE0:
-                size = 3
-                point = np.int64(byte & 0x0F)
-            else:
-                size = 2
-                point = np.int64(byte & 0x1F)
-            for k in range(1, size):
-                point = (point << 6) | np.int64(data[at + k] & 0x3F)
+            point, size = code_point(data, at)
             flagged[t] |= changes[point]
             if is_space[point]:
                 pending = written > first

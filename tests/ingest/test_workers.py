@@ -194,6 +194,18 @@ def test_a_script_without_a_main_guard_ingests_without_workers(
     assert "worker processes failed" in err
 
 
+def _asked_in_the_workers(gazetteer: Gazetteer, task: Any, *args: object) -> set[Any]:
+    """What ``task(*args)`` returns in the workers of a pool started by two batches (each
+    worker asked a few times)."""
+    batch = _articles(20)
+    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
+        futures = [preparer.submit(batch) for _ in range(2)]  # both workers start
+        for future in futures:
+            preparer.outcome(future, batch)
+        assert preparer._pool is not None
+        return {preparer._pool.submit(task, *args).result() for _ in range(8)}
+
+
 @pytest.mark.parametrize("chosen", [None, "2"])
 def test_workers_run_polars_on_one_thread_unless_the_user_chose(
     gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, chosen: str | None
@@ -204,14 +216,7 @@ def test_workers_run_polars_on_one_thread_unless_the_user_chose(
         monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
     else:
         monkeypatch.setenv("POLARS_MAX_THREADS", chosen)
-    batch = _articles(20)
-    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
-        futures = [preparer.submit(batch) for _ in range(2)]  # both workers start
-        for future in futures:
-            preparer.outcome(future, batch)
-        assert preparer._pool is not None
-        sizes = {preparer._pool.submit(pl.thread_pool_size).result() for _ in range(8)}
-    assert sizes == {int(chosen or 1)}
+    assert _asked_in_the_workers(gazetteer, pl.thread_pool_size) == {int(chosen or 1)}
     assert os.environ.get("POLARS_MAX_THREADS") == chosen
 
 
@@ -224,13 +229,7 @@ def test_workers_keep_freed_pages_unless_the_user_chose(
     again. A setting of the user's is theirs; this process's is left as it was."""
     mine = users if users is not None else workers.POLARS_OWN_CONF  # polars' import set it
     monkeypatch.setenv(CONF_VARIABLE, mine)
-    batch = _articles(20)
-    with BatchPreparer(gazetteer, workers=2, batch_size=20) as preparer:
-        futures = [preparer.submit(batch) for _ in range(2)]  # both workers start
-        for future in futures:
-            preparer.outcome(future, batch)
-        assert preparer._pool is not None
-        seen = {preparer._pool.submit(os.getenv, CONF_VARIABLE).result() for _ in range(8)}
+    seen = _asked_in_the_workers(gazetteer, os.getenv, CONF_VARIABLE)
     assert len(seen) == 1
     # polars, imported in the worker, put its own options before the ones it found.
     (conf,) = seen
