@@ -148,8 +148,9 @@ class AttachingWriter:
     16 ms at 46,000 articles and 29 at a million (its catalog of built-in functions is
     built anew each time); attaching the file takes 2-4. Each unit of work ends as a
     closed connection ends: the file is detached, its log checkpointed, its lock
-    released, so a reader waits no longer than it did. The writer's settings apply to
-    the whole in-memory DuckDB, set before the file is attached. ``close`` ends it."""
+    released, so a reader waits no longer than it did. A unit's settings apply to the
+    whole in-memory DuckDB, set before the file is attached (those it does not name are
+    DuckDB's defaults, as for a new connection). ``close`` ends it."""
 
     _ALIAS = "store"
 
@@ -204,6 +205,9 @@ class AttachingWriter:
             self._hub = duckdb.connect(config=dict(settings))
             self._settings = dict(settings)
             return self._hub
+        for name in [name for name in self._settings if name not in settings]:
+            self._hub.execute(f"RESET GLOBAL {name}")  # DuckDB's default, as a new connection
+            del self._settings[name]
         for name, value in settings.items():
             if self._settings.get(name) != value:
                 self._hub.execute(f"SET GLOBAL {name} = {_sql_literal(value)}")

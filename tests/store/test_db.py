@@ -149,9 +149,15 @@ def test_a_writer_through_one_duckdb_lets_go_of_the_file_after_each_unit(tmp_pat
     path = tmp_path / "m.duckdb"
     ctx = multiprocessing.get_context("spawn")
     with AttachingWriter() as writer:
-        with writer.connect(path, config={"max_vacuum_tasks": 1}) as con:
+        setting = (
+            "select current_setting('max_vacuum_tasks'), current_setting('checkpoint_threshold')"
+        )
+        default = duckdb.connect().execute(setting).fetchall()[0][1]
+        with writer.connect(
+            path, config={"max_vacuum_tasks": 1, "checkpoint_threshold": "1MB"}
+        ) as con:
             con.execute("create table t (x int); insert into t values (1)")
-            assert con.execute("select current_setting('max_vacuum_tasks')").fetchall() == [(1,)]
+            assert con.execute(setting).fetchall() == [(1, "976.5 KiB")]  # 1 MB
             assert con.execute("select current_setting('TimeZone')").fetchall() == [("UTC",)]
             other = ctx.Process(target=_write_once, args=(str(path), 9))
             other.start()  # it waits for the file: up to a minute, told once
@@ -164,8 +170,8 @@ def test_a_writer_through_one_duckdb_lets_go_of_the_file_after_each_unit(tmp_pat
         other.join(60)
         assert other.exitcode == 0
         assert _wal_bytes(path) == 0
-        with writer.connect(path) as con:
-            assert con.execute("select current_setting('max_vacuum_tasks')").fetchall() == [(0,)]
+        with writer.connect(path) as con:  # the writer's default, DuckDB's for the rest
+            assert con.execute(setting).fetchall() == [(0, default)]
             assert con.execute("select x from t order by x").fetchall() == [(1,), (9,)]
             con.execute("insert into t values (3)")
         assert _wal_bytes(path) == 0
