@@ -78,10 +78,9 @@ def _worker_environment() -> Iterator[None]:
     on each core (5,000 articles extracted on one thread: 0.47-0.49 ms of CPU an article;
     on two: 0.51-0.52). And their allocator keeps the pages they free for 5 s
     (``jobs.allocator``, unless the user set its options): each batch's frames reuse
-    the last one's pages instead of faulting them in again (46,000 articles, three
-    alternating rounds: 40.7-41.9 CPU seconds instead of 41.7-43.3, 21.96-22.65 s
-    instead of 22.46-23.29, the summed peak 1,721-1,730 MiB instead of 1,613-1,656).
-    Polars reads both variables when it is imported, so they are set while the pool
+    the last one's pages instead of faulting them in again (46,000 articles: 40.7-41.9
+    CPU seconds where 41.7-43.3 without, for about 90 MiB more of the summed peak;
+    README, Why it is built this way). Polars reads both variables when it is imported, so they are set while the pool
     spawns its processes, which happens in ``submit``; this process's are left as they
     were."""
     chosen = {POLARS_THREADS: "1", CONF_VARIABLE: KEEP_FREED_PAGES}
