@@ -80,9 +80,9 @@ def _worker_environment() -> Iterator[None]:
     (``jobs.allocator``, unless the user set its options): each batch's frames reuse
     the last one's pages instead of faulting them in again (46,000 articles: 40.7-41.9
     CPU seconds where 41.7-43.3 without, for about 90 MiB more of the summed peak;
-    README, Why it is built this way). Polars reads both variables when it is imported, so they are set while the pool
-    spawns its processes, which happens in ``submit``; this process's are left as they
-    were."""
+    README, Why it is built this way). Polars reads both variables when it is
+    imported, so they are set while the pool spawns its processes, which happens in
+    ``submit``; this process's are left as they were."""
     chosen = {POLARS_THREADS: "1", CONF_VARIABLE: KEEP_FREED_PAGES}
     before = {name: os.environ.get(name) for name in chosen}
     changed = [
