@@ -8,7 +8,6 @@ stores, as a batch rolled back always was."""
 
 from __future__ import annotations
 
-import json
 import traceback
 from dataclasses import replace
 from datetime import datetime
@@ -89,18 +88,7 @@ def test_an_ingest_starts_no_duckdb_for_each_batch(
 
     monkeypatch.setattr(duckdb, "connect", counted)
     dump = tmp_path / "wire.jsonl"
-    lines = [
-        json.dumps(
-            {
-                "url": f"https://news.example.org/{i}",
-                "title": f"Grain talks, round {i}",
-                "text": f"Clause {i} on Kenya's grain was agreed in Nairobi.",
-                "published": f"2024-05-{1 + i % 28:02d}",
-            }
-        )
-        for i in range(80)
-    ]
-    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _batch(80).select("url", "title", "text", published="published_at").write_ndjson(dump)
     settings = replace(settings, ingest_batch_size=10, ingest_workers=1)
     result = run_ingest(settings, [SourceConfig(name="wire", location=str(dump))], now=NOW)
     assert result.articles_new == 80  # eight batches
