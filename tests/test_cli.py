@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -190,3 +192,42 @@ def test_the_console_script_freezes_what_is_left_before_the_exit(
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+_THREADS_AFTER_NUMPY = """
+import os, sys
+from jobs.cli import main
+sys.argv = ["mentions", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+import numpy  # noqa: F401 (starts OpenBLAS, and its threads unless told not to)
+print(len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.parametrize(("given", "kept"), [(None, "1"), ("2", "2")])
+def test_the_console_script_starts_no_blas_threads_unless_asked(
+    given: str | None, kept: str
+) -> None:
+    """numpy's OpenBLAS starts a thread per core that spins between calls; nothing here
+    multiplies matrices large enough to share (matplotlib's 2x2 per glyph), and the
+    spinning took a core's 0.1 s from each report. `mentions` sets one thread unless
+    the environment names a number, which it keeps."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    ran = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_NUMPY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    threads, setting = ran.stdout.split()[-2:]
+    assert setting == kept
+    if given is None:
+        assert threads == "1"  # the interpreter's own thread only
