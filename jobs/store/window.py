@@ -60,6 +60,12 @@ JOIN entities e USING (entity_id)
 # and code, then by code and bucket, takes 0.48-0.54 s; by article and entity id,
 # regrouping the leaders' rows added for their countries, 0.70-0.89 s; grouping sets
 # save 0.06-0.08 s more over grouping the rows once per grain.
+#
+# A bucket's stories are its distinct story keys, but an article alone in its story
+# within the bucket (``alone_fine``, ``alone_coarse``: no other article of the window's
+# buckets shares both) is a story of its own wherever it is counted: only the others'
+# keys need the distinct count's hash tables. At a million articles, where most
+# stories have one article, the query took 0.34-0.35 s instead of 0.45-0.48.
 _CODES = """codes AS (
     SELECT entity_id, CAST(row_number() OVER (ORDER BY entity_id) AS INTEGER) AS code
     FROM (SELECT entity_id FROM entities
@@ -85,14 +91,20 @@ per_article AS (
     GROUP BY m.article_id, t.target
 ),
 rows AS (
-    SELECT w.story_key, w.fine, w.coarse, p.target, p.mentions
+    SELECT w.fine, w.coarse, p.target, p.mentions, w.alone_fine, w.alone_coarse,
+           CASE WHEN NOT w.alone_fine THEN w.story_key END AS shared_fine,
+           CASE WHEN NOT w.alone_coarse THEN w.story_key END AS shared_coarse
     FROM per_article p
     JOIN {_KEYED} w USING (article_id)
 ),
 buckets AS (
     SELECT CASE WHEN GROUPING(fine) = 0 THEN 'fine' ELSE 'coarse' END AS grain, target,
            coalesce(fine, coarse) AS bucket, sum(mentions) AS mentions,
-           count(*) AS articles, count(DISTINCT story_key) AS stories
+           count(*) AS articles,
+           CASE WHEN GROUPING(fine) = 0
+                THEN count(*) FILTER (WHERE alone_fine) + count(DISTINCT shared_fine)
+                ELSE count(*) FILTER (WHERE alone_coarse) + count(DISTINCT shared_coarse)
+           END AS stories
     FROM rows GROUP BY GROUPING SETS ((target, fine), (target, coarse))
     HAVING bucket IS NOT NULL  -- an article not counted at a grain has no bucket there
 )
@@ -202,6 +214,19 @@ _COUNT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _alone_in_story(window: WindowArticles, buckets: pl.DataFrame) -> pl.DataFrame:
+    """``buckets`` (article_id: key, fine, coarse) with alone_fine and alone_coarse:
+    whether no other of its articles has the article's story and bucket at that grain."""
+    story = window.articles["story_id"].gather(buckets["article_id"])
+    return buckets.select(
+        "article_id",
+        "fine",
+        "coarse",
+        alone_fine=pl.struct(story, "fine").is_unique(),
+        alone_coarse=pl.struct(story, "coarse").is_unique(),
+    )
+
+
 def count_earlier(
     con: duckdb.DuckDBPyConnection,
     window: WindowArticles,
@@ -217,7 +242,7 @@ def count_earlier(
     if buckets.is_empty():
         counts = pl.DataFrame(schema={"grain": pl.String, **_COUNT_SCHEMA})
     else:
-        with _registered(con, window, buckets.select("article_id", "fine", "coarse")) as bounds:
+        with _registered(con, window, _alone_in_story(window, buckets)) as bounds:
             counts = con.sql(sql, params={**params, **bounds}).pl()
     fine, coarse = (
         counts.filter(pl.col("grain") == grain).select(COUNT_COLUMNS).cast(pl.Schema(_COUNT_SCHEMA))

@@ -77,7 +77,8 @@ def _corpus(path: Path) -> int:
     in New York (02:30 UTC is the evening before there), each three to five sentences
     drawn from SENTENCES (Finland in every one during BURST, a spike and a mover, and
     in 3% of the others); every fifth is reprinted an hour later with a word more (a
-    story of two)."""
+    story of two), every tenth without its first sentence (a story of two whose
+    articles mention different entities)."""
     rng = random.Random(20260105)
     lines = []
     day, n = FIRST, 0
@@ -97,13 +98,19 @@ def _corpus(path: Path) -> int:
                     "id": article_id,
                     "url": f"https://news.example/{article_id}",
                     "title": f"Report {n}",
-                    "text": text if published == at else f"{text} Reprinted.",
+                    "text": text if published == at else _reprinted(text, n),
                     "published": published.isoformat() + "Z",
                 }
                 lines.append(json.dumps(record))
         day += timedelta(days=1)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines)
+
+
+def _reprinted(text: str, n: int) -> str:
+    if n % 10 == 0:
+        text = text.split(". ", 1)[1]
+    return f"{text} Reprinted."
 
 
 @pytest.fixture(scope="module")
