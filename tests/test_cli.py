@@ -7,13 +7,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 from jobs.cli import cli, main
 from jobs.settings import Settings
+from jobs.store.connect import connect
 
 
 def _invoke(settings: Settings, *args: str, input: str | None = None) -> object:
@@ -38,6 +41,34 @@ def test_run_prints_the_report_path_then_sql_lists_russia_and_us(settings: Setti
         {"entity_id": "RUS", "n": 31},
         {"entity_id": "USA", "n": 29},
     ]
+
+
+def test_report_starts_one_duckdb_for_its_four_openings(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mentions report` opens the file four times (its run's record at the start and
+    at the end, its reads, its own record), each through one in-memory DuckDB that
+    attaches it (``jobs.store.connect.one_duckdb``), and records all of them."""
+    assert _invoke(settings, "run").exit_code == 0
+    started: list[str] = []
+    real_connect = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
+        started.append(str(database))
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    result = _invoke(settings, "report", "--period", "day", "--at", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert started == [":memory:"]
+    monkeypatch.undo()
+    with connect(settings.db_path, read_only=True) as con:
+        runs = con.execute(
+            "select status from job_runs where job = 'report' order by started_at"
+        ).fetchall()
+        reports = con.execute("select start_on from reports where period = 'day'").fetchall()
+    assert runs == [("ok",)]
+    assert reports == [(date(2026, 11, 24),)]
 
 
 def test_sql_table_csv_and_params(settings: Settings) -> None:

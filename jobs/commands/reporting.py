@@ -58,7 +58,7 @@ def report(
     """
     from analytics.form_policy import parse_forms
     from jobs.runs import recorded_run
-    from jobs.store.connect import DatabaseMissingError
+    from jobs.store.connect import DatabaseMissingError, one_duckdb
 
     settings = settings_of(ctx)
     day: date | None = at.date() if at is not None else None
@@ -66,7 +66,7 @@ def report(
     if not settings.db_path.exists():  # recording the run would create an empty one
         raise DatabaseMissingError(settings.db_path)
     ctx.call_on_close(gc.unfreeze)  # after the last word: see _garbage_left_to_the_exit
-    with recorded_run(settings, "report") as record, _garbage_left_to_the_exit():
+    with one_duckdb(), recorded_run(settings, "report") as record, _garbage_left_to_the_exit():
         from jobs.report import run_report  # matplotlib: loaded once the run is recorded
 
         result = run_report(settings, period, day, latest=latest, forms=counted)

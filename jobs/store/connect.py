@@ -124,6 +124,11 @@ def connect(
     path = Path(path)
     if read_only and not path.exists():
         raise DatabaseMissingError(path)
+    shared = _SHARED_WRITER.get()
+    if shared is not None and not read_only and shared.takes(path):
+        with shared.connect(path, timeout=timeout, on_wait=on_wait, config=config) as con:
+            yield con
+        return
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     settings = dict(config or {}) if read_only else {**WRITER_DEFAULTS, **(config or {})}
@@ -157,6 +162,12 @@ class AttachingWriter:
     def __init__(self) -> None:
         self._hub: duckdb.DuckDBPyConnection | None = None
         self._settings: dict[str, str | bool | int | float | list[str]] = {}
+        self._attached: Path | None = None  # the file of the unit under way, if any
+
+    def takes(self, path: Path) -> bool:
+        """Whether ``connect(path)`` can go through this DuckDB now: no unit is under
+        way, or one on the same file (another file waits for the unit's end)."""
+        return self._attached is None or self._attached == Path(path).resolve()
 
     @contextmanager
     def connect(
@@ -167,25 +178,42 @@ class AttachingWriter:
         on_wait: Callable[[str], None] | None = None,
         config: Mapping[str, str | bool | int | float | list[str]] | None = None,
     ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """As ``connect`` (read-write), through the kept DuckDB."""
+        """As ``connect`` (read-write), through the kept DuckDB. A unit opened inside
+        another on the same file is another connection to it, as a second ``connect``
+        in one process is (its settings are the outer unit's); the file is let go when
+        the outermost ends."""
         path = Path(path)
+        if self._attached is not None:
+            if self._attached != path.resolve():
+                raise ValueError(f"{self._attached} is open here; {path} cannot be too")
+            with self._unit() as con:
+                yield con
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         hub = self._configured({**WRITER_DEFAULTS, **(config or {})})
         literal = str(path).replace("'", "''")
         _retry_busy(
             path, lambda: hub.execute(f"ATTACH '{literal}' AS {self._ALIAS}"), timeout, on_wait
         )
+        self._attached = path.resolve()
         try:
-            con = hub.cursor()
-            try:
-                con.execute(f"USE {self._ALIAS}")
-                con.execute("SET TimeZone = 'UTC'")
-                with open_connection(con):  # Ctrl-C interrupts its query at once
-                    yield con
-            finally:
-                con.close()
+            with self._unit() as con:
+                yield con
         finally:
+            self._attached = None
             self._detach()
+
+    @contextmanager
+    def _unit(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        assert self._hub is not None
+        con = self._hub.cursor()
+        try:
+            con.execute(f"USE {self._ALIAS}")
+            con.execute("SET TimeZone = 'UTC'")
+            with open_connection(con):  # Ctrl-C interrupts its query at once
+                yield con
+        finally:
+            con.close()
 
     def close(self) -> None:
         hub, self._hub = self._hub, None
@@ -221,6 +249,25 @@ class AttachingWriter:
         except BaseException:
             self.close()  # closing the in-memory DuckDB closes the file too
             raise
+
+
+_SHARED_WRITER: ContextVar[AttachingWriter | None] = ContextVar("shared_writer", default=None)
+
+
+@contextmanager
+def one_duckdb() -> Iterator[AttachingWriter]:
+    """Within it, every read-write ``connect`` of this context (a command, a job's
+    thread) goes through one ``AttachingWriter``: each unit of work still takes and lets
+    go of the file as a connection does, without starting a DuckDB for it. A monthly
+    report opens the file four times (its run's record at the start and the end, its
+    reads, its own record): each start and close of a DuckDB on a million-article file
+    took 15-29 ms and 12-30 ms."""
+    with AttachingWriter() as writer:
+        token = _SHARED_WRITER.set(writer)
+        try:
+            yield writer
+        finally:
+            _SHARED_WRITER.reset(token)
 
 
 def _sql_literal(value: str | bool | int | float | list[str]) -> str:

@@ -17,6 +17,7 @@ from jobs.store.connect import (
     DatabaseBusyError,
     DatabaseMissingError,
     connect,
+    one_duckdb,
     open_read_only,
     transaction,
     waiting_notice,
@@ -223,3 +224,73 @@ def test_busy_file_waits_then_names_the_holder(tmp_path: Path, reader: Reader) -
         holder.join(10)
         if holder.is_alive():
             holder.kill()
+
+
+def _started_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The databases of every DuckDB started from now on (``duckdb.connect``)."""
+    started: list[str] = []
+    real_connect = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
+        started.append(str(database))
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    return started
+
+
+def test_a_command_s_writes_go_through_one_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within ``one_duckdb``, each read-write ``connect`` attaches the file to one
+    in-memory DuckDB instead of starting one on it; each still lets go of the file at
+    its end (a DuckDB started on it in this process, which a file still attached would
+    refuse, gets in); a ``connect`` inside another on the same file is a second
+    connection to it, seeing what is committed; another file, and a read-only open,
+    are opened as ever."""
+    path, other = tmp_path / "m.duckdb", tmp_path / "other.duckdb"
+    with connect(path) as con:
+        con.execute("create table t (x int)")
+    started = _started_on(monkeypatch)
+    with one_duckdb():
+        for value in (1, 2):
+            with connect(path) as con:
+                con.execute("insert into t values (?)", [value])
+                assert con.execute("select current_setting('TimeZone')").fetchall() == [("UTC",)]
+            with duckdb.connect(str(path)) as own:  # the file was let go
+                assert own.execute("select max(x) from t").fetchall() == [(value,)]
+        with connect(path) as con, transaction(con):
+            con.execute("insert into t values (3)")
+            with connect(path) as inner:  # a second connection: 3 is not committed yet
+                assert inner.execute("select max(x) from t").fetchall() == [(2,)]
+                inner.execute("insert into t values (4)")
+            with connect(other) as elsewhere:  # another file meanwhile: its own DuckDB
+                elsewhere.execute("create table u (y int)")
+        with connect(path, read_only=True) as reader:
+            assert reader.execute("select x from t order by x").fetchall() == [
+                (1,), (2,), (3,), (4,)
+            ]  # fmt: skip
+    # One DuckDB for the units; the rest are this test's own, the other file's and
+    # the read-only open's.
+    assert started == [":memory:", str(path), str(path), str(other), str(path)]
+    started.clear()
+    with connect(path) as con:  # outside it: a DuckDB on the file, as before
+        con.execute("insert into t values (5)")
+    assert started == [str(path)]
+
+
+def test_one_duckdb_is_the_context_s_not_other_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread started inside ``one_duckdb`` (the scheduler's jobs, a report's chart
+    thread) opens the file as ever: two threads never share the unit under way."""
+    path = tmp_path / "m.duckdb"
+    started = _started_on(monkeypatch)
+
+    def write() -> None:
+        with connect(path) as con:
+            con.execute("create table t (x int)")
+
+    with one_duckdb(), ThreadPoolExecutor(1) as pool:
+        pool.submit(write).result(timeout=60)
+    assert started == [str(path)]
