@@ -261,7 +261,7 @@ def one_duckdb() -> Iterator[AttachingWriter]:
     go of the file as a connection does, without starting a DuckDB for it. A monthly
     report opens the file four times (its run's record at the start and the end, its
     reads, its own record): each start and close of a DuckDB on a million-article file
-    took 15-29 ms and 12-30 ms."""
+    took 15-29 ms and 11-30 ms."""
     with AttachingWriter() as writer:
         token = _SHARED_WRITER.set(writer)
         try:
