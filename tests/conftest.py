@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 from PIL import Image
 
@@ -39,6 +40,21 @@ def settings(tmp_path: Path) -> Settings:
         db_path=tmp_path / "mentions.duckdb",
         reports_dir=tmp_path / "reports",
     )
+
+
+@pytest.fixture
+def duckdb_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The database of every DuckDB started (``duckdb.connect``) from the test's start:
+    ``":memory:"`` for an in-memory one, else the file's path."""
+    started: list[str] = []
+    real_connect = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
+        started.append(str(database))
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    return started
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -44,24 +43,16 @@ def test_run_prints_the_report_path_then_sql_lists_russia_and_us(settings: Setti
 
 
 def test_report_starts_one_duckdb_for_its_four_openings(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, duckdb_starts: list[str]
 ) -> None:
     """`mentions report` opens the file four times (its run's record at the start and
     at the end, its reads, its own record), each through one in-memory DuckDB that
     attaches it (``jobs.store.connect.one_duckdb``), and records all of them."""
     assert _invoke(settings, "run").exit_code == 0
-    started: list[str] = []
-    real_connect = duckdb.connect
-
-    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
-        started.append(str(database))
-        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(duckdb, "connect", counted)
+    duckdb_starts.clear()
     result = _invoke(settings, "report", "--period", "day", "--at", "2026-11-24")
     assert result.exit_code == 0, result.output
-    assert started == [":memory:"]
-    monkeypatch.undo()
+    assert duckdb_starts == [":memory:"]
     with connect(settings.db_path, read_only=True) as con:
         runs = con.execute(
             "select status from job_runs where job = 'report' order by started_at"

@@ -226,22 +226,7 @@ def test_busy_file_waits_then_names_the_holder(tmp_path: Path, reader: Reader) -
             holder.kill()
 
 
-def _started_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The databases of every DuckDB started from now on (``duckdb.connect``)."""
-    started: list[str] = []
-    real_connect = duckdb.connect
-
-    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
-        started.append(str(database))
-        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(duckdb, "connect", counted)
-    return started
-
-
-def test_a_command_s_writes_go_through_one_duckdb(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_command_s_writes_go_through_one_duckdb(tmp_path: Path, duckdb_starts: list[str]) -> None:
     """Within ``one_duckdb``, each read-write ``connect`` attaches the file to one
     in-memory DuckDB instead of starting one on it; each still lets go of the file at
     its end (a DuckDB started on it in this process, which a file still attached would
@@ -251,7 +236,8 @@ def test_a_command_s_writes_go_through_one_duckdb(
     path, other = tmp_path / "m.duckdb", tmp_path / "other.duckdb"
     with connect(path) as con:
         con.execute("create table t (x int)")
-    started = _started_on(monkeypatch)
+    started = duckdb_starts
+    started.clear()
     with one_duckdb():
         for value in (1, 2):
             with connect(path) as con:
@@ -280,12 +266,11 @@ def test_a_command_s_writes_go_through_one_duckdb(
 
 
 def test_one_duckdb_is_the_context_s_not_other_threads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, duckdb_starts: list[str]
 ) -> None:
     """A thread started inside ``one_duckdb`` (the scheduler's jobs, a report's chart
     thread) opens the file as ever: two threads never share the unit under way."""
     path = tmp_path / "m.duckdb"
-    started = _started_on(monkeypatch)
 
     def write() -> None:
         with connect(path) as con:
@@ -293,4 +278,4 @@ def test_one_duckdb_is_the_context_s_not_other_threads(
 
     with one_duckdb(), ThreadPoolExecutor(1) as pool:
         pool.submit(write).result(timeout=60)
-    assert started == [str(path)]
+    assert duckdb_starts == [str(path)]  # the thread's (one_duckdb starts one at its first)
