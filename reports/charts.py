@@ -19,6 +19,8 @@ from reports.render import write_png
 from reports.style import DPI, FALLING, PALETTE, PREVIOUS, RISING, SIZE, chart_title, no_data
 from reports.words import period_label, plural, points, shares_from_to
 
+INSIDE = "inside"  # the gid of a label that ``lay_out`` keeps within its axes
+
 _MOVER_COLOURS = {"rising": RISING, "falling": FALLING}
 NOT_SIGNIFICANT = "#AAAAAA"
 _FORM_COLOURS = {
@@ -83,6 +85,7 @@ def top_entities_chart(
             va="center",
             fontsize="small",
             color="white" if inside else "black",
+            gid=INSIDE,
         )
     chart_title(fig, f"{what}, {period_label(start, end)}: share of articles mentioning each")
     ax.set_xlabel("% of all articles in the period (label: share · articles · change in points)")
@@ -134,6 +137,7 @@ def movers_chart(
             ha="left" if width >= 0 else "right",
             va="center",
             fontsize="small",
+            gid=INSIDE,  # the longest bar's label may need more room than the limit leaves
         )
     ax.axvline(0, color="#333333", linewidth=0.8)
     heading = "Movers" if significant or not names else "Largest changes, none significant"
@@ -210,6 +214,7 @@ def forms_chart(split: pl.DataFrame, *, start: date, end: date, labels: dict[str
             textcoords="offset points",
             va="center",
             fontsize="small",
+            gid=INSIDE,  # a year's millions need more room than a month's
         )
     chart_title(
         fig,
@@ -243,6 +248,31 @@ def lay_out(fig: Figure) -> None:
     if engine is not None:
         engine.execute(fig)
         fig.set_layout_engine(None)
+        _widen_for_labels(fig)
+
+
+_LABEL_PAD_PX = 3.0
+
+
+def _widen_for_labels(fig: Figure) -> None:
+    """Widen the x-axis of each axes until its labels marked ``INSIDE`` fit within it:
+    a label's size is in points and its anchor in data, so how much room a bar leaves
+    beside it is known only once the axes have their size. Each step widens by what
+    the labels overflow, measured; a few steps settle it (the labels move inwards as
+    the scale shrinks)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if t.get_gid() == INSIDE and t.get_visible()]
+        for _ in range(8) if labels else ():
+            box = ax.get_window_extent(renderer)
+            extents = [label.get_window_extent(renderer) for label in labels]
+            left = box.x0 + _LABEL_PAD_PX - min(e.x0 for e in extents)
+            right = max(e.x1 for e in extents) - (box.x1 - _LABEL_PAD_PX)
+            if left <= 0 and right <= 0:
+                break
+            low, high = ax.get_xlim()
+            per_px = (high - low) / box.width
+            ax.set_xlim(low - max(left, 0.0) * per_px, high + max(right, 0.0) * per_px)
 
 
 def save_chart(fig: Figure, path: Path) -> Path:

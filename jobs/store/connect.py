@@ -166,7 +166,7 @@ class AttachingWriter:
 
     def takes(self, path: Path) -> bool:
         """Whether ``connect(path)`` can go through this DuckDB now: no unit is under
-        way, or one on the same file (another file waits for the unit's end)."""
+        way, or one on the same file (meanwhile another file gets a DuckDB of its own)."""
         return self._attached is None or self._attached == Path(path).resolve()
 
     @contextmanager

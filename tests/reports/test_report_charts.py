@@ -136,6 +136,80 @@ def test_no_title_or_label_is_clipped(period: tuple[date, date], fmt: str, tmp_p
         assert _outside(fig, fmt, tmp_path) == [], name
 
 
+def _movers_of_a_week(sign: float) -> pl.DataFrame:
+    """The largest changes of a week at 46,000 articles, whose longest bar's label ran
+    past the axes into the names beside it; ``sign`` -1 turns them round."""
+    names = [
+        "Ukraine",
+        "Israel",
+        "Vladimir Putin",
+        "China",
+        "Russia",
+        "Xi Jinping",
+        "Poland",
+        "Japan",
+        "Andrés Manuel López Obrador",
+        "Donald Trump",
+    ]
+    before = [0.36, 0.22, 0.15, 0.24, 0.35, 0.067, 0.047, 0.121, 0.015, 0.36]
+    after = [0.28, 0.17, 0.10, 0.20, 0.31, 0.027, 0.014, 0.088, 0.047, 0.40]
+    if sign < 0:
+        before, after = after, before
+    return pl.DataFrame(
+        {"name": names, "share": after, "baseline_share": before,
+         "change_baseline": [a - b for a, b in zip(after, before, strict=True)],
+         "z_baseline": [-1.9, -1.3, -1.4, -1.1, -1.0, -1.9, -1.9, -1.2, 2.7, 0.8],
+         "mover": ["not significant"] * len(names)}
+    )  # fmt: skip
+
+
+def _forms_of_a_year() -> pl.DataFrame:
+    """A year at a million articles, every form in the legend: the first country's
+    mentions run into millions."""
+    forms = ["name", "adjective", "capital", "metonym", "leaders"]
+    totals = {"USA": 4_171_905, "RUS": 201_475, "UKR": 215_780}
+    names = {"USA": "United States", "RUS": "Russia", "UKR": "Ukraine"}
+    return pl.DataFrame(
+        [{"entity_id": e, "name": names[e], "form": form, "mentions": total // 5,
+          "counted": form != "leaders"}
+         for e, total in totals.items() for form in forms]
+    )  # fmt: skip
+
+
+BAR_CHARTS = {
+    "movers falling": lambda: movers_chart(
+        _movers_of_a_week(1.0), start=WEEK[0], end=WEEK[1], baseline="the 8 weeks before",
+        z_min=3.0, min_articles=5,
+    ),
+    "movers rising": lambda: movers_chart(
+        _movers_of_a_week(-1.0), start=WEEK[0], end=WEEK[1], baseline="the 8 weeks before",
+        z_min=3.0, min_articles=5,
+    ),
+    "forms of a year": lambda: forms_chart(
+        _forms_of_a_year(), start=YEAR[0], end=YEAR[1],
+        labels={"name": "name (Russia)", "adjective": "adjective (Russian)",
+                "capital": "capital (Moscow)", "metonym": "metonym (the Kremlin)",
+                "leaders": "its leaders (Putin)"},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(BAR_CHARTS))
+def test_bar_labels_stay_inside_their_axes(name: str, tmp_path: Path) -> None:
+    """Each bar's label is drawn within the plot, never over the names beside it nor
+    the legend: a label's room is measured once the axes have their size."""
+    fig = BAR_CHARTS[name]()
+    save_chart(fig, tmp_path / "chart.png")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    [ax] = fig.axes
+    box = ax.get_window_extent(renderer)
+    labels = [t for t in ax.texts if "→" in t.get_text() or "mentions" in t.get_text()]
+    assert len(labels) in {3, 10}
+    for label in labels:
+        extent = label.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, label.get_text()
+
+
 def test_monthly_bars_of_a_year_report_are_as_wide_as_a_month() -> None:
     months = [date(2018 + m // 12, m % 12 + 1, 1) for m in range(60)]
     trend = pl.DataFrame(
