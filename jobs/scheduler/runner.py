@@ -32,7 +32,7 @@ from jobs.runs import RunRecord, recorded_run, utc_now
 from jobs.scheduler.catch_up import run_due_reports
 from jobs.scheduler.specs import JobSpec, job_specs
 from jobs.settings import Settings
-from jobs.store.connect import DatabaseBusyError, connect, transaction
+from jobs.store.connect import DatabaseBusyError, connect, one_duckdb, transaction
 from jobs.store.maintenance import checkpoint, write_snapshot
 from jobs.store.runs import insert_job_run
 from jobs.store.schema import ensure_schema
@@ -135,6 +135,8 @@ class JobRunner:
         started_at, started = utc_now(), time.monotonic()
         try:
             with ExitStack() as stack:
+                if spec.kind == "report":  # its openings of the file: one DuckDB, as the CLI's
+                    stack.enter_context(one_duckdb())
                 try:
                     record = stack.enter_context(recorded_run(self.settings, spec.name))
                 except DatabaseBusyError as exc:

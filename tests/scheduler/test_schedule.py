@@ -191,7 +191,9 @@ def test_report_starts_cover_every_missed_period(
     assert report_starts(period, watermark, NOW) == expected
 
 
-def test_report_job_catches_up_every_missed_day(settings: Settings, tmp_path: Path) -> None:
+def test_report_job_catches_up_every_missed_day(
+    settings: Settings, tmp_path: Path, duckdb_starts: list[str]
+) -> None:
     days = [date(2026, 11, d) for d in range(18, 25)]
     runner = JobRunner(settings, clock=lambda: NOW)
     ingest = replace(settings, sources=(SourceConfig("dump", str(_dump(tmp_path, days))),))
@@ -206,8 +208,12 @@ def test_report_job_catches_up_every_missed_day(settings: Settings, tmp_path: Pa
         )
     # No weekly report was ever made: nothing weekly was missed.
     assert missed_reports(settings, runner, NOW) == {"daily-report": 3}
+    duckdb_starts.clear()
     outcome = runner.run("daily-report")
     assert outcome.status == "ok", outcome.summary
+    # Its run's record, the periods due, and each report's reads and record: all the
+    # openings of the file through one in-memory DuckDB (``one_duckdb``).
+    assert duckdb_starts == [":memory:"]
     assert "3 day reports 2026-11-22 to 2026-11-24" in outcome.summary
     made = _rows(settings.db_path, "select start_on from reports where period = 'day' order by 1")
     assert [r[0] for r in made] == [date(2026, 11, d) for d in (21, 22, 23, 24, 25)]
