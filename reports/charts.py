@@ -64,6 +64,7 @@ def top_entities_chart(
             zorder=3,
             s=28,
             label=f"{previous_name}",
+            clip_on=False,  # a share of 100% sits on the axes' edge: drawn whole
         )
     changes = rows["change_previous"].to_list() if "change_previous" in rows.columns else []
     right_edge = min(max([*shares, *(p for p, _ in known), 1.0]) * 1.45, 100.0)

@@ -28,7 +28,7 @@ from reports.charts import (
     top_entities_chart,
 )
 from reports.heatmap import comention_heatmap
-from reports.style import PALETTE
+from reports.style import PALETTE, PREVIOUS
 from reports.tilemap import world_tile_map
 from tests.conftest import load_report_corpus
 
@@ -208,6 +208,21 @@ def test_bar_labels_stay_inside_their_axes(name: str, tmp_path: Path) -> None:
     for label in labels:
         extent = label.get_window_extent(renderer)
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1, label.get_text()
+
+
+def test_a_previous_share_at_the_edge_is_drawn_whole(tmp_path: Path) -> None:
+    """A previous period's marker at 100% (the United States in a week of White House
+    briefings) sits on the axes' right edge: it is drawn whole, not cut in half."""
+    top = _changes(["United States", "Ukraine"]).with_columns(
+        share=pl.Series([0.98, 0.39]), previous_share=pl.Series([1.0, 0.37])
+    )
+    fig = top_entities_chart(top, what="Top countries", start=WEEK[0], end=WEEK[1])
+    path = save_chart(fig, tmp_path / "top.png")
+    right = int(np.ceil(fig.axes[0].get_window_extent().x1)) + 1
+    pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    orange = np.array(mcolors.to_rgb(PREVIOUS)) * 255
+    beyond = np.abs(pixels[:, right:, :] - orange).sum(axis=2) < 30
+    assert beyond.any(), "the marker's right half is cut off at the axes' edge"
 
 
 def test_monthly_bars_of_a_year_report_are_as_wide_as_a_month() -> None:
