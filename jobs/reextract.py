@@ -19,7 +19,7 @@ from analytics.extraction.fingerprints import changed_strings, holds_any
 from analytics.extraction.gazetteer import Gazetteer
 from analytics.extraction.mentions import extract_mentions
 from jobs.settings import Settings
-from jobs.store.connect import AttachingWriter, connect
+from jobs.store.connect import connect, one_duckdb
 from jobs.store.gazetteer import (
     add_pending,
     count_pending,
@@ -96,17 +96,18 @@ def reextract_stale(
         return result
     looks = _strings_to_look_for(settings, gazetteer, [v for v, _ in stale])
     done = 0
-    # Each batch opens the file twice: attached to one in-memory DuckDB (jobs.store.connect).
-    with AttachingWriter() as writer:
+    # Each batch opens the file twice, and the swap once more: every opening attaches it
+    # to one in-memory DuckDB (jobs.store.connect.one_duckdb).
+    with one_duckdb():
         while True:
-            with writer.connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            with connect(settings.db_path, timeout=settings.lock_timeout) as con:
                 batch = next_stale_batch(con, gazetteer.version, BATCH_SIZE)
             if batch.is_empty():
                 break
             flags = _needs_extraction(batch, looks)
             todo = batch.filter(flags)
             mentions = extract_mentions(todo.drop("old_version"), gazetteer)
-            with writer.connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            with connect(settings.db_path, timeout=settings.lock_timeout) as con:
                 add_pending(
                     con,
                     gazetteer.version,
@@ -116,8 +117,10 @@ def reextract_stale(
             done += batch.height
             if on_progress is not None:
                 on_progress(done, total)
-    with connect(settings.db_path, timeout=settings.lock_timeout) as con:
-        result.reextracted, result.restamped, result.mentions = swap_pending(con, gazetteer.version)
+        with connect(settings.db_path, timeout=settings.lock_timeout) as con:
+            result.reextracted, result.restamped, result.mentions = swap_pending(
+                con, gazetteer.version
+            )
     log.info(
         "gazetteer %s: re-extracted %d articles (%d mentions), %d others unchanged",
         gazetteer.version,

@@ -140,7 +140,7 @@ def test_interrupted_re_extraction_leaves_one_version_and_resumes(
 
 
 def test_re_extraction_starts_no_duckdb_for_each_batch(
-    stored: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stored: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, duckdb_starts: list[str]
 ) -> None:
     """Each batch opens the file twice (its stale articles, its pending mentions),
     attached to one in-memory DuckDB: a batch an article starts no more DuckDBs than
@@ -152,25 +152,16 @@ def test_re_extraction_starts_no_duckdb_for_each_batch(
     (seeds / "alias_rules.csv").write_text(
         rules + "Berlin Wall Street,exclude,,,a test phrase\n", encoding="utf-8"
     )
-    started: list[str] = []
-    real_connect = duckdb.connect
-
-    def counted(database: str = ":memory:", *args: object, **kwargs: object) -> object:
-        started.append(str(database))
-        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
-
     states, starts = [], []
     for batch_size in (1, 4):
         copy = tmp_path / f"copy-{batch_size}.duckdb"
         shutil.copy(stored.db_path, copy)
         monkeypatch.setattr(reextract, "BATCH_SIZE", batch_size)
-        monkeypatch.setattr(duckdb, "connect", counted)
-        started.clear()
+        duckdb_starts.clear()
         result = run_extract(replace(stored, db_path=copy, seeds_dir=seeds))
-        monkeypatch.setattr(duckdb, "connect", real_connect)
+        starts.append(len(duckdb_starts))
         assert result.articles == 4
         states.append(_state(copy))
-        starts.append(len(started))
     assert starts[0] == starts[1]
     assert states[0] == states[1]
 
