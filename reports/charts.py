@@ -16,7 +16,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reports.render import write_png
-from reports.style import DPI, FALLING, PALETTE, PREVIOUS, RISING, SIZE, chart_title, no_data
+from reports.style import (
+    DPI,
+    FALLING,
+    PALETTE,
+    PREVIOUS,
+    RISING,
+    SIZE,
+    chart_title,
+    drawing_rc,
+    no_data,
+)
 from reports.words import period_label, plural, points, shares_from_to
 
 INSIDE = "inside"  # the gid of a label that ``lay_out`` keeps within its axes
@@ -247,9 +257,10 @@ def lay_out(fig: Figure) -> None:
         FigureCanvasAgg(fig)
     engine = fig.get_layout_engine()
     if engine is not None:
-        engine.execute(fig)
-        fig.set_layout_engine(None)
-        _widen_for_labels(fig)
+        with drawing_rc():
+            engine.execute(fig)
+            fig.set_layout_engine(None)
+            _widen_for_labels(fig)
 
 
 _LABEL_PAD_PX = 3.0

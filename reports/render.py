@@ -35,6 +35,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator
 
+from reports.style import drawing_rc
+
 PAD_IN = 0.04167  # constrained layout's own padding (3 points)
 
 
@@ -43,6 +45,11 @@ def settle(fig: Figure, ax: Axes, title: Text | None, notes: Sequence[Artist] = 
     (at the top of the figure) and ``notes`` (artists anchored at the bottom of the
     figure, e.g. a caption), with constrained layout's padding; then fix its ticks and
     drop the layout engine."""
+    with drawing_rc():
+        _settle(fig, ax, title, notes)
+
+
+def _settle(fig: Figure, ax: Axes, title: Text | None, notes: Sequence[Artist]) -> None:
     fig.set_layout_engine(None)
     renderer = FigureCanvasAgg(fig).get_renderer()
     pad = PAD_IN * fig.dpi
@@ -81,7 +88,8 @@ def fix_ticks(ax: Axes) -> None:
 
 def _rows(fig: Figure) -> tuple[int, int, bool, list[bytes]]:
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
+    with drawing_rc():
+        canvas.draw()
     pixels = np.asarray(canvas.buffer_rgba())
     height, width = pixels.shape[:2]
     alpha = bool((pixels[:, :, 3] != 255).any())

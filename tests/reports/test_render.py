@@ -8,6 +8,7 @@ import io
 from datetime import date, timedelta
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
 import polars as pl
 import pytest
@@ -17,6 +18,7 @@ from matplotlib.transforms import Bbox
 from PIL import Image
 
 from reports.render import png_bytes, write_png
+from reports.style import TEXT_HINTING, drawing_rc
 from reports.timeline import timeline_chart
 
 NAMES = {
@@ -135,7 +137,8 @@ def test_png_has_the_pixels_savefig_writes(tmp_path: Path) -> None:
     frame = _frame(NAMES, 30, 1.0)
     ours = png_bytes(timeline_chart(frame, "share", "week", settled=True))
     theirs = io.BytesIO()
-    timeline_chart(frame, "share", "week", settled=True).savefig(theirs, format="png")
+    with drawing_rc():  # the text as the charts draw it
+        timeline_chart(frame, "share", "week", settled=True).savefig(theirs, format="png")
     with Image.open(io.BytesIO(ours)) as image:
         # An opaque chart: RGB, at the figure's size in pixels.
         assert (image.format, image.mode, image.size) == ("PNG", "RGB", (1000, 500))
@@ -147,12 +150,40 @@ def test_png_has_the_pixels_savefig_writes(tmp_path: Path) -> None:
     assert len(ours) < len(theirs.getvalue())
 
 
+def _text_figure() -> Figure:
+    fig = Figure(figsize=(3, 1), dpi=100)
+    fig.text(0.05, 0.4, "Zelenskyy 1,234 mentions", fontsize=9)
+    return fig
+
+
+def _savefig(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def test_charts_draw_their_text_unhinted_and_leave_the_settings_be() -> None:
+    """Glyphs are drawn as their outlines say (FreeType's hinter, run for every glyph
+    at every measure and draw, was a fifth of a report's PNGs), for the drawing only:
+    the user's own figures keep the user's settings."""
+    before = dict(mpl.rcParams)
+    ours = _pixels(png_bytes(_text_figure()))
+    assert dict(mpl.rcParams) == before
+    hinted = _pixels(_savefig(_text_figure()))
+    with mpl.rc_context({"text.hinting": "no_hinting"}):
+        unhinted = _pixels(_savefig(_text_figure()))
+    assert TEXT_HINTING == "no_hinting"
+    assert np.array_equal(ours, unhinted)
+    assert not np.array_equal(ours, hinted)
+
+
 def test_png_keeps_transparency_when_the_figure_has_it() -> None:
     fig = Figure(figsize=(2, 1), dpi=50)
     fig.patch.set_alpha(0.0)
     fig.subplots().plot([0, 1], [0, 1])
     theirs = io.BytesIO()
-    fig.savefig(theirs, format="png")
+    with drawing_rc():
+        fig.savefig(theirs, format="png")
     ours = png_bytes(fig)
     with Image.open(io.BytesIO(ours)) as image:
         assert image.mode == "RGBA"

@@ -28,7 +28,7 @@ from reports.charts import (
     top_entities_chart,
 )
 from reports.heatmap import comention_heatmap
-from reports.style import PALETTE, PREVIOUS
+from reports.style import PALETTE, PREVIOUS, drawing_rc
 from reports.tilemap import world_tile_map
 from tests.conftest import load_report_corpus
 
@@ -121,7 +121,8 @@ def _outside(fig: Figure, fmt: str, tmp_path: Path) -> list[str]:
     for text in fig.findobj(Text):
         if not text.get_visible() or not text.get_text().strip() or id(text) in hidden:
             continue
-        extent = text.get_window_extent(renderer)
+        with drawing_rc():  # measured as drawn
+            extent = text.get_window_extent(renderer)
         if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
             bad.append(text.get_text())
     return bad
@@ -206,7 +207,8 @@ def test_bar_labels_stay_inside_their_axes(name: str, tmp_path: Path) -> None:
     labels = [t for t in ax.texts if "→" in t.get_text() or "mentions" in t.get_text()]
     assert len(labels) in {3, 10}
     for label in labels:
-        extent = label.get_window_extent(renderer)
+        with drawing_rc():  # measured as drawn
+            extent = label.get_window_extent(renderer)
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1, label.get_text()
 
 
@@ -325,9 +327,10 @@ def _pixels(png: bytes | Path) -> np.ndarray:
 def test_save_chart_draws_once_the_pixels_of_a_plain_savefig(name: str, tmp_path: Path) -> None:
     """save_chart lays the figure out once and drops the engine (so the PDF page drawn
     from the same figure need not lay it out again), and its PNG holds exactly the
-    pixels of matplotlib's own savefig."""
+    pixels of matplotlib's own savefig (with the charts' settings: ``drawing_rc``)."""
     plain = io.BytesIO()
-    _all_charts(WEEK)[name].savefig(plain, format="png")
+    with drawing_rc():
+        _all_charts(WEEK)[name].savefig(plain, format="png")
     fig = _all_charts(WEEK)[name]
     path = save_chart(fig, tmp_path / "chart.png")
     assert fig.get_layout_engine() is None
