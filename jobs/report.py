@@ -58,9 +58,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What drawing a report imports (about 0.9 s in a fresh process), imported on a thread
+# What drawing a report imports (about 1 s in a fresh process), imported on a thread
 # while the report's rows are read and analysed.
-DRAWING_MODULES = ("reports.page", "jobs.report_files", "matplotlib.backends.backend_pdf")
+DRAWING_MODULES = (
+    "reports.page",
+    "jobs.report_files",
+    "matplotlib.backends.backend_pdf",
+    "pikepdf",
+)
 
 
 _P = ParamSpec("_P")

@@ -142,10 +142,11 @@ def main() -> None:
     clock = Clock()
     for name in CHARTS:
         clock.wrap(page, name, lambda _, name=name: f"  draw {name}")
-    clock.wrap(report_files, "lay_out", lambda _: "  lay out (before the PDF's fork)")
+    # save_chart lays out and draws a chart's PNG: here, the charts this process draws.
     clock.wrap(report_files, "save_chart", lambda a: f"  png {a[1].stem}")
-    # The PDF is drawn by a child process beside the PNGs: what the job waits for it.
-    clock.wrap(report_files.PdfDrawing, "finish", lambda _: "  pdf (waiting for its process)")
+    # A child process draws half the charts beside them: the job's own part of the PDF,
+    # its wait for the child's part and the merge.
+    clock.wrap(report_files.SharedDrawing, "finish", lambda _: "  pdf (own part, wait, merge)")
     runs: list[dict[str, tuple[float, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         at = date.fromisoformat(args.at)

@@ -1,8 +1,9 @@
-"""A report's files: PNGs and CSVs here, the PDF from a child process drawn at once."""
+"""A report's files: PNGs, CSVs and the PDF, drawn half here and half by a child process."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import logging
 import os
 import re
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pikepdf
 import polars as pl
 import pytest
 from matplotlib.figure import Figure
@@ -24,6 +26,9 @@ from jobs import report_files
 from jobs.report_files import PdfError, write_report_files
 from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.html import ReportPage
+from reports.charts import lay_out
+from reports.pdf import TextBlock, text_pages, write_pdf
+from reports.render import png_bytes
 
 
 def _figure(title: str) -> Figure:
@@ -172,7 +177,8 @@ def test_a_stop_signal_to_the_child_is_left_to_the_job(
     previous_fd = signal.set_wakeup_fd(write)
     previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
     try:
-        drawing = report_files.PdfDrawing(tmp_path / "report.pdf", _report().pdf)
+        report = _report()
+        drawing = report_files.SharedDrawing(tmp_path, report, report.charts[1:])
         deadline = time.monotonic() + 60
         while not started.exists():
             assert time.monotonic() < deadline, "the child never started drawing"
@@ -205,7 +211,8 @@ def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
         real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report_files, "write_pdf", hangs_in_the_child)
-    drawing = report_files.PdfDrawing(tmp_path / "report.pdf", _report().pdf)
+    report = _report()
+    drawing = report_files.SharedDrawing(tmp_path, report, report.charts[1:])
     child = drawing.child
     assert child is not None
     with caplog.at_level(logging.WARNING, logger="jobs.report_files"):
@@ -240,8 +247,8 @@ from datetime import datetime
 from pathlib import Path
 from matplotlib.figure import Figure
 from jobs.preload import preload
-from jobs.report_files import PdfDrawing
-from reports.files import PdfDocument
+from jobs.report_files import SharedDrawing
+from reports.files import BuiltReport, ChartFile, PdfDocument
 
 BACKEND = "matplotlib.backends.backend_pdf"
 logging.basicConfig(level=logging.WARNING)
@@ -249,9 +256,11 @@ assert BACKEND not in sys.modules, "imported before the test could"
 fig = Figure(figsize=(4, 3))
 fig.add_subplot().plot([1, 2], [2, 1])
 pdf = PdfDocument(pages=[fig], captions=[None], title="t", created_at=datetime(2026, 1, 1))
+chart = ChartFile(stem="chart", figure=fig, data=None, caption="")
+report = BuiltReport(page=None, charts=[chart], tables={}, pdf=pdf)
 preload(BACKEND)
 started = time.monotonic()
-path = PdfDrawing(Path(sys.argv[1]), pdf).finish(timeout=float(sys.argv[2]))
+path = SharedDrawing(Path(sys.argv[1]), report, [chart]).finish(timeout=float(sys.argv[2]))
 print(f"{time.monotonic() - started:.1f}")
 """
 
@@ -263,7 +272,7 @@ def test_the_pdf_child_is_forked_after_the_preload_of_its_backend(
     # middle of that import would leave the child waiting for ever on the import's lock.
     path, wait = tmp_path / "report.pdf", 60.0
     done = subprocess.run(
-        [sys.executable, "-c", _FORK_DURING_IMPORT, str(path), str(wait)],
+        [sys.executable, "-c", _FORK_DURING_IMPORT, str(tmp_path), str(wait)],
         capture_output=True,
         text=True,
         timeout=wait + 60,
@@ -274,3 +283,66 @@ def test_the_pdf_child_is_forked_after_the_preload_of_its_backend(
     assert "drawn here instead" not in done.stderr, done.stderr
     assert float(done.stdout) < wait / 2
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def _constrained(title: str) -> Figure:
+    fig = Figure(figsize=(4, 3), dpi=100, layout="constrained")
+    fig.add_subplot().plot([1, 2, 3], [3, 1, 2])
+    fig.suptitle(title)
+    return fig
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+def test_the_two_halves_of_the_drawing_make_one_pdf_in_page_order(tmp_path: Path) -> None:
+    """This process draws the first half of the charts and the text pages, a child the
+    second half: one PDF comes of the two parts, every page in its place, numbered in
+    the whole, with the report's title; each process laid out only what it drew."""
+    charts = [
+        ChartFile(stem=f"chart{i}", figure=_constrained(f"Chart number {i}"),
+                  data=pl.DataFrame({"x": [i]}), caption=f"Caption {i}.")
+        for i in range(4)
+    ]  # fmt: skip
+    head = text_pages("Head", [TextBlock("Opening words", ["First line."])])
+    tail = text_pages("Tail", [TextBlock("Closing words", ["Last line."])])
+    pages = [*head, *(c.figure for c in charts), *tail]
+    captions = [None, *(c.caption for c in charts), None]
+    pdf = PdfDocument(pages=pages, captions=captions, title="A shared report",
+                      created_at=datetime(2026, 1, 1))  # fmt: skip
+    report = BuiltReport(page=ReportPage.__new__(ReportPage), charts=charts, tables={}, pdf=pdf)
+    path = write_report_files(tmp_path / "r", report)
+    expected = ["Opening words", *(f"Chart number {i}" for i in range(4)), "Closing words"]
+    for number, words in enumerate(expected, start=1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        assert words in text and f"page {number} of 6" in text, (number, text)
+    assert "Caption 2." in subprocess.run(
+        ["pdftotext", "-f", "4", "-l", "4", str(path), "-"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    with pikepdf.open(path) as merged:
+        assert str(merged.docinfo["/Title"]) == "A shared report"
+        assert str(merged.docinfo["/Creator"]) == "Mentions"
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(
+        [f"chart{i}.{ext}" for i in range(4) for ext in ("png", "csv")] + ["report.pdf"]
+    )  # no part left behind
+    # The child laid out and drew charts 2 and 3: here they still wait for a layout.
+    assert [c.figure.get_layout_engine() is None for c in charts] == [True, True, False, False]
+    for chart in charts:
+        with Image.open(tmp_path / "r" / f"{chart.stem}.png") as image:
+            assert image.size == (400, 300)
+
+
+def test_a_page_is_as_it_was_once_drawn_into_the_pdf(tmp_path: Path) -> None:
+    """The caption and page number a PDF page gets are the PDF's only: the figure
+    draws the same pixels after (this process draws PNGs and PDF pages alike)."""
+    fig = _constrained("A chart with a title")
+    fig.text(0.5, 0.02, "a note at the bottom")
+    lay_out(fig)
+    before = np.asarray(Image.open(io.BytesIO(png_bytes(fig))))
+    texts = len(fig.texts)
+    write_pdf(tmp_path / "p.pdf", [fig], title="t", created_at=datetime(2026, 1, 1),
+              captions=["A caption long enough to take two lines " * 4])  # fmt: skip
+    assert tuple(fig.get_size_inches()) == (4.0, 3.0) and len(fig.texts) == texts
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(fig)))), before)
