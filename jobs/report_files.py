@@ -95,11 +95,15 @@ def _write(path: Path, pdf: PdfDocument, pages: Sequence[int] | None = None) -> 
               numbers=[i + 1 for i in chosen], total=len(pdf.pages))  # fmt: skip
 
 
-def _draw_pdf(path: Path, pdf: PdfDocument, pages: Sequence[int] | None = None) -> None:
+def _draw_pdf(
+    path: Path, pdf: PdfDocument, pages: Sequence[int] | None = None, *, of: Path | None = None
+) -> None:
+    """``_write``, its failure a ``PdfError`` naming the report's PDF (``of``: the
+    whole ``path`` is a part of)."""
     try:
         _write(path, pdf, pages)
     except Exception as exc:
-        raise PdfError(path, f"{type(exc).__name__}: {exc}") from exc
+        raise PdfError(of or path, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _draw_charts(folder: Path, charts: Sequence[ChartFile]) -> None:
@@ -186,7 +190,7 @@ class SharedDrawing:
         try:
             try:
                 if own:
-                    _draw_pdf(self._parts[0], pdf, own)
+                    _draw_pdf(self._parts[0], pdf, own, of=self.path)
             except BaseException:
                 self.cancel()
                 raise

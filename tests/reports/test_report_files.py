@@ -24,9 +24,9 @@ from PIL import Image
 
 from jobs import report_files
 from jobs.report_files import PdfError, write_report_files
+from reports.charts import lay_out
 from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.html import ReportPage
-from reports.charts import lay_out
 from reports.pdf import TextBlock, text_pages, write_pdf
 from reports.render import png_bytes
 
@@ -90,6 +90,23 @@ def test_a_failed_chart_stops_the_pdf_and_keeps_its_own_error(tmp_path: Path) ->
         write_report_files(tmp_path / "r", _report())
     assert not isinstance(failed.value, PdfError)
     assert (tmp_path / "r" / "chart0.png").is_file()
+
+
+def test_this_process_s_part_of_the_pdf_failing_names_the_report_s_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real = report_files.write_pdf
+
+    def disk_full_here(*args: object, **kwargs: object) -> None:
+        if os.getpid() == parent:
+            raise OSError(28, "No space left on device")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_files, "write_pdf", disk_full_here)
+    with pytest.raises(PdfError, match=r"/r/report\.pdf: .* OSError: .*No space left on device"):
+        write_report_files(tmp_path / "r", _report(3))
+    assert not [p.name for p in (tmp_path / "r").iterdir() if p.name.startswith(".")]
 
 
 def _long_labels_figure() -> Figure:
