@@ -188,12 +188,8 @@ class SharedDrawing:
         own = [i for i in range(len(pdf.pages)) if i not in set(self._their_pages)]
         parts = [(self._parts[0], own), (self._parts[1], self._their_pages)]
         try:
-            try:
-                if own:
-                    _draw_pdf(self._parts[0], pdf, own, of=self.path)
-            except BaseException:
-                self.cancel()
-                raise
+            if own:
+                _draw_pdf(self._parts[0], pdf, own, of=self.path)
             message, done = self._read_errors(timeout)
             if not done:
                 self.cancel()
@@ -216,9 +212,8 @@ class SharedDrawing:
             except Exception as exc:
                 raise PdfError(self.path, f"{type(exc).__name__}: {exc}") from exc
             return self.path
-        finally:
-            for part in self._parts:
-                part.unlink(missing_ok=True)
+        finally:  # a failure here, or Ctrl-C while waiting, stops the child too
+            self.cancel()
 
     def _draw_theirs_here(self) -> Path:
         _draw_charts(self._folder, self._theirs)
@@ -226,7 +221,8 @@ class SharedDrawing:
         return self.path
 
     def cancel(self) -> None:
-        """Stop the child: the report failed before its drawing was needed."""
+        """Stop the child if it still runs (the report failed, or was stopped) and take
+        the PDF's parts away."""
         if self.child is not None:
             try:
                 os.kill(self.child, signal.SIGKILL)

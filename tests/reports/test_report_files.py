@@ -240,6 +240,33 @@ def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
         os.waitpid(child, os.WNOHANG)  # stopped and reaped
 
 
+def test_ctrl_c_while_waiting_for_the_child_stops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real = report_files.write_pdf
+
+    def hangs_in_the_child(*args: object, **kwargs: object) -> None:
+        if os.getpid() != parent:
+            time.sleep(3600)
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    def interrupted(self: report_files.SharedDrawing, timeout: float) -> tuple[bytes, bool]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_files, "write_pdf", hangs_in_the_child)
+    monkeypatch.setattr(report_files.SharedDrawing, "_read_errors", interrupted)
+    report = _report(3)
+    drawing = report_files.SharedDrawing(tmp_path, report, report.charts[1:])
+    child = drawing.child
+    assert child is not None
+    with pytest.raises(KeyboardInterrupt):
+        drawing.finish()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # stopped and reaped
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
 def test_no_process_to_draw_in_leaves_the_pdf_to_this_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
