@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from jobs import report_files
-from jobs.report_files import PdfError, write_report_files
+from jobs.report_files import PdfError, SharedDrawing, write_report_files
 from reports.charts import lay_out
 from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.html import ReportPage
@@ -214,11 +214,9 @@ def test_a_stop_signal_to_the_child_is_left_to_the_job(
     assert path.read_bytes().startswith(b"%PDF")
 
 
-def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    # A fork of a threaded process can inherit a lock another thread held: the child
-    # would wait for ever, and the job with it.
+def _hanging_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[SharedDrawing, int]:
+    """A drawing whose child never ends its part of the PDF (as one that inherited a
+    lock held would not), and the child's pid; this process draws as ever."""
     parent = os.getpid()
     real = report_files.write_pdf
 
@@ -228,10 +226,18 @@ def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
         real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report_files, "write_pdf", hangs_in_the_child)
-    report = _report()
-    drawing = report_files.SharedDrawing(tmp_path, report, report.charts[1:])
-    child = drawing.child
-    assert child is not None
+    report = _report(3)
+    drawing = SharedDrawing(tmp_path, report, report.charts[1:])
+    assert drawing.child is not None
+    return drawing, drawing.child
+
+
+def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A fork of a threaded process can inherit a lock another thread held: the child
+    # would wait for ever, and the job with it.
+    drawing, child = _hanging_child(tmp_path, monkeypatch)
     with caplog.at_level(logging.WARNING, logger="jobs.report_files"):
         path = drawing.finish(timeout=1.0)
     assert path.read_bytes().startswith(b"%PDF")
@@ -243,23 +249,11 @@ def test_a_child_still_drawing_after_the_wait_is_stopped_and_the_pdf_drawn_here(
 def test_ctrl_c_while_waiting_for_the_child_stops_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parent = os.getpid()
-    real = report_files.write_pdf
-
-    def hangs_in_the_child(*args: object, **kwargs: object) -> None:
-        if os.getpid() != parent:
-            time.sleep(3600)
-        real(*args, **kwargs)  # type: ignore[arg-type]
-
-    def interrupted(self: report_files.SharedDrawing, timeout: float) -> tuple[bytes, bool]:
+    def interrupted(self: SharedDrawing, timeout: float) -> tuple[bytes, bool]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_files, "write_pdf", hangs_in_the_child)
-    monkeypatch.setattr(report_files.SharedDrawing, "_read_errors", interrupted)
-    report = _report(3)
-    drawing = report_files.SharedDrawing(tmp_path, report, report.charts[1:])
-    child = drawing.child
-    assert child is not None
+    drawing, child = _hanging_child(tmp_path, monkeypatch)
+    monkeypatch.setattr(SharedDrawing, "_read_errors", interrupted)
     with pytest.raises(KeyboardInterrupt):
         drawing.finish()
     with pytest.raises(ChildProcessError):
