@@ -24,6 +24,7 @@ from reports.style import (
     PERIOD_SHADE,
     TREND_SIZE,
     chart_title,
+    date_axis,
     no_data,
     wrapped,
 )
@@ -215,7 +216,5 @@ def attention_chart(
             fontsize="small",
             color=MUTED_TEXT,
         )
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-    totals_ax.xaxis.set_major_locator(locator)
-    totals_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    date_axis(totals_ax.xaxis)
     return fig

@@ -22,7 +22,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.axes import Axes  # noqa: E402  (after selecting the backend)
+import matplotlib.dates as mdates  # noqa: E402  (after selecting the backend)
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
@@ -96,3 +98,32 @@ def no_data(ax: Axes, text: str = "no mentions in this period") -> None:
         color=MUTED_TEXT,
         fontsize="large",
     )
+
+
+class _DateFormatter(mdates.ConciseDateFormatter):
+    """matplotlib's concise dates, whose offset names a month only where no tick does:
+    daily ticks across months name them ("Nov", "Dec"), and the last tick's month
+    alone as the offset ("2026-Dec" under the days of a November) read as the chart's.
+    Across months the offset is the year, or the first and last years."""
+
+    _span: str | None = None
+
+    def format_ticks(self, values: list[float]) -> list[str]:  # type: ignore[override]
+        labels: list[str] = super().format_ticks(values)
+        dates = [mdates.num2date(value) for value in values]
+        self._span = None
+        if dates and super().get_offset() == dates[-1].strftime("%Y-%b"):
+            if len({(d.year, d.month) for d in dates}) > 1:
+                first, last = dates[0].year, dates[-1].year
+                self._span = str(last) if first == last else f"{first}\u2013{last}"
+        return labels
+
+    def get_offset(self) -> str:
+        return self._span if self._span is not None else super().get_offset()
+
+
+def date_axis(axis: Axis) -> None:
+    """Three to ten concise date ticks on ``axis`` (``_DateFormatter``)."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(_DateFormatter(locator))

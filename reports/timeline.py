@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from datetime import date
 
-import matplotlib.dates as mdates
 import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from reports.render import settle
-from reports.style import DPI, LINESTYLES, MUTED_TEXT, PALETTE, SIZE, chart_title, no_data
+from reports.style import (
+    DPI,
+    LINESTYLES,
+    MUTED_TEXT,
+    PALETTE,
+    SIZE,
+    chart_title,
+    date_axis,
+    no_data,
+)
 
 LABELS = {
     "share": "share of articles mentioning it",
@@ -80,9 +88,7 @@ def timeline_chart(
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(LABELS[measure])
     ax.set_xlabel("bucket start (UTC)")
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    date_axis(ax.xaxis)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
     if frame.is_empty():
         no_data(ax, "no buckets in this range")

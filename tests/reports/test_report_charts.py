@@ -227,6 +227,42 @@ def test_a_previous_share_at_the_edge_is_drawn_whole(tmp_path: Path) -> None:
     assert beyond.any(), "the marker's right half is cut off at the axes' edge"
 
 
+def _date_offset(start: date, end: date, tmp_path: Path) -> tuple[str, list[str]]:
+    """The date offset and tick labels under an attention chart of daily buckets over
+    [start, end), as drawn."""
+    days = (end - start).days
+    fig = attention_chart(
+        _trend(["Joe Biden"], start, days), ["E0"], what="Top leaders of the day",
+        bucket_name="day", start=start, end=end, value="rolling_share",
+        highlight=(end - timedelta(days=1), end), rolling=7,
+    )  # fmt: skip
+    save_chart(fig, tmp_path / "attention.png")
+    axis = fig.axes[1].xaxis
+    with drawing_rc():
+        labels = [t.get_text() for t in axis.get_ticklabels() if t.get_visible()]
+    return axis.get_major_formatter().get_offset(), labels
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "offset"),
+    [
+        (date(2026, 11, 1), date(2026, 12, 1), "2026"),  # a day's report: Nov 1 to Dec 1
+        (date(2022, 3, 3), date(2022, 3, 17), "2022-Mar"),  # the ticks name no month
+        (date(2025, 11, 20), date(2026, 1, 20), "2025–2026"),
+    ],
+    ids=["two-months", "one-month", "two-years"],
+)
+def test_the_date_offset_names_the_month_only_where_no_tick_does(
+    start: date, end: date, offset: str, tmp_path: Path
+) -> None:
+    """Daily ticks from November 1 to December 1 name both months ("Nov", "Dec"); an
+    offset of the last tick's month ("2026-Dec") read as the month of a November day's
+    report. Across months the offset is the year (or years); within one it names the
+    month, which no tick does."""
+    shown, labels = _date_offset(start, end, tmp_path)
+    assert shown == offset, labels
+
+
 def test_monthly_bars_of_a_year_report_are_as_wide_as_a_month() -> None:
     months = [date(2018 + m // 12, m % 12 + 1, 1) for m in range(60)]
     trend = pl.DataFrame(
