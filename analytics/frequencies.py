@@ -57,8 +57,19 @@ def article_totals(articles: pl.DataFrame, every: str, start: date, end: date) -
     )
 
 
-# The columns of an entity's counts per bucket, before the bucket's totals join them.
-COUNT_COLUMNS = ("entity_id", "kind", "name", "bucket", "mentions", "articles", "stories")
+# An entity's counts per bucket, before the bucket's totals join them.
+COUNT_SCHEMA = pl.Schema(
+    {
+        "entity_id": pl.String(),
+        "kind": pl.String(),
+        "name": pl.String(),
+        "bucket": pl.Date(),
+        "mentions": pl.Int64(),
+        "articles": pl.Int64(),
+        "stories": pl.Int64(),
+    }
+)
+COUNT_COLUMNS = tuple(COUNT_SCHEMA)
 
 
 def bucket_counts(article_entities: pl.DataFrame, every: str) -> pl.DataFrame:

@@ -26,7 +26,7 @@ import duckdb
 import polars as pl
 
 from analytics.form_policy import COUNTRY_FORMS, LEADERS
-from analytics.frequencies import COUNT_COLUMNS
+from analytics.frequencies import COUNT_COLUMNS, COUNT_SCHEMA
 from analytics.period import EarlierCounts
 from jobs.store.articles import ARTICLES_IN_RANGE_SQL, MENTION_COUNTS_CTE
 
@@ -203,17 +203,6 @@ def read_keyed_entity_forms(
         return con.sql(KEYED_ENTITY_FORMS_SQL, params=bounds).pl()
 
 
-_COUNT_SCHEMA: dict[str, pl.DataType] = {
-    "entity_id": pl.String(),
-    "kind": pl.String(),
-    "name": pl.String(),
-    "bucket": pl.Date(),
-    "mentions": pl.Int64(),
-    "articles": pl.Int64(),
-    "stories": pl.Int64(),
-}
-
-
 def _alone_in_story(window: WindowArticles, buckets: pl.DataFrame) -> pl.DataFrame:
     """``buckets`` (article_id: key, fine, coarse) with alone_fine and alone_coarse:
     whether no other of its articles has the article's story and bucket at that grain."""
@@ -240,12 +229,12 @@ def count_earlier(
     sql = COUNT_EARLIER_SQL[LEADERS in forms]
     params = {"forms": [f for f in COUNTRY_FORMS if f in forms]}
     if buckets.is_empty():
-        counts = pl.DataFrame(schema={"grain": pl.String, **_COUNT_SCHEMA})
+        counts = pl.DataFrame(schema={"grain": pl.String, **COUNT_SCHEMA})
     else:
         with _registered(con, window, _alone_in_story(window, buckets)) as bounds:
             counts = con.sql(sql, params={**params, **bounds}).pl()
     fine, coarse = (
-        counts.filter(pl.col("grain") == grain).select(COUNT_COLUMNS).cast(pl.Schema(_COUNT_SCHEMA))
+        counts.filter(pl.col("grain") == grain).select(COUNT_COLUMNS).cast(COUNT_SCHEMA)
         for grain in ("fine", "coarse")
     )
     return EarlierCounts(fine=fine, coarse=coarse)
