@@ -69,9 +69,7 @@ def _input_batches(
             rest = chunk[cut + 1 :]
         else:
             data = rest
-        # Counted in place: comparing as a numpy array made a 32 MB mask each batch, whose
-        # fresh pages cost 0.07 s (0.01 so).
-        lines = data.count(b"\n")
+        lines = data.count(b"\n")  # in place: no 32 MB mask of the batch
         if data and not data.isspace():
             yield _parse_batch(data, first_line, lines, name, on_error)
         first_line += lines

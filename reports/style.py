@@ -108,7 +108,7 @@ class _DateFormatter(mdates.ConciseDateFormatter):
 
     _span: str | None = None
 
-    def format_ticks(self, values: list[float]) -> list[str]:  # type: ignore[override]
+    def format_ticks(self, values: list[float]) -> list[str]:
         labels: list[str] = super().format_ticks(values)
         dates = [mdates.num2date(value) for value in values]
         self._span = None
