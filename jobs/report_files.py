@@ -5,7 +5,7 @@ the child lays out and draws the second half of the charts (their PNGs and their
 of the PDF, a part of its own), this process the first half and the text pages, and
 the two parts are merged (``reports.pdf.merge_pdf``: qpdf, a few milliseconds). Each
 process lays out only the charts it draws. For a month at a million articles the
-whole drawing (layout, nine PNGs, fourteen PDF pages) is about 1.8 s of one core: a
+whole drawing (layout, eight PNGs, fourteen PDF pages) is about 1.8 s of one core: a
 child drawing the whole PDF while this process drew every PNG waited for this one's
 layout of every chart first (0.27 s), and ran 0.15 s past the PNGs.
 The child starts with matplotlib's PDF backend imported (0.36 s), by a thread of the

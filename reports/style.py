@@ -7,7 +7,7 @@ for the map's sequential scale (reversed: darker means more).
 
 Text is laid out and drawn unhinted (``drawing_rc``): FreeType's hinter runs for every
 glyph each time a label is measured or drawn, a fifth of the time a report's PNGs took
-(0.79 s against 0.62 for a month's nine charts); unhinted glyphs stand where their
+(0.79 s against 0.62 for a month's eight charts); unhinted glyphs stand where their
 outlines put them, as matplotlib's PDF backend measures them, so the one layout the PNG
 and the PDF share fits both. It is set around each layout and drawing, not at import: a
 notebook's own figures keep the user's settings.
