@@ -185,7 +185,8 @@ class SharedDrawing:
         if self.child is None:
             _draw_pdf(self.path, pdf)
             return self.path
-        own = [i for i in range(len(pdf.pages)) if i not in set(self._their_pages)]
+        theirs = set(self._their_pages)
+        own = [i for i in range(len(pdf.pages)) if i not in theirs]
         parts = [(self._parts[0], own), (self._parts[1], self._their_pages)]
         try:
             if own:
