@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +14,6 @@ from typing import IO
 
 import polars as pl
 
-from analytics.extraction.automaton import automaton
 from analytics.extraction.mentions import extract_mentions
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings
@@ -203,15 +200,6 @@ def _input_row(
     return str(obj["id"]), title, text, published
 
 
-def _size(source: IO[bytes]) -> int | None:
-    """The bytes left to read in ``source`` if it is a regular file, else None."""
-    try:
-        info = os.fstat(source.fileno())
-        return info.st_size - source.tell() if stat.S_ISREG(info.st_mode) else None
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return None
-
-
 def extract_jsonl(
     source: IO[bytes],
     sink: IO[bytes] | IO[str],
@@ -226,9 +214,6 @@ def extract_jsonl(
     binary (UTF-8 lines written as bytes by polars, four times faster); a text file
     (``sys.stdout`` in a notebook) takes the same lines."""
     gazetteer = load_gazetteer(seeds_dir)
-    size = _size(source)
-    if size is not None:  # a file, not a pipe: the automaton knows how much text is coming
-        automaton(gazetteer).expect(size)
     result = ExtractResult()
 
     def count_error(bad: BadInput) -> None:

@@ -1,48 +1,50 @@
-"""The candidate automaton: every spelling of the gazetteer in one Aho-Corasick machine.
+"""The candidate automaton: every spelling of the gazetteer in one compiled trie.
 
-``ahocorasick_rs`` (a wrapper of the Rust ``aho-corasick`` crate) finds the leftmost
-match at each place, and of the spellings matching there the first in the gazetteer's
-order (longest first, so the longest): the semantics polars' ``str.replace_many(...,
-leftmost=True)`` had, with no rewritten copy of the text. It scans UTF-8 bytes (a
-batch's texts in one buffer, ``analytics.extraction.matcher``): a spelling is whole
-characters, so every match starts and ends on a character's boundary.
-
-The machine starts as a contiguous NFA (built in 0.07 s for the full gazetteer, about
-135 MB/s of text per core) and becomes a DFA (built in 1.07 s, 250 MB, about 252 MB/s)
-when the faster scan pays for the build: after about 300 MB. A caller that knows how
-much text is coming says so (``expect``), and the DFA is built at once for a large
-input and never for a smaller one; without that, the machine becomes a DFA once the
-NFA has scanned for about as long as the build takes (the ski-rental rule: never much
-more than twice the best cost). A test or a small ingest never pays for it.
+It finds the leftmost match at each place, and of the spellings matching there the
+longest (the first in the gazetteer's order, which is longest first): what an
+Aho-Corasick machine with leftmost-first matching finds, which ``ahocorasick_rs`` did before
+(its DFA scanned 252 MB/s of text per core after a 1.07 s, 250 MB build; its contiguous
+NFA, which an ingest's workers kept, 135 MB/s). This trie is built in about 0.1 s, holds
+a few MB, and scans about 330 MB/s: it walks only from the places where a spelling can
+start (``trie_kernels``). It scans UTF-8 bytes (a batch's texts in one buffer,
+``analytics.extraction.matcher``): a spelling is whole characters, so every match starts
+and ends on a character's boundary.
 """
 
 from __future__ import annotations
 
-import sys
-from itertools import chain
-
-import ahocorasick_rs
 import numpy as np
 import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.spelling import normalise_surface
 
-# Bytes scanned with the NFA before the DFA is built, when the caller did not say how
-# many are coming (about 1 s of scanning, as long as the build); ingest workers,
-# several to a machine, keep the NFA (see jobs.ingest.workers).
-DFA_AFTER_BYTES = 150_000_000
-# Bytes to come for which the DFA's build (1.07 s) pays for itself: at 135 and 252
-# MB/s, the DFA saves 3.4 ms per MB.
-DFA_PAYS_AFTER_BYTES = 300_000_000
+# A spelling's anchor is among its first MAX_LEAD bytes; one with none there anchors on
+# its first byte (then every such byte of the text is tried).
+MAX_LEAD = 16
+_SMALL_LETTERS = frozenset(range(ord("a"), ord("z") + 1))
+_EVERY_BYTE = np.arange(256, dtype=np.int64)
 
-_KIND = ahocorasick_rs.MatchKind.LeftmostFirst
+
+def _bit_set(table: np.ndarray, keys: np.ndarray | int) -> None:
+    """Set the bits ``keys`` of a bitmap of bytes (``np.bitwise_or.at``: repeated keys)."""
+    keys = np.asarray(keys, dtype=np.int64)
+    np.bitwise_or.at(table, keys >> 3, (1 << (keys & 7)).astype(np.uint8))
+
+
+def _pair_keys(spelling: bytes, at: int = 0) -> np.ndarray:
+    """The two-byte keys (little endian) of ``spelling`` at ``at``: every second byte
+    where the spelling ends after one."""
+    if len(spelling) > at + 1:
+        return np.array([spelling[at] | (spelling[at + 1] << 8)], dtype=np.int64)
+    return spelling[at] | (_EVERY_BYTE << 8)
 
 
 class Automaton:
-    """Finds the spellings of ``patterns`` (in priority order) in texts."""
+    """Finds the spellings of ``patterns`` in texts: leftmost, then longest (of equal
+    spellings, the first)."""
 
-    def __init__(self, patterns: list[str], *, dfa_after_bytes: int | None = None) -> None:
+    def __init__(self, patterns: list[str]) -> None:
         self.patterns = patterns
         self.spellings = pl.Series("surface", patterns, dtype=pl.String)  # by pattern index
         # The key each spelling is looked up by (``normalise_surface``), made once here
@@ -50,53 +52,85 @@ class Automaton:
         self.keys = self.spellings.to_frame().select(key=normalise_surface(pl.col("surface")))[
             "key"
         ]
-        self._spellings = [p.encode("utf-8") for p in patterns]
-        self._machine = ahocorasick_rs.BytesAhoCorasick(
-            self._spellings,
-            matchkind=_KIND,
-            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
-        )
-        self._dfa_after = DFA_AFTER_BYTES if dfa_after_bytes is None else dfa_after_bytes
-        self._scanned = 0
-        self._expected: int | None = None
-        self.is_dfa = False
-
-    def expect(self, size: int) -> None:
-        """About ``size`` bytes of text are coming (an input file's size): build the DFA
-        now if they pay for it, else keep the NFA to their end (no build after
-        DFA_AFTER_BYTES that the rest of the input cannot pay for). Text scanned past
-        them is unannounced.
-        A machine that may never become a DFA (an ingest worker's) stays an NFA."""
-        self._expected = self._scanned + size
-        if not self.is_dfa and size >= DFA_PAYS_AFTER_BYTES and self._dfa_after < sys.maxsize:
-            self._build_dfa()
+        encoded = [p.encode("utf-8") for p in patterns]
+        if not all(encoded):
+            raise ValueError("a spelling of the automaton is empty")
+        self._tables = _tables(encoded) if encoded else None
 
     def scan(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every match in ``data`` (UTF-8 bytes, ``uint8``), in order: the pattern index,
         start and end (byte offsets, end exclusive) of each. A match starts and ends
         on character boundaries (a spelling is whole characters)."""
-        self._upgrade(data.size)
-        found = self._machine.find_matches_as_indexes(data.data)
-        # (pattern, start, end) tuples, flattened: half the time of np.array(found).
-        flat = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
-        pattern, start, end = np.ascontiguousarray(flat.reshape(-1, 3).T)
-        return pattern, start, end
+        if self._tables is None or not data.size:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty.copy(), empty.copy()
+        from analytics.extraction.trie_kernels import scan  # numba: imported on first use
 
-    def _upgrade(self, size: int) -> None:
-        self._scanned += size
-        if self._expected is not None and self._scanned > self._expected:
-            self._expected = None  # the announced input is done: what follows is unknown
-        if self.is_dfa or self._scanned < self._dfa_after:
-            return
-        if self._expected is not None and self._expected - self._scanned < DFA_PAYS_AFTER_BYTES:
-            return  # what is left of the announced input does not pay for the build
-        self._build_dfa()
+        return scan(data, *self._tables)
 
-    def _build_dfa(self) -> None:
-        self._machine = ahocorasick_rs.BytesAhoCorasick(
-            self._spellings, matchkind=_KIND, implementation=ahocorasick_rs.Implementation.DFA
-        )
-        self.is_dfa = True
+
+def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
+    """The tables ``trie_kernels.scan`` takes, in its order: the filters (anchor,
+    leads, before, starts, short, quad), then the trie (nodes, label, root,
+    pair_node)."""
+    from analytics.extraction.trie_kernels import QUAD_BITS, build_trie, quad_hash
+
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(e) for e in encoded])
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    order = np.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int64)
+    parent, made_label, depth, made_terminal = build_trie(buffer, offsets, order)
+    # Renumbered breadth first: by depth, and within a depth as made (in byte order), so
+    # a node's children are consecutive nodes. nodes[2v] is v's first child (the next
+    # node's first child ends v's run), nodes[2v + 1] the spelling ending at v or -1.
+    made = np.argsort(depth, kind="stable")
+    rank = np.empty_like(made)
+    rank[made] = np.arange(made.size)
+    children = np.bincount(rank[parent[made[1:]]], minlength=made.size)
+    nodes = np.empty(2 * made.size + 2, dtype=np.int32)
+    nodes[0::2] = 1 + np.concatenate(([0], np.cumsum(children)))
+    nodes[1:-1:2] = made_terminal[made]
+    nodes[-1] = -1
+    label = made_label[made]
+    root = np.full(256, -1, dtype=np.int32)  # the node one byte down
+    root[label[nodes[0] : nodes[2]]] = np.arange(nodes[0], nodes[2], dtype=np.int32)
+    pair_node = np.full(1 << 16, -1, dtype=np.int32)  # two bytes down (little endian key)
+    for first in np.flatnonzero(root >= 0):
+        lo, hi = nodes[2 * root[first]], nodes[2 * root[first] + 2]
+        pair_node[first | (label[lo:hi].astype(np.int64) << 8)] = np.arange(lo, hi)
+
+    anchors = {e[0] for e in encoded if e[0] not in _SMALL_LETTERS}
+    anchors |= {e[0] for e in encoded if not anchors.intersection(e[:MAX_LEAD])}
+    lead_of = [next(i for i, b in enumerate(e) if b in anchors) for e in encoded]
+    anchor = np.zeros(256, dtype=np.int64)
+    anchor[sorted(anchors)] = 1
+    leads = np.array(sorted(set(lead_of), reverse=True), dtype=np.int64)
+    before = np.zeros(1 << 16, dtype=np.uint16)  # bit d: a lead of d bytes ends so
+    starts = np.zeros((MAX_LEAD, 1 << 13), dtype=np.uint8)  # first two bytes, by lead
+    short = np.zeros(1 << 16, dtype=np.bool_)  # first two bytes of a spelling under four
+    quad = np.zeros(1 << (QUAD_BITS - 3), dtype=np.uint8)  # first four bytes, hashed
+    for spelling, lead in zip(encoded, lead_of, strict=True):
+        if lead == 1:  # the byte before the lead is any
+            before[_EVERY_BYTE | (spelling[0] << 8)] |= 1 << lead
+        elif lead > 1:
+            before[_pair_keys(spelling, lead - 2)] |= 1 << lead
+        _bit_set(starts[lead], _pair_keys(spelling))
+        if len(spelling) < 4:
+            short[_pair_keys(spelling)] = True
+        else:
+            _bit_set(quad, int(quad_hash(np.uint64(int.from_bytes(spelling[:4], "little")))))
+    return (
+        anchor,
+        leads,
+        before,
+        starts,
+        short,
+        quad,
+        nodes,
+        label,
+        root,
+        pair_node,
+    )
 
 
 @per_version

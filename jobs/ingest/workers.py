@@ -14,7 +14,6 @@ import logging
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +27,6 @@ from typing import TypeVar
 
 import polars as pl
 
-from analytics.extraction import automaton
 from analytics.extraction.gazetteer import Gazetteer
 from jobs.allocator import CONF_VARIABLE, KEEP_FREED_PAGES
 from jobs.ingest.frames import PreparedBatch, prepare, records_frame
@@ -59,9 +57,6 @@ def _watch_parent(parent: int) -> None:
 
 def _start_worker(parent: int) -> None:
     ignore_sigint()  # Ctrl-C reaches the worker too: the ingest process decides
-    # One DFA is 250 MB: a worker per core would hold one each, and the ingest must
-    # stay under 2 GB at any size. The NFA scans at half the speed, in 15 MB.
-    automaton.DFA_AFTER_BYTES = sys.maxsize
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 

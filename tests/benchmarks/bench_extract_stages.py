@@ -2,7 +2,7 @@
 """Benchmark: the extractor's stages in-process, on one chunk of a JSONL corpus.
 
     POLARS_MAX_THREADS=1 uv run python tests/benchmarks/bench_extract_stages.py \\
-        [--input PATH] [--offset BYTES] [--mb 29] [--runs 5] [--dfa]
+        [--input PATH] [--offset BYTES] [--mb 29] [--runs 5]
 
 Reads --mb MB of whole lines from --input (default: the wh-briefings corpus, gzipped or
 not) starting at the first line after --offset, then times, best of --runs after one
@@ -13,8 +13,6 @@ plus framing the articles and sorting the mentions), with the throughput of the 
 MB/s of input. Start-up (imports, the gazetteer, the automaton, numba's first call) is
 paid in the warm-up, not timed: ``bench_extract.py`` times the command end to end.
 Dates are read from ``published`` or ``published_time`` (surname rules need them).
-The automaton stays a contiguous NFA, as in an ingest's workers; with --dfa it is a DFA
-from the start, as in `mentions extract` of a large file.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from pathlib import Path
 
 import polars as pl
 
-import analytics.extraction.automaton as automaton_module
 from analytics.extraction import matcher, resolve
 from analytics.extraction.automaton import automaton
 from analytics.extraction.mentions import extract_mentions
@@ -58,7 +55,6 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=0, help="bytes of input to skip")
     parser.add_argument("--mb", type=float, default=29)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dfa", action="store_true", help="scan with the DFA (default: NFA)")
     args = parser.parse_args()
     if not args.input.exists():
         sys.exit(f"{args.input} not found (the shared corpora are not beside this checkout)")
@@ -89,12 +85,7 @@ def main() -> None:
         "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
     )
     gazetteer = load_gazetteer(ROOT / "seeds")
-    if args.dfa:
-        machine = automaton(gazetteer)
-        machine.expect(automaton_module.DFA_PAYS_AFTER_BYTES)  # built now
-    else:
-        automaton_module.DFA_AFTER_BYTES = sys.maxsize  # never built half-way through
-        machine = automaton(gazetteer)
+    machine = automaton(gazetteer)
     extract_mentions(articles, gazetteer)  # warm-up: numba's first call, caches
 
     best: dict[str, float] = {}
@@ -114,8 +105,7 @@ def main() -> None:
     mb = len(data) / 1e6
     print(
         f"{args.input.name} from byte {args.offset}: {mb:.1f} MB, {articles.height} articles, "
-        f"{candidates.height} candidates, {mentions.height} mentions; "
-        f"automaton {'DFA' if machine.is_dfa else 'NFA'}"
+        f"{candidates.height} candidates, {mentions.height} mentions"
     )
     for name, seconds in best.items():
         print(f"{name:18s} {seconds:7.3f} s (best of {args.runs})")

@@ -1,130 +1,210 @@
-"""When the candidate automaton becomes a DFA: only when the faster scan pays for the build."""
+"""The candidate automaton (a compiled trie walked from anchors) finds exactly what an
+Aho-Corasick machine with leftmost-first matching finds: ``ahocorasick_rs`` is the
+reference, on made-up spellings chosen for the scan's shortcuts, on the whole gazetteer,
+and on real text."""
 
 from __future__ import annotations
 
-import io
-import sys
-from pathlib import Path
+import gzip
+import random
 
+import ahocorasick_rs
 import numpy as np
 import pytest
 
-import analytics.extraction.automaton as automaton_module
-from analytics.extraction.automaton import Automaton, automaton
+from analytics.extraction.automaton import MAX_LEAD, Automaton, automaton
 from analytics.extraction.gazetteer import Gazetteer, per_version
-from jobs.extract import extract_jsonl
-from tests.conftest import SEEDS_DIR
+from analytics.extraction.trie_kernels import BLOCK_BYTES
+from tests.conftest import CORPUS, needs_shared
 
 PATTERNS = ["United States", "Biden", "Ma"]
 TEXT = "President Biden left the United States. Make way."
 # (pattern, start, end): "Ma" inside "Make" too (the resolver drops it, not the machine).
 FOUND_ALL = [(1, 10, 15), (0, 25, 38), (2, 40, 42)]
 
+# Spellings for each of the scan's paths: led by small letters ("al-", "the ", "van der
+# "), anchored on an apostrophe or a non-ASCII byte, of one to three bytes, prefixes of
+# each other, a duplicate (the first wins), all small letters (anchored on their first
+# byte), and one whose first capital lies past MAX_LEAD. Longest first, as the gazetteer
+# sorts its spellings: leftmost first is then leftmost longest, what the trie finds.
+_TRICKY = [
+    "United States of America",
+    "United States",
+    "United",
+    "the Gambia",
+    "Gambia",
+    "al-Sisi",
+    "el-Sisi",
+    "Sisi",
+    "van der Bellen",
+    "der Bellen",
+    "eSwatini",
+    "'Akilisi Pohiva",
+    "ʻAkilisi Pōhiva",
+    "Öcalan",
+    "中国",
+    "US",
+    "X",
+    "Xi",
+    "Ma",
+    "Ma",
+    "abc",
+    "bcd",
+    "carrier Charles de Gaulle",
+    "aaaaaaaaaaaaaaaaaaaaB",
+]
+TRICKY = sorted(_TRICKY, key=len, reverse=True)
+# Pieces to build texts from: the spellings, their parts, and what stands around names.
+PIECES = [
+    *TRICKY,
+    "the ",
+    "al-",
+    "Unit",
+    "States",
+    "van ",
+    "de",
+    "e",
+    "a",
+    "aaaa",
+    "'",
+    "ʻ",
+    "Ö",
+    "中",
+    " ",
+    "\n",
+    "-",
+    "\x01",
+    "é",
+    "😀",
+    "Make",
+    "ABCD",
+]
 
-def found(machine: Automaton, text: str = TEXT) -> list[tuple[int, int, int]]:
+
+def found(machine: Automaton, text: str | bytes = TEXT) -> list[tuple[int, int, int]]:
     """The machine's matches in ``text`` as (pattern, start, end) byte offsets."""
-    pattern, start, end = machine.scan(np.frombuffer(text.encode("utf-8"), dtype=np.uint8))
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    pattern, start, end = machine.scan(np.frombuffer(data, dtype=np.uint8))
     return list(zip(pattern.tolist(), start.tolist(), end.tolist(), strict=True))
 
 
-@pytest.fixture
-def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Thresholds in bytes of test text: the NFA scans 100 before an unannounced
-    input makes it a DFA, and 1,000 to come pay for the build."""
-    monkeypatch.setattr(automaton_module, "DFA_AFTER_BYTES", 100)
-    monkeypatch.setattr(automaton_module, "DFA_PAYS_AFTER_BYTES", 1_000)
+def expected(patterns: list[str], text: str | bytes) -> list[tuple[int, int, int]]:
+    """What ``ahocorasick_rs`` finds, leftmost first, over the same bytes."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    machine = ahocorasick_rs.BytesAhoCorasick(
+        [p.encode("utf-8") for p in patterns], matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
+    )
+    return [tuple(hit) for hit in machine.find_matches_as_indexes(data)]  # type: ignore[misc]
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_without_an_announced_size_the_nfa_becomes_a_dfa_after_scanning_enough() -> None:
-    machine = Automaton(PATTERNS)
-    for _ in range(2):  # 49 and 98 bytes scanned
-        assert found(machine) == FOUND_ALL
-    assert not machine.is_dfa
-    assert found(machine) == FOUND_ALL
-    assert machine.is_dfa
+def test_leftmost_matches_glued_ones_too() -> None:
+    assert found(Automaton(PATTERNS)) == FOUND_ALL
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_a_small_announced_input_never_pays_for_the_dfa() -> None:
-    machine = Automaton(PATTERNS)
-    machine.expect(999)
-    for _ in range(20):  # 980 bytes: far past the unannounced threshold
-        assert found(machine) == FOUND_ALL
-    assert not machine.is_dfa
+def test_the_longest_spelling_at_a_place_wins() -> None:
+    """ "United States of America" over "United States" over "United", whatever their
+    order; a duplicate is found as its first copy."""
+    machine = Automaton(TRICKY)
+    text = "the United States of America, the United States, the United Nations; Ma"
+    assert found(machine, text) == expected(TRICKY, text)
+    assert [TRICKY[p] for p, _, _ in found(machine, text)] == [
+        "United States of America",
+        "United States",
+        "United",
+        "Ma",
+    ]
+    assert found(machine, "Ma")[0][0] == TRICKY.index("Ma")
+    shortest_first = TRICKY[::-1]
+    assert [shortest_first[p] for p, _, _ in found(Automaton(shortest_first), text)] == [
+        "United States of America",
+        "United States",
+        "United",
+        "Ma",
+    ]
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_text_past_an_announced_input_is_unannounced() -> None:
-    """The machine is one per process: a small file extracted first (in a notebook, say)
-    must not keep the NFA for whatever is scanned after it."""
-    machine = Automaton(PATTERNS)
-    machine.expect(200)
-    for _ in range(4):  # 196 bytes: the announced input
-        found(machine)
-    assert not machine.is_dfa
-    found(machine)  # past it, and past the unannounced threshold
-    assert machine.is_dfa
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Gambia and Gambia",  # a lead of small letters, and the name alone
+        "al-Sisi, el-Sisi, Sisi, al-Sisix",
+        "President van der Bellen and der Bellen",
+        "eSwatini; Swatini; e",
+        "'Akilisi Pohiva, ʻAkilisi Pōhiva, Öcalan, 中国",
+        "X, Xi, US, USA",  # one, two and three bytes
+        "abc abcd xbcd",  # small letters only: anchored on their first byte
+        "aaaaaaaaaaaaaaaaaaaaB aaaaaaaaaaaaaaaaaaaaaB",  # its capital past MAX_LEAD
+        "carrier Charles de Gaulle",
+        "X",  # a one-byte spelling that is the whole text
+        "Gambia the",  # a lead at the very end
+        "",
+    ],
+)
+def test_each_path_of_the_scan_finds_what_aho_corasick_finds(text: str) -> None:
+    assert found(Automaton(TRICKY), text) == expected(TRICKY, text)
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_a_large_announced_input_gets_the_dfa_before_the_first_scan() -> None:
-    machine = Automaton(PATTERNS)
-    machine.expect(1_000)
-    assert machine.is_dfa
-    assert found(machine) == FOUND_ALL
+def test_a_spelling_whose_capital_is_past_max_lead_is_found() -> None:
+    spelling = "a" * (MAX_LEAD + 4) + "B"
+    assert found(Automaton([spelling]), "x " + spelling) == [(0, 2, 2 + len(spelling))]
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_a_dfa_is_built_once() -> None:
-    """A second large input announced to a machine that is a DFA already (the next file a
-    process extracts) is scanned with that DFA, not with a new one built for it."""
-    machine = Automaton(PATTERNS)
-    machine.expect(1_000)
-    dfa = machine._machine
-    machine.expect(1_000)
-    assert machine._machine is dfa
-    assert found(machine) == FOUND_ALL
+def test_random_texts_find_what_aho_corasick_finds() -> None:
+    rng = random.Random(12)
+    machine = Automaton(TRICKY)
+    for _ in range(400):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
+        assert found(machine, text) == expected(TRICKY, text), text
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_an_input_announced_after_a_scan_counts_from_there() -> None:
-    machine = Automaton(PATTERNS)
-    found(machine, TEXT * 2)  # 98 bytes: just short of building a DFA unannounced
-    machine.expect(500)  # far less than pays for the DFA: the NFA scans it all
-    for _ in range(10):
-        found(machine)
-    assert not machine.is_dfa
+def test_matches_across_the_scan_s_blocks() -> None:
+    """The scan gathers anchors block by block: a lead ending one block, its anchor
+    starting the next, and a name across the boundary are found all the same."""
+    machine = Automaton(TRICKY)
+    for name in ("the Gambia", "United States of America", "al-Sisi", "eSwatini"):
+        for shift in range(len(name) + 1):
+            text = "x" * (BLOCK_BYTES - shift) + name + " " + name
+            assert found(machine, text) == expected(TRICKY, text), (name, shift)
 
 
-@pytest.mark.usefixtures("small_thresholds")
-def test_a_machine_that_may_not_become_a_dfa_stays_an_nfa() -> None:
-    machine = Automaton(PATTERNS, dfa_after_bytes=sys.maxsize)  # an ingest worker's
-    machine.expect(10_000)
-    for _ in range(30):
-        found(machine)
-    assert not machine.is_dfa
+def test_invalid_utf8_and_nul_bytes_are_scanned_as_bytes() -> None:
+    data = b"\xff\xfeUnited\x00States \xc3United States\xe2\x80 the Gambia\x80"
+    assert found(Automaton(TRICKY), data) == expected(TRICKY, data)
 
 
-def test_extract_announces_a_file_s_size_and_not_a_pipe_s(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`mentions extract --input FILE` tells the automaton how much is coming; stdin
-    (a pipe, or a stream of unknown length) does not."""
-    announced: list[int] = []
-    monkeypatch.setattr(Automaton, "expect", lambda self, size: announced.append(size))
-    data = b'{"id": "a", "title": "", "text": "President Biden spoke."}\n'
-    path = tmp_path / "in.jsonl"
-    path.write_bytes(data)
-    out = tmp_path / "out.jsonl"
-    with path.open("rb") as source, out.open("wb") as sink:
-        extract_jsonl(source, sink, SEEDS_DIR, name=str(path))
-    assert announced == [len(data)]
-    assert '"id":"Joe Biden"' in out.read_text()
+def test_no_spellings_or_no_text_find_nothing() -> None:
+    assert found(Automaton([]), TEXT) == []
+    assert found(Automaton(PATTERNS), "") == []
 
-    with out.open("wb") as sink:
-        extract_jsonl(io.BytesIO(data), sink, SEEDS_DIR, name="<stdin>")
-    assert announced == [len(data)]
+
+def test_an_empty_spelling_is_refused() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        Automaton(["France", ""])
+
+
+def test_the_gazetteer_s_spellings_in_text_made_of_them(gazetteer: Gazetteer) -> None:
+    """Every kind of spelling the seeds hold, run together with the words around names
+    and each other's pieces: the scan's filters (two bytes before an anchor, a start's
+    first two and four bytes) never drop a match."""
+    patterns = automaton(gazetteer).patterns
+    rng = random.Random(7)
+    words = ["the ", "al-", "van ", "de ", " ", ", ", "\n", "President ", "e", "US"]
+    pieces = []
+    for _ in range(4_000):
+        spelling = rng.choice(patterns)
+        cut = rng.randint(0, len(spelling))
+        pieces.append(rng.choice([spelling, spelling[:cut], spelling[cut:], rng.choice(words)]))
+    text = "".join(pieces)
+    assert found(automaton(gazetteer), text) == expected(patterns, text)
+
+
+@needs_shared(CORPUS)
+def test_the_briefings_are_scanned_as_aho_corasick_scans_them(gazetteer: Gazetteer) -> None:
+    """8 MB of real text, JSON escapes and all, with every spelling of the seeds."""
+    with gzip.open(CORPUS, "rb") as source:
+        data = source.read(8_000_000)
+    machine = automaton(gazetteer)
+    assert found(machine, data) == expected(machine.patterns, data)
 
 
 def test_per_version_builds_once_per_version_and_keeps_one(gazetteer: Gazetteer) -> None:

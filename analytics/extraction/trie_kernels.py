@@ -1,0 +1,224 @@
+"""The candidate automaton's loops, compiled (numba): a trie of every spelling, and a scan
+that walks it only from the few places where a spelling can start.
+
+A spelling's *anchor* is its first byte that is not a small ASCII letter (a capital, an
+apostrophe, the lead byte of "Ö" or "ʻ"), and its *lead* the bytes before it ("al-" in
+"al-Sisi", "the " in "the Gambia", none in most). The scan finds the anchors of a block
+of text with a branch-free loop over its bytes (about one in twenty is one), and from
+each anchor tries the starts its leads allow, cheapest test first: the two bytes before
+the anchor (``before``), the first two bytes of the start (``starts``), its first four
+(``quad``, a hashed bitmap), and only then the trie (``walk``), whose first two steps are
+table lookups. Leftmost first, the longest spelling at a start, no overlaps: what an
+Aho-Corasick machine with ``LeftmostFirst`` matching finds over spellings sorted longest
+first (``tests/analytics/extraction/test_automaton.py`` checks it against
+``ahocorasick_rs``).
+
+The nodes are numbered breadth first, so a node's children are consecutive nodes (in
+byte order) and the shallow nodes that every walk visits sit together in memory (numbered
+depth first instead, a node's only child being the next node, the scan took 15% longer).
+A walk is at most as long as the longest spelling: text
+crafted to start a long walk at every capital costs at most that many steps per byte.
+Compiled on first use and cached beside this file (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Bytes of text whose anchors are gathered at a time (the positions are int64: 512 KB).
+BLOCK_BYTES = 1 << 16
+QUAD_BITS = 22  # the four-byte filter: 4 M bits, 512 KB, about one bit in 500 set
+
+
+@njit(cache=True, nogil=True, inline="always")
+def quad_hash(first_four: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """The filter's bit for four bytes (little endian): a multiplicative hash."""
+    mixed = (first_four * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)
+    return mixed >> np.uint64(32 - QUAD_BITS)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _four(data: np.ndarray, at: int) -> np.uint64:  # pragma: no cover - compiled
+    return (
+        np.uint64(data[at])
+        | (np.uint64(data[at + 1]) << np.uint64(8))
+        | (np.uint64(data[at + 2]) << np.uint64(16))
+        | (np.uint64(data[at + 3]) << np.uint64(24))
+    )
+
+
+@njit(cache=True, nogil=True)
+def build_trie(
+    buffer: np.ndarray, offsets: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
+    """The trie of the spellings ``buffer[offsets[p]:offsets[p + 1]]``, inserted in
+    ``order`` (their byte order, so each shares its path with the one before it): each
+    node's parent, the byte that leads to it, its depth, and the spelling ending there
+    (the lowest index where two are equal) or -1. Node 0 is the root; nodes are numbered
+    as made: depth first, children by byte, so the nodes of a depth are in byte order."""
+    size = buffer.size + 1
+    parent = np.empty(size, dtype=np.int64)
+    label = np.zeros(size, dtype=np.uint8)
+    depth_of = np.zeros(size, dtype=np.int64)
+    terminal = np.full(size, -1, dtype=np.int32)
+    longest = 0
+    for p in range(offsets.size - 1):
+        longest = max(longest, offsets[p + 1] - offsets[p])
+    path = np.zeros(longest + 1, dtype=np.int64)  # the previous spelling's nodes by depth
+    parent[0] = -1
+    nodes = 1
+    previous_lo = 0
+    previous_hi = 0
+    for k in range(order.size):
+        p = order[k]
+        lo = offsets[p]
+        hi = offsets[p + 1]
+        shared = 0
+        limit = min(hi - lo, previous_hi - previous_lo)
+        while shared < limit and buffer[lo + shared] == buffer[previous_lo + shared]:
+            shared += 1
+        node = path[shared]
+        for depth in range(shared, hi - lo):
+            parent[nodes] = node
+            label[nodes] = buffer[lo + depth]
+            depth_of[nodes] = depth + 1
+            node = nodes
+            nodes += 1
+            path[depth + 1] = node
+        if terminal[node] < 0 or p < terminal[node]:
+            terminal[node] = p
+        previous_lo = lo
+        previous_hi = hi
+    return parent[:nodes], label[:nodes], depth_of[:nodes], terminal[:nodes]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _walk(
+    data: np.ndarray,
+    at: int,
+    nodes: np.ndarray,
+    label: np.ndarray,
+    root: np.ndarray,
+    pair_node: np.ndarray,
+) -> tuple[int, int]:  # pragma: no cover - compiled
+    """The longest spelling starting at ``at``: its index and end, or -1. The first two
+    steps are lookups (``root``, ``pair_node``): the nodes near the root have many
+    children."""
+    n = data.size
+    node = root[data[at]]
+    if node < 0:
+        return -1, at
+    best = nodes[2 * node + 1]
+    best_end = at + 1
+    if at + 1 >= n:
+        return best, best_end
+    node = pair_node[np.int64(data[at]) | (np.int64(data[at + 1]) << 8)]
+    if node < 0:
+        return best, best_end
+    j = at + 2
+    if nodes[2 * node + 1] >= 0:
+        best = nodes[2 * node + 1]
+        best_end = j
+    while j < n:
+        lo = nodes[2 * node]
+        hi = nodes[2 * node + 2]
+        byte = data[j]
+        following = -1
+        if hi - lo <= 8:
+            for k in range(lo, hi):
+                if label[k] == byte:
+                    following = k
+                    break
+        else:
+            last = hi
+            while lo < hi:
+                middle = (lo + hi) >> 1
+                if label[middle] < byte:
+                    lo = middle + 1
+                else:
+                    hi = middle
+            if lo < last and label[lo] == byte:
+                following = lo
+        if following < 0:
+            break
+        node = following
+        j += 1
+        if nodes[2 * node + 1] >= 0:
+            best = nodes[2 * node + 1]
+            best_end = j
+    return best, best_end
+
+
+@njit(cache=True, nogil=True)
+def scan(
+    data: np.ndarray,
+    anchor: np.ndarray,
+    leads: np.ndarray,
+    before: np.ndarray,
+    starts: np.ndarray,
+    short: np.ndarray,
+    quad: np.ndarray,
+    nodes: np.ndarray,
+    label: np.ndarray,
+    root: np.ndarray,
+    pair_node: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Every match in ``data`` (UTF-8 bytes), left to right, none overlapping: the
+    spelling's index, start and end (byte offsets, end exclusive) of each. The tables
+    are ``automaton.Automaton``'s (see there)."""
+    n = data.size
+    capacity = n // 128 + 1024
+    pattern = np.empty(capacity, dtype=np.int64)
+    start = np.empty(capacity, dtype=np.int64)
+    end = np.empty(capacity, dtype=np.int64)
+    count = 0
+    anchors = np.empty(BLOCK_BYTES, dtype=np.int64)
+    resume = 0  # a match starts here or later: the end of the last one
+    for block in range(0, n, BLOCK_BYTES):
+        found = 0
+        for i in range(block, min(block + BLOCK_BYTES, n)):
+            anchors[found] = i
+            found += anchor[data[i]]
+        for k in range(found):
+            at = anchors[k]
+            # The leads the two bytes before the anchor allow (bit d: a lead of d bytes),
+            # and no lead (bit 0); longest first, so starts are tried left to right.
+            allowed = np.int64(1)
+            if at >= 2:
+                allowed |= before[np.int64(data[at - 2]) | (np.int64(data[at - 1]) << 8)]
+            elif at == 1:
+                allowed |= before[np.int64(data[0]) << 8]
+            for lead in leads:
+                s = at - lead
+                if not (allowed >> lead) & 1 or s < resume:
+                    continue
+                second = np.int64(data[s + 1]) if s + 1 < n else np.int64(0)
+                key = np.int64(data[s]) | (second << 8)
+                if not (starts[lead, key >> 3] >> (key & 7)) & 1:
+                    continue
+                if not short[key] and s + 3 < n:
+                    bit = quad_hash(_four(data, s))
+                    if not (quad[bit >> np.uint64(3)] >> (bit & np.uint64(7))) & np.uint8(1):
+                        continue
+                best, best_end = _walk(data, s, nodes, label, root, pair_node)
+                if best < 0:
+                    continue
+                if count == capacity:
+                    capacity *= 2
+                    pattern = _grown(pattern, count, capacity)
+                    start = _grown(start, count, capacity)
+                    end = _grown(end, count, capacity)
+                pattern[count] = best
+                start[count] = s
+                end[count] = best_end
+                count += 1
+                resume = best_end
+    return pattern[:count], start[:count], end[:count]
+
+
+@njit(cache=True, nogil=True)
+def _grown(values: np.ndarray, count: int, capacity: int) -> np.ndarray:  # pragma: no cover
+    bigger = np.empty(capacity, dtype=values.dtype)
+    bigger[:count] = values[:count]
+    return bigger
