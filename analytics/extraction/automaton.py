@@ -19,26 +19,6 @@ import polars as pl
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.spelling import normalise_surface
 
-# A spelling's anchor is among its first MAX_LEAD bytes; one with none there anchors on
-# its first byte (then every such byte of the text is tried).
-MAX_LEAD = 16
-_SMALL_LETTERS = frozenset(range(ord("a"), ord("z") + 1))
-_EVERY_BYTE = np.arange(256, dtype=np.int64)
-
-
-def _bit_set(table: np.ndarray, keys: np.ndarray | int) -> None:
-    """Set the bits ``keys`` of a bitmap of bytes (``np.bitwise_or.at``: repeated keys)."""
-    keys = np.asarray(keys, dtype=np.int64)
-    np.bitwise_or.at(table, keys >> 3, (1 << (keys & 7)).astype(np.uint8))
-
-
-def _pair_keys(spelling: bytes, at: int = 0) -> np.ndarray:
-    """The two-byte keys (little endian) of ``spelling`` at ``at``: every second byte
-    where the spelling ends after one."""
-    if len(spelling) > at + 1:
-        return np.array([spelling[at] | (spelling[at + 1] << 8)], dtype=np.int64)
-    return spelling[at] | (_EVERY_BYTE << 8)
-
 
 class Automaton:
     """Finds the spellings of ``patterns`` in texts: leftmost, then longest (of equal
@@ -73,7 +53,7 @@ def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
     """The tables ``trie_kernels.scan`` takes, in its order: the filters (anchor,
     leads, before, starts, short, quad), then the trie (nodes, label, root,
     pair_node)."""
-    from analytics.extraction.trie_kernels import QUAD_BITS, build_trie, quad_hash
+    from analytics.extraction.trie_kernels import build_trie, filter_tables
 
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(e) for e in encoded])
@@ -99,26 +79,7 @@ def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
         lo, hi = nodes[2 * root[first]], nodes[2 * root[first] + 2]
         pair_node[first | (label[lo:hi].astype(np.int64) << 8)] = np.arange(lo, hi)
 
-    anchors = {e[0] for e in encoded if e[0] not in _SMALL_LETTERS}
-    anchors |= {e[0] for e in encoded if not anchors.intersection(e[:MAX_LEAD])}
-    lead_of = [next(i for i, b in enumerate(e) if b in anchors) for e in encoded]
-    anchor = np.zeros(256, dtype=np.int64)
-    anchor[sorted(anchors)] = 1
-    leads = np.array(sorted(set(lead_of), reverse=True), dtype=np.int64)
-    before = np.zeros(1 << 16, dtype=np.uint16)  # bit d: a lead of d bytes ends so
-    starts = np.zeros((MAX_LEAD, 1 << 13), dtype=np.uint8)  # first two bytes, by lead
-    short = np.zeros(1 << 16, dtype=np.bool_)  # first two bytes of a spelling under four
-    quad = np.zeros(1 << (QUAD_BITS - 3), dtype=np.uint8)  # first four bytes, hashed
-    for spelling, lead in zip(encoded, lead_of, strict=True):
-        if lead == 1:  # the byte before the lead is any
-            before[_EVERY_BYTE | (spelling[0] << 8)] |= 1 << lead
-        elif lead > 1:
-            before[_pair_keys(spelling, lead - 2)] |= 1 << lead
-        _bit_set(starts[lead], _pair_keys(spelling))
-        if len(spelling) < 4:
-            short[_pair_keys(spelling)] = True
-        else:
-            _bit_set(quad, int(quad_hash(np.uint64(int.from_bytes(spelling[:4], "little")))))
+    anchor, leads, before, starts, short, quad = filter_tables(buffer, offsets)
     return (
         anchor,
         leads,

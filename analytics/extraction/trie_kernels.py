@@ -29,6 +29,9 @@ from numba import njit
 # Bytes of text whose anchors are gathered at a time (the positions are int64: 512 KB).
 BLOCK_BYTES = 1 << 16
 QUAD_BITS = 22  # the four-byte filter: 4 M bits, 512 KB, about one bit in 500 set
+# A spelling's anchor is among its first MAX_LEAD bytes; one with none there anchors on
+# its first byte (then every such byte of the text is tried).
+MAX_LEAD = 16
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -91,6 +94,74 @@ def build_trie(
         previous_lo = lo
         previous_hi = hi
     return parent[:nodes], label[:nodes], depth_of[:nodes], terminal[:nodes]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _set_bit(bitmap: np.ndarray, bit: int) -> None:  # pragma: no cover - compiled
+    bitmap[bit >> 3] |= np.uint8(1 << (bit & 7))
+
+
+@njit(cache=True, nogil=True)
+def filter_tables(
+    buffer: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
+    """The scan's filters for the spellings ``buffer[offsets[p]:offsets[p + 1]]``:
+    ``anchor`` (1 for each byte that anchors a spelling), ``leads`` (the distinct
+    leads, longest first), ``before`` (by the two bytes before an anchor, little endian:
+    bit d set where a lead of d bytes ends with them; the byte before a one-byte lead is
+    any), ``starts`` (by lead, a bitmap of the first two bytes of its spellings: any
+    second byte for a spelling of one), ``short`` (the first two bytes of a spelling
+    under four bytes) and ``quad`` (a bitmap of the hashed first four bytes of the
+    others)."""
+    count = offsets.size - 1
+    anchor = np.zeros(256, dtype=np.int64)
+    for p in range(count):
+        first = buffer[offsets[p]]
+        if not (0x61 <= first <= 0x7A):  # not a small ASCII letter
+            anchor[first] = 1
+    added = np.zeros(256, dtype=np.int64)
+    for p in range(count):
+        lo = offsets[p]
+        anchored = False
+        for i in range(lo, min(offsets[p + 1], lo + MAX_LEAD)):
+            if anchor[buffer[i]]:
+                anchored = True
+                break
+        if not anchored:
+            added[buffer[lo]] = 1
+    anchor |= added
+    used = np.zeros(MAX_LEAD, dtype=np.bool_)
+    before = np.zeros(1 << 16, dtype=np.uint16)
+    starts = np.zeros((MAX_LEAD, 1 << 13), dtype=np.uint8)
+    short = np.zeros(1 << 16, dtype=np.bool_)
+    quad = np.zeros(1 << (QUAD_BITS - 3), dtype=np.uint8)
+    for p in range(count):
+        lo = offsets[p]
+        size = offsets[p + 1] - lo
+        lead = 0
+        while not anchor[buffer[lo + lead]]:
+            lead += 1
+        used[lead] = True
+        if lead == 1:
+            for any_byte in range(256):
+                before[any_byte | (np.int64(buffer[lo]) << 8)] |= np.uint16(1 << lead)
+        elif lead > 1:
+            key = np.int64(buffer[lo + lead - 2]) | (np.int64(buffer[lo + lead - 1]) << 8)
+            before[key] |= np.uint16(1 << lead)
+        if size == 1:
+            for any_byte in range(256):
+                key = np.int64(buffer[lo]) | (any_byte << 8)
+                _set_bit(starts[lead], key)
+                short[key] = True
+            continue
+        key = np.int64(buffer[lo]) | (np.int64(buffer[lo + 1]) << 8)
+        _set_bit(starts[lead], key)
+        if size < 4:
+            short[key] = True
+        else:
+            _set_bit(quad, np.int64(quad_hash(_four(buffer, lo))))
+    leads = np.flatnonzero(used)[::-1].copy()
+    return anchor, leads, before, starts, short, quad
 
 
 @njit(cache=True, nogil=True, inline="always")

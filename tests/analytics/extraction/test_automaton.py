@@ -12,9 +12,9 @@ import ahocorasick_rs
 import numpy as np
 import pytest
 
-from analytics.extraction.automaton import MAX_LEAD, Automaton, automaton
+from analytics.extraction.automaton import Automaton, automaton
 from analytics.extraction.gazetteer import Gazetteer, per_version
-from analytics.extraction.trie_kernels import BLOCK_BYTES
+from analytics.extraction.trie_kernels import BLOCK_BYTES, MAX_LEAD
 from tests.conftest import CORPUS, needs_shared
 
 PATTERNS = ["United States", "Biden", "Ma"]
