@@ -97,7 +97,7 @@ def build_trie(
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _set_bit(bitmap: np.ndarray, bit: int) -> None:  # pragma: no cover - compiled
+def _set_bit(bitmap: np.ndarray, bit: np.int64) -> None:  # pragma: no cover - compiled
     bitmap[bit >> 3] |= np.uint8(1 << (bit & 7))
 
 
