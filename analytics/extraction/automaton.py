@@ -6,9 +6,9 @@ Aho-Corasick machine with leftmost-first matching finds, which ``ahocorasick_rs`
 before (its DFA scanned 252 MB/s of text per core after a 1.07 s, 250 MB build; its
 contiguous NFA, which an ingest's workers kept, 135 MB/s). This trie and its filters are
 built in 0.03 s into 3.4 MB (compiled: ``trie_kernels``), and it scans about 330 MB/s:
-it walks only from the places where a spelling can start. It scans UTF-8 bytes (a batch's texts in one buffer,
-``analytics.extraction.matcher``): a spelling is whole characters, so every match starts
-and ends on a character's boundary.
+it walks only from the places where a spelling can start. It scans UTF-8 bytes (a
+batch's texts in one buffer, ``analytics.extraction.matcher``): a spelling is whole
+characters, so every match starts and ends on a character's boundary.
 """
 
 from __future__ import annotations
