@@ -56,22 +56,34 @@ def text_pages(title: str, blocks: list[TextBlock]) -> list[Figure]:
     pages: list[Figure] = []
     for offset in range(0, max(len(rows), 1), LINES_PER_PAGE):
         fig = Figure(figsize=PAGE, dpi=DPI)
-        fig.text(0.05, 0.95, title, fontsize=14, fontweight="bold", va="top", parse_math=False)
+        title_size = 14
+        fig.text(0.05, 0.95 - _ascent(title_size), title, fontsize=title_size,
+                 fontweight="bold", va="baseline", parse_math=False)  # fmt: skip
         y = 0.89
         for style, text in rows[offset : offset + LINES_PER_PAGE]:
+            size = 10.5 if style == "heading" else 9
             fig.text(
                 0.08 if style == "quote" else 0.05,
-                y,
+                y - _ascent(9),  # every row on one grid of baselines, headings too
                 text,
-                fontsize=10.5 if style == "heading" else 9,
+                fontsize=size,
                 fontweight="bold" if style == "heading" else "normal",
                 color=MUTED_TEXT if style == "quote" else "#111111",
-                va="top",
+                va="baseline",
                 parse_math=False,
             )
             y -= 0.02
         pages.append(fig)
     return pages
+
+
+def _ascent(size: float) -> float:
+    """A row's baseline below its top, in page heights, for text of ``size`` points.
+    Rows are placed by their baselines: placed by their tops, each sat as low as its
+    tallest glyph asked, and in the standard fonts an apostrophe asks for 4 points more
+    (matplotlib reads their metrics from AFM files), so a row with one sank into the
+    next."""
+    return 0.76 * size / 72 / PAGE[1]
 
 
 FOOTER_IN = 0.3  # inches added below a page for its page number
