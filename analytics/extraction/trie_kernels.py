@@ -16,9 +16,9 @@ first (``tests/analytics/extraction/test_automaton.py`` checks it against
 The nodes are numbered breadth first, so a node's children are consecutive nodes (in
 byte order) and the shallow nodes that every walk visits sit together in memory (numbered
 depth first instead, a node's only child being the next node, the scan took 15% longer).
-A walk is at most as long as the longest spelling: text
-crafted to start a long walk at every capital costs at most that many steps per byte.
-Compiled on first use and cached beside this file (``cache=True``).
+A walk is at most as long as the longest spelling: text crafted to start a long walk at
+every capital costs at most that many steps per byte. Compiled on first use and cached
+beside this file (``cache=True``).
 """
 
 from __future__ import annotations
