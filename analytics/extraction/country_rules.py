@@ -77,13 +77,13 @@ def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:
 
 
 def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
-    """The country meanings among ``rows`` that count, with their ``rule``.
+    """The country meanings among ``rows`` that count: span, doc, entity_id, form, rule.
 
     ``rows`` are candidate meanings of kind 'country' (span, doc, key, entity_id,
     form, before, after ...); ``docs`` has doc and context.
     """
     if rows.is_empty():
-        return rows.with_columns(rule=pl.lit(None, pl.String))
+        return rows.select("span", "doc", "entity_id", "form", rule=pl.lit(None, pl.String))
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
     person_aliases = lists.person_aliases
@@ -144,8 +144,17 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     place = only_where(
         rows, pl.col("form").is_in(["capital", "metonym"]), place_name(before, after)
     )
-    return rows.filter(~geographic_name(before, after) & ~place & ~us_town(after)).with_columns(
-        rule=pl.when(pl.col("context_pattern").is_not_null())
-        .then(pl.lit("country-alias+context"))
-        .otherwise(pl.lit("country-alias"))
+    return (
+        rows.lazy()
+        .filter(~geographic_name(before, after) & ~place & ~us_town(after))
+        .select(
+            "span",
+            "doc",
+            "entity_id",
+            "form",
+            rule=pl.when(pl.col("context_pattern").is_not_null())
+            .then(pl.lit("country-alias+context"))
+            .otherwise(pl.lit("country-alias")),
+        )
+        .collect()
     )

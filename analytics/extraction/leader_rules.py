@@ -77,6 +77,23 @@ def _title_as_written(title: pl.Expr) -> pl.Expr:
     return pl.when(written.is_null() | title.is_null()).then(title).otherwise(raw)
 
 
+def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
+    """``mentions`` (start_pos, surface, before_written, title: the title before a
+    leader's name as the rules read it, or null) with each title made part of its
+    mention, as written: "Prime\\n    Minister Trudeau" starts at "Prime"."""
+    titled = pl.col("title").is_not_null()
+    with_title = mentions.filter(titled).with_columns(title=_title_as_written(pl.col("title")))
+    return pl.concat(
+        [
+            mentions.filter(~titled),
+            with_title.with_columns(
+                start_pos=pl.col("start_pos") - pl.col("title").str.len_chars().cast(pl.Int64),
+                surface=pl.concat_str("title", "surface"),
+            ),
+        ]
+    )
+
+
 def _evidenced(nicknames: pl.DataFrame, established: pl.DataFrame) -> pl.DataFrame:
     """The nicknames (Ike, Fidel, HBJ) that name their leader: after an office title or
     honorific ("President Ike"), or in an article that names the leader in full or by
@@ -164,14 +181,16 @@ def resolve_leaders(
     doc_countries: pl.DataFrame,
     gazetteer: Gazetteer,
 ) -> pl.DataFrame:
-    """The leader meanings among ``rows`` that count, one per span, with form and rule.
+    """The leader meanings among ``rows`` that count, one per span, with form, rule and
+    title (the office title or honorific before a surname as the context reads it, or
+    null: ``with_titles`` makes it part of the mention).
 
     ``rows`` are candidate meanings of kind 'leader'; ``country_spans`` the spans that
     can also be a country; ``doc_countries`` (doc, country) the countries each article
     mentions.
     """
     if rows.is_empty():
-        return rows.with_columns(rule=pl.lit(None, pl.String))
+        return rows.with_columns(rule=pl.lit(None, pl.String), title=pl.lit(None, pl.String))
     before, after = pl.col("before"), pl.col("after")
     # A name in capitals is a name only in capitalised text ("PRESIDENT BIDEN:"), and a
     # short one only after a title there: "DOE", "MA", "HU" are acronyms otherwise.
@@ -374,12 +393,8 @@ def resolve_leaders(
     resolved = pl.concat(
         [by_title, first, rest, _evidenced(nicknames, established)], how="diagonal_relaxed"
     )
-    resolved = resolved.with_columns(title=_title_as_written(pl.col("title")))
-    title_len = pl.col("title").str.len_chars().fill_null(0).cast(pl.Int64)
     resolved = resolved.with_columns(
-        start_pos=pl.col("start_pos") - title_len,
-        surface=pl.concat_str(pl.col("title").fill_null(""), pl.col("surface")),
-        form=pl.when(pl.col("title").is_not_null()).then(pl.lit("title")).otherwise(pl.col("form")),
+        form=pl.when(pl.col("title").is_not_null()).then(pl.lit("title")).otherwise(pl.col("form"))
     )
     out = pl.concat([named, resolved], how="diagonal_relaxed")
     return out.with_columns(
