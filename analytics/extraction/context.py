@@ -35,7 +35,13 @@ def _title_alternation() -> str:
     return "|".join(pl.escape_regex(t).replace(r"\-", "[-‐‑]") for t in ordered)
 
 
-_TITLE_AT_END = rf"(?:^|[^\p{{L}}])((?:{_FORMER})?(?:{_title_alternation()})\s+)$"
+# The title at the end of the text before a name, and the same pattern with a word's
+# edge before it. A regex's capture groups cost more than its match (extracting the
+# title as a group took 18.6 ms on a chunk's 137,000 candidates; this, 11.9): the title
+# is the whole text where it is all title, else the match less its first character.
+_TITLE = rf"(?:{_FORMER})?(?:{_title_alternation()})\s+$"
+_TITLE_ONLY = rf"^{_TITLE}"
+_TITLE_AT_END = rf"(?:^|[^\p{{L}}]){_TITLE}"
 _TITLE_KEY = {t.upper(): office for t, office in OFFICE_TITLES.items()}
 
 # A capitalised word right before the match, one space away.
@@ -79,7 +85,11 @@ def glued(before: pl.Expr, after: pl.Expr) -> pl.Expr:
 def title_text(before: pl.Expr) -> pl.Expr:
     """The title (and its trailing space) right before the match ('President ',
     'former PM '), or null."""
-    return before.str.extract(_TITLE_AT_END, 1)
+    return (
+        pl.when(before.str.contains(_TITLE_ONLY))
+        .then(before)
+        .otherwise(before.str.extract(_TITLE_AT_END, 0).str.slice(1))
+    )
 
 
 def office_of_title(title: pl.Expr) -> pl.Expr:

@@ -1,10 +1,11 @@
-"""``only_where``: a flag read on some rows only, False on the others."""
+"""``only_where``: a flag read on some rows only, False on the others; ``title_text``: the
+title at the end of the text before a name."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from analytics.extraction.context import only_where
+from analytics.extraction.context import only_where, title_text
 
 
 def test_only_where_reads_the_flag_on_the_chosen_rows_only() -> None:
@@ -31,3 +32,36 @@ def test_only_where_with_no_row_chosen_is_all_false() -> None:
     frame = pl.DataFrame({"where": [False, False], "text": ["a", "b"]})
     assert only_where(frame, pl.col("where"), pl.lit(True)).to_list() == [False, False]
     assert only_where(frame.clear(), pl.col("where"), pl.lit(True)).to_list() == []
+
+
+def test_title_text_is_the_title_without_the_character_before_it() -> None:
+    before = pl.Series(
+        "before",
+        [
+            "President ",  # the context's first word
+            "said (President ",
+            "he met former Prime Minister ",
+            "—PM ",
+            "the Vice\u00a0President ",
+            "Vicepresident ",  # glued to a letter: no title
+            "[Vice] President ",  # a transcript's title, with its bracket
+            "[President ",
+            "President Lula and ",
+            "",
+            None,
+        ],
+    )
+    titles = before.to_frame().select(title_text(pl.col("before"))).to_series().to_list()
+    assert titles == [
+        "President ",
+        "President ",
+        "former Prime Minister ",
+        "PM ",
+        "President ",
+        None,
+        "[Vice] President ",
+        "President ",
+        None,
+        None,
+        None,
+    ]
