@@ -82,6 +82,11 @@ def glued(before: pl.Expr, after: pl.Expr) -> pl.Expr:
     return before.str.contains(f"{_WORD_CHAR}$") | after.str.contains(f"^{_WORD_CHAR}")
 
 
+def has_title(before: pl.Expr) -> pl.Expr:
+    """True where a title stands right before the match (``title_text`` is not null)."""
+    return before.str.contains(_TITLE_AT_END)
+
+
 def title_text(before: pl.Expr) -> pl.Expr:
     """The title (and its trailing space) right before the match ('President ',
     'former PM '), or null."""

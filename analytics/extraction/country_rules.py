@@ -23,12 +23,12 @@ import polars as pl
 
 from analytics.extraction.context import (
     geographic_name,
+    has_title,
     next_word,
     only_where,
     prev_is_initial,
     prev_word,
     thing_name,
-    title_text,
     word_before,
 )
 from analytics.extraction.gazetteer import Gazetteer, per_version
@@ -112,7 +112,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     person_like = pl.col("key").is_in(person_aliases.implode()) | (pl.col("form") == "capital")
     # After a title a name is a person's: "State Senator London Lamar", "Mr. Jordan".
     inside_person = (
-        title_text(before).is_not_null()
+        has_title(before)
         | word_before(before).is_in(given_all.implode()).fill_null(False)
         | prev_word(before).is_in(given.implode()).fill_null(False)
         | prev_is_initial(before)

@@ -34,6 +34,7 @@ import polars as pl
 from analytics.extraction.context import (
     capitals_around,
     government_after,
+    has_title,
     hyphen_joined,
     is_former,
     name_before,
@@ -195,7 +196,7 @@ def resolve_leaders(
     # A name in capitals is a name only in capitalised text ("PRESIDENT BIDEN:"), and a
     # short one only after a title there: "DOE", "MA", "HU" are acronyms otherwise.
     shouted_ok = capitals_around(before, after) & (
-        (pl.col("key").str.len_chars() > 3) | title_text(before).is_not_null()
+        (pl.col("key").str.len_chars() > 3) | has_title(before)
     )
     # A nickname or short name (not initials) followed by a capitalised word that is no alias is
     # someone else's first name ("Ike Kerridge"); one in angle brackets is a ticker
