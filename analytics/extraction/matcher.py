@@ -152,7 +152,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     the column, with no Python string made per text or per match. Compiled loops
     (``span_kernels``) turn byte offsets into characters and cut the contexts."""
     # Imported here: numba takes a quarter of a second to import, paid on first use.
-    from analytics.extraction.span_kernels import gather, locate
+    from analytics.extraction.span_kernels import as_words, gather, locate
 
     values = copies.get_column("value")
     data, starts = utf8_buffer(values + _PARAGRAPH_MARK)
@@ -160,7 +160,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     if not pattern.size:
         return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})
     chars = values.str.len_chars().to_numpy().astype(np.int64)
-    located = locate(data, starts, chars, hit_start, hit_end, CONTEXT_CHARS)
+    located = locate(data, as_words(data), starts, chars, hit_start, hit_end, CONTEXT_CHARS)
     # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": 27%
     # of the matches in the benchmark's text) is no candidate: dropped before its context
     # is cut.

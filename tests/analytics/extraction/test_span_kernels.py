@@ -1,0 +1,81 @@
+"""``span_kernels.locate`` against the same counts made on Python strings: characters
+counted eight bytes at a time, and ASCII contexts cut without counting, give what a
+character-by-character reading gives, on text that mixes one- to four-byte characters."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from analytics.extraction.span_kernels import as_words, locate
+
+_ALPHABET = "abc XYZ.,-\n" + "éßñ" + "’—€中" + "😀"
+_CONTEXT = 5
+
+
+def _reference(texts: list[str], hits: list[tuple[int, int, int]]) -> list[tuple[int, ...]]:
+    """Per hit (text, first byte, end byte in that text): text, start, end, gaps, context
+    bounds (as absolute byte offsets) and glued, counted on Python strings."""
+    starts = [0]
+    for text in texts:
+        starts.append(starts[-1] + len(text.encode()) + 1)
+    rows = []
+    for i, (t, low, high) in enumerate(hits):
+        raw = texts[t].encode()
+
+        def chars(upto: int, raw: bytes = raw) -> int:
+            return len(raw[:upto].decode())
+
+        same = [j for j, hit in enumerate(hits) if hit[0] == t]
+        k = same.index(i)
+        previous_end = chars(hits[same[k - 1]][2]) if k >= 1 else 0
+        next_start = chars(hits[same[k + 1]][1]) if k + 1 < len(same) else len(texts[t])
+        floor = hits[same[k - 2]][2] if k >= 2 else 0
+        ceiling = hits[same[k + 2]][1] if k + 2 < len(same) else len(raw)
+        before = raw[floor:low].decode()[-_CONTEXT:] if low > floor else ""
+        after = raw[high:ceiling].decode()[:_CONTEXT]
+        word = {*b"abcXYZ"}
+        glued = (low > 0 and raw[low - 1] in word) or (high < len(raw) and raw[high] in word)
+        rows.append(
+            (
+                t,
+                chars(low),
+                chars(high),
+                chars(low) - previous_end,
+                next_start - chars(high),
+                starts[t] + low - len(before.encode()),
+                starts[t] + high + len(after.encode()),
+                glued,
+            )
+        )
+    return rows
+
+
+def test_locate_counts_as_python_counts_characters() -> None:
+    rng = random.Random(5)
+    for _ in range(40):
+        texts = ["".join(rng.choices(_ALPHABET, k=rng.randint(0, 60))) for _ in range(4)]
+        hits = []
+        for t, text in enumerate(texts):
+            # Matches on character edges, in order, none overlapping.
+            edges = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 8)))
+            for low, high in zip(edges[::2], edges[1::2], strict=False):
+                if high > low:
+                    hits.append((t, len(text[:low].encode()), len(text[:high].encode())))
+        data = np.frombuffer("".join(text + "\x01" for text in texts).encode(), np.uint8)
+        # Unaligned, as a column's bytes may be: the words are read from any offset.
+        data = np.concatenate([np.zeros(3, np.uint8), data])[3:]
+        offsets = np.cumsum([0] + [len(text.encode()) + 1 for text in texts]).astype(np.int64)
+        first = offsets[[t for t, _, _ in hits]]
+        located = locate(
+            data,
+            as_words(data),
+            offsets,
+            np.array([len(text) for text in texts], np.int64),
+            (first + np.array([low for _, low, _ in hits], np.int64)).astype(np.int64),
+            (first + np.array([high for _, _, high in hits], np.int64)).astype(np.int64),
+            _CONTEXT,
+        )
+        got = [tuple(int(column[i]) for column in located) for i in range(len(hits))]
+        assert got == [tuple(int(v) for v in row) for row in _reference(texts, hits)]
