@@ -33,7 +33,7 @@ from analytics.extraction.context import (
 )
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.inside_names import named_as_person, place_name, us_town
-from analytics.extraction.spelling import one_space
+from analytics.extraction.spelling import one_space, spaced_pattern
 from analytics.extraction.word_lists import NAME_HEADS
 
 
@@ -46,7 +46,9 @@ class _Lists:
     given_all: pl.Series  # every given name
     surnames: pl.Series
     person_aliases: pl.Series  # aliases that are also a person's name
-    context_rules: pl.DataFrame  # key, entity_id, context_pattern
+    # key, entity_id, context_pattern, and as_written: the pattern to read on the text as
+    # written (``spelling.spaced_pattern``), where it can be
+    context_rules: pl.DataFrame
 
 
 @per_version
@@ -65,7 +67,10 @@ def _lists(gazetteer: Gazetteer) -> _Lists:
             ]
         ).unique(),
         context_rules=rules.filter(pl.col("rule") == "requires_context").select(
-            key="alias", entity_id="entity_id", context_pattern="pattern"
+            key="alias",
+            entity_id="entity_id",
+            context_pattern="pattern",
+            as_written=pl.col("pattern").map_elements(spaced_pattern, return_dtype=pl.String),
         ),
     )
 
@@ -87,19 +92,33 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
     person_aliases = lists.person_aliases
-    rows = rows.join(lists.context_rules, on=["key", "entity_id"], how="left")
+    rows = rows.join(lists.context_rules.drop("as_written"), on=["key", "entity_id"], how="left")
     needs_context = rows.filter(pl.col("context_pattern").is_not_null())
     if not needs_context.is_empty():
         # Checked once per article and pattern: a long article naming Georgia forty
-        # times is read once, not forty times.
-        satisfied = (
+        # times is read once, not forty times. A wrapped line ("South\n    Caucasus")
+        # reads as one space, as in a name: the text is read as written with a pattern
+        # whose spaces match any whitespace, or, for a pattern too intricate to be sure
+        # of that, in a copy with every whitespace run one space.
+        asked = (
             needs_context.select("doc", "context_pattern")
             .unique()
+            .join(
+                lists.context_rules.select("context_pattern", "as_written").unique(),
+                on="context_pattern",
+            )
             .join(docs.select("doc", "context"), on="doc")
-            # A wrapped line ("South\n    Caucasus") reads as one space, as in a name.
-            .filter(one_space(pl.col("context")).str.contains(pl.col("context_pattern")))
-            .select("doc", "context_pattern")
         )
+        satisfied = pl.concat(
+            [
+                asked.filter(pl.col("as_written").is_not_null()).filter(
+                    pl.col("context").str.contains(pl.col("as_written"))
+                ),
+                asked.filter(pl.col("as_written").is_null()).filter(
+                    one_space(pl.col("context")).str.contains(pl.col("context_pattern"))
+                ),
+            ]
+        ).select("doc", "context_pattern")
         rows = pl.concat(
             [
                 rows.filter(pl.col("context_pattern").is_null()),
