@@ -46,10 +46,9 @@ def extract_mentions(articles: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFra
         ]
     )
     candidates = candidate_spans(fields, automaton(gazetteer))
-    context = docs.select(
-        "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
+    mentions = resolve_candidates(
+        candidates, docs.select("doc", "published_on", "title", "text"), gazetteer
     )
-    mentions = resolve_candidates(candidates, context, gazetteer)
     # ``doc`` is the article's row: its id is gathered, not joined.
     mentions = mentions.sort("doc", pl.col("field") != "title", "start_pos")
     return (

@@ -36,8 +36,8 @@ def resolve_candidates(
 ) -> pl.DataFrame:
     """Mentions among ``candidates`` (from ``matcher.candidate_spans``).
 
-    ``docs`` has doc, published_on (Date, may be null) and context (the article's
-    title and text, for rules that look at the whole article). Returns the columns
+    ``docs`` has doc, published_on (Date, may be null), title and text (for rules that
+    look at the whole article: ``country_rules.with_context``). Returns the columns
     of RESOLVED_SCHEMA, one row per accepted mention, in no particular order (the
     caller sorts them once, ``extract_mentions``).
     """
@@ -47,9 +47,11 @@ def resolve_candidates(
     # are gathered back for the mentions they keep (each column a frame carries costs
     # every join and filter of the rules: 7% of their time for two more).
     spans = (
-        candidates.with_row_index("span")
-        .filter(~glued(pl.col("before"), pl.col("after")))
+        candidates.lazy()
+        .with_row_index("span")
         .select("span", "doc", "key", "before", "after", "gap_before", "gap_after")
+        .filter(~glued(pl.col("before"), pl.col("after")))
+        .collect()
     )
     meanings = spans.join(gazetteer.aliases, left_on="key", right_on="alias", how="inner")
     # A longer phrase that is not a country or leader ("New Mexico", "Washington Post")
