@@ -272,11 +272,19 @@ def resolve_leaders(
                 possible, on=["doc", "entity_id"], how="semi"
             ),
         ]
-    ).with_columns(
-        office=office_of_title(pl.col("title")),
-        title_kind=title_kind(pl.col("title")),
-        former=is_former(pl.col("title")),
     )
+    # What a title says, read once per distinct title (a chunk's 30,000 surnames have a
+    # few dozen), not per row.
+    titles = (
+        surnames.select("title")
+        .unique()
+        .with_columns(
+            office=office_of_title(pl.col("title")),
+            title_kind=title_kind(pl.col("title")),
+            former=is_former(pl.col("title")),
+        )
+    )
+    surnames = surnames.join(titles, on="title", how="left", nulls_equal=True)
     surnames = surnames.filter(pl.col("title_kind").fill_null("") != "spouse")
     # A capitalised word before the surname that is not itself an alias right next to it
     # ("Russian Putin" is two mentions; "Kamala Harris" is someone else).
