@@ -82,11 +82,19 @@ def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
     """``mentions`` (start_pos, surface, before_written, title: the title before a
     leader's name as the rules read it, or null) with each title made part of its
     mention, as written: "Prime\\n    Minister Trudeau" starts at "Prime"."""
-    titled = pl.col("title").is_not_null()
-    with_title = mentions.filter(titled).with_columns(title=_title_as_written(pl.col("title")))
+    titled = mentions.filter(pl.col("title").is_not_null())
+    # Only a text whose whitespace was made plain (before_written) may write its title
+    # otherwise than the rules read it.
+    wrapped = pl.col("before_written").is_not_null()
+    with_title = pl.concat(
+        [
+            titled.filter(~wrapped),
+            titled.filter(wrapped).with_columns(title=_title_as_written(pl.col("title"))),
+        ]
+    )
     return pl.concat(
         [
-            mentions.filter(~titled),
+            mentions.filter(pl.col("title").is_null()),
             with_title.with_columns(
                 start_pos=pl.col("start_pos") - pl.col("title").str.len_chars().cast(pl.Int64),
                 surface=pl.concat_str("title", "surface"),
