@@ -130,20 +130,15 @@ def _evidenced(nicknames: pl.DataFrame, established: pl.DataFrame) -> pl.DataFra
 
 
 def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFrame:
-    """For each span, the first step whose flag holds for exactly one of its leaders: that
-    leader, with the step's rule. (One pass: each flag counted per span, not a join and
-    a filter a step; a span's flags do not depend on the other spans.)"""
-    flags = [flag.fill_null(False) for flag, _ in steps]
-    step = pl.coalesce(
-        *(pl.when(flag.sum().over("span") == 1).then(pl.lit(k)) for k, flag in enumerate(flags))
-    )
-    chosen = rows.with_columns(_step=step).filter(pl.col("_step").is_not_null())
-    held, rule = pl.lit(False), pl.lit(None, pl.String)
-    for k, (flag, (_, name)) in reversed(list(enumerate(zip(flags, steps, strict=True)))):
-        at_step = pl.col("_step") == k
-        held = pl.when(at_step).then(flag).otherwise(held)
-        rule = pl.when(at_step).then(pl.lit(name)).otherwise(rule)
-    return chosen.filter(held).with_columns(rule=rule).drop("_step")
+    """For each span, the first step whose flag holds for exactly one of its leaders."""
+    chosen = []
+    decided = rows.select("span").clear()
+    for flag, rule in steps:
+        hits = rows.join(decided, on="span", how="anti").filter(flag)
+        single = hits.filter(pl.len().over("span") == 1).with_columns(rule=pl.lit(rule))
+        chosen.append(single)
+        decided = pl.concat([decided, single.select("span")])
+    return pl.concat(chosen, how="diagonal_relaxed")
 
 
 @per_version
