@@ -49,6 +49,21 @@ def test_rules_read_a_wrapped_line_as_a_space(gazetteer: Gazetteer) -> None:
     ]
 
 
+def test_a_context_phrase_wrapped_across_lines_still_gives_the_context(
+    gazetteer: Gazetteer,
+) -> None:
+    # Georgia's pattern is read on the text as written (its spaces any whitespace run);
+    # Jersey's ("St\\.? Helier") on a copy with one space per run.
+    assert _found(gazetteer, "Georgia held talks on South\n    Ossetia.") == [
+        ("Georgia", "GEO", "name")
+    ]
+    assert _found(gazetteer, "Georgia voted, as did South\n    Carolina.") == []
+    assert _found(gazetteer, "Jersey, a Crown\n    Dependency, voted.") == [
+        ("Jersey", "JEY", "name")
+    ]
+    assert _found(gazetteer, "Jersey, a Crown\n    Prince, voted.") == []
+
+
 def test_a_blank_line_is_a_paragraph_break_not_a_wrapped_name(gazetteer: Gazetteer) -> None:
     # Wire copy wraps lines; it never puts a blank line inside a name, while headings,
     # list items and speaker labels are separated by one.
