@@ -105,7 +105,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     needs_context = rows.filter(pl.col("context_pattern").is_not_null())
     if not needs_context.is_empty():
         # Checked once per article and pattern: a long article naming Georgia forty
-        # times is read once, not forty times. A wrapped line ("South\n    Caucasus")
+        # times is read once, not forty times. A wrapped line ("South\n    Ossetia")
         # reads as one space, as in a name: the text is read as written with a pattern
         # whose spaces match any whitespace, or, for a pattern too intricate to be sure
         # of that, in a copy with every whitespace run one space.
