@@ -69,13 +69,12 @@ G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA Z
 
 
 def _title_as_written(title: pl.Expr) -> pl.Expr:
-    """The title as the text writes it: in a wrapped text ("Prime\\n    Minister ") the
-    end of the context as written that holds the title's characters."""
+    """The title as the text writes it, for rows with a title and a context as written
+    (before_written): in a wrapped text ("Prime\\n    Minister ") the end of that
+    context that holds the title's characters."""
     count = title.str.replace_all(r"\s", "").str.len_chars()
     pattern = pl.format(r"^\s*(?:\S\s*){{{}}}\S", count - 1)
-    written = pl.col("before_written")
-    raw = written.str.reverse().str.extract(pattern, 0).str.reverse()
-    return pl.when(written.is_null() | title.is_null()).then(title).otherwise(raw)
+    return pl.col("before_written").str.reverse().str.extract(pattern, 0).str.reverse()
 
 
 def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
