@@ -81,9 +81,7 @@ def main() -> None:
             docs.select("doc", field=pl.lit("text"), value="text"),
         ]
     )
-    context = docs.select(
-        "doc", "published_on", context=pl.concat_str("title", "text", separator="\n")
-    )
+    context = docs.select("doc", "published_on", "title", "text")
     gazetteer = load_gazetteer(ROOT / "seeds")
     machine = automaton(gazetteer)
     extract_mentions(articles, gazetteer)  # warm-up: numba's first call, caches
