@@ -5,8 +5,9 @@ longest (the first in the gazetteer's order, which is longest first): what an
 Aho-Corasick machine with leftmost-first matching finds, which ``ahocorasick_rs`` did
 before (its DFA scanned 252 MB/s of text per core after a 1.07 s, 250 MB build; its
 contiguous NFA, which an ingest's workers kept, 135 MB/s). This trie and its filters are
-built in 0.03 s into 3.4 MB (compiled: ``trie_kernels``), and it scans about 330 MB/s:
-it walks only from the places where a spelling can start. It scans UTF-8 bytes (a
+built in 0.03 s into 3.4 MB (compiled: ``trie_kernels``), and it scans about 300 MB/s of
+the benchmark's text (230 before its anchors were filtered once for all their leads): it
+walks only from the places where a spelling can start. It scans UTF-8 bytes (a
 batch's texts in one buffer, ``analytics.extraction.matcher``): a spelling is whole
 characters, so every match starts and ends on a character's boundary.
 """
@@ -51,7 +52,7 @@ class Automaton:
 
 def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
     """The tables ``trie_kernels.scan`` takes, in its order: the filters (anchor,
-    leads, before, starts, short, quad), then the trie (nodes, label, root,
+    leads, before, starts, lengths, tri, quad), then the trie (nodes, label, root,
     pair_node)."""
     from analytics.extraction.trie_kernels import build_trie, filter_tables
 
@@ -79,13 +80,14 @@ def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
         lo, hi = nodes[2 * root[first]], nodes[2 * root[first] + 2]
         pair_node[first | (label[lo:hi].astype(np.int64) << 8)] = np.arange(lo, hi)
 
-    anchor, leads, before, starts, short, quad = filter_tables(buffer, offsets)
+    anchor, leads, before, starts, lengths, tri, quad = filter_tables(buffer, offsets)
     return (
         anchor,
         leads,
         before,
         starts,
-        short,
+        lengths,
+        tri,
         quad,
         nodes,
         label,

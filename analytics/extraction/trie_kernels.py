@@ -2,13 +2,16 @@
 that walks it only from the few places where a spelling can start.
 
 A spelling's *anchor* is its first byte that is not a small ASCII letter (a capital, an
-apostrophe, the lead byte of "Ö" or "ʻ"), and its *lead* the bytes before it ("al-" in
-"al-Sisi", "the " in "the Gambia", none in most). The scan finds the anchors of a block
-of text with a branch-free loop over its bytes (about one in twenty is one), and from
-each anchor tries the starts its leads allow, cheapest test first: the two bytes before
-the anchor (``before``), the first two bytes of the start (``starts``), its first four
-(``quad``, a hashed bitmap), and only then the trie (``walk``), whose first two steps are
-table lookups. Leftmost first, the longest spelling at a start, no overlaps: what an
+apostrophe, the lead byte of "Ö" or "ʻ"), its *lead* the bytes before it ("al-" in
+"al-Sisi", "the " in "the Gambia", none in most) and its *tail* the bytes from the anchor
+on. The scan finds the anchors of a block of text with a branch-free loop over its bytes
+(about one in twenty is one), and keeps an anchor only where a tail can start there, read
+once for all the leads (``lengths``, then the first three or four bytes hashed, ``tri``
+and ``quad``: two in three anchors, the capitals that start sentences and names that are
+none, end there). From a kept anchor it tries the starts its leads allow, cheapest test
+first: the two bytes before the anchor (``before``), the first two bytes of the start
+(``starts``), and only then the trie (``walk``), whose first two steps are table lookups.
+Leftmost first, the longest spelling at a start, no overlaps: what an
 Aho-Corasick machine with ``LeftmostFirst`` matching finds over spellings sorted longest
 first (``tests/analytics/extraction/test_automaton.py`` checks it against
 ``ahocorasick_rs``).
@@ -29,6 +32,10 @@ from numba import njit
 # Bytes of text whose anchors are gathered at a time (the positions are int64: 512 KB).
 BLOCK_BYTES = 1 << 16
 QUAD_BITS = 22  # the four-byte filter: 4 M bits, 512 KB, about one bit in 500 set
+TRI_BITS = 16  # the three-byte filter, of tails of three bytes: 64 K bits, 8 KB
+# ``lengths``, by the first two bytes of a tail: a tail of one or two bytes starts with
+# them, one of three, one of four or more
+SHORT, THREE, FOUR = 1, 2, 4
 # A spelling's anchor is among its first MAX_LEAD bytes; one with none there anchors on
 # its first byte (then every such byte of the text is tried).
 MAX_LEAD = 16
@@ -36,9 +43,25 @@ MAX_LEAD = 16
 
 @njit(cache=True, nogil=True, inline="always")
 def quad_hash(first_four: np.uint64) -> np.uint64:  # pragma: no cover - compiled
-    """The filter's bit for four bytes (little endian): a multiplicative hash."""
+    """The four-byte filter's bit (little endian): a multiplicative hash."""
     mixed = (first_four * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)
     return mixed >> np.uint64(32 - QUAD_BITS)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def tri_hash(first_three: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """The three-byte filter's bit (little endian): a multiplicative hash."""
+    mixed = (first_three * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)
+    return mixed >> np.uint64(32 - TRI_BITS)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _three(data: np.ndarray, at: int) -> np.uint64:  # pragma: no cover - compiled
+    return (
+        np.uint64(data[at])
+        | (np.uint64(data[at + 1]) << np.uint64(8))
+        | (np.uint64(data[at + 2]) << np.uint64(16))
+    )
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -110,16 +133,17 @@ def filter_tables(
     leads, longest first), ``before`` (by the two bytes before an anchor, little endian:
     bit d set where a lead of d bytes ends with them; the byte before a one-byte lead is
     any), ``starts`` (by lead, a bitmap of the first two bytes of its spellings: any
-    second byte for a spelling of one), ``short`` (the first two bytes of a spelling
-    under four bytes) and ``quad`` (a bitmap of the hashed first four bytes of the
-    others)."""
+    second byte for a spelling of one), ``lengths`` (by the first two bytes of a tail:
+    SHORT, THREE, FOUR as tails of those lengths start with them; any second byte for a
+    tail of one), ``tri`` (a bitmap of the hashed tails of three bytes) and ``quad`` (of
+    the hashed first four bytes of the longer tails)."""
     count = offsets.size - 1
-    anchor = np.zeros(256, dtype=np.int64)
+    anchor = np.zeros(256, dtype=np.uint8)
     for p in range(count):
         first = buffer[offsets[p]]
         if not (0x61 <= first <= 0x7A):  # not a small ASCII letter
             anchor[first] = 1
-    added = np.zeros(256, dtype=np.int64)
+    added = np.zeros(256, dtype=np.uint8)
     for p in range(count):
         lo = offsets[p]
         anchored = False
@@ -133,7 +157,8 @@ def filter_tables(
     used = np.zeros(MAX_LEAD, dtype=np.bool_)
     before = np.zeros(1 << 16, dtype=np.uint16)
     starts = np.zeros((MAX_LEAD, 1 << 13), dtype=np.uint8)
-    short = np.zeros(1 << 16, dtype=np.bool_)
+    lengths = np.zeros(1 << 16, dtype=np.uint8)
+    tri = np.zeros(1 << (TRI_BITS - 3), dtype=np.uint8)
     quad = np.zeros(1 << (QUAD_BITS - 3), dtype=np.uint8)
     for p in range(count):
         lo = offsets[p]
@@ -150,18 +175,27 @@ def filter_tables(
             before[key] |= np.uint16(1 << lead)
         if size == 1:
             for any_byte in range(256):
-                key = np.int64(buffer[lo]) | (any_byte << 8)
-                _set_bit(starts[lead], key)
-                short[key] = True
-            continue
-        key = np.int64(buffer[lo]) | (np.int64(buffer[lo + 1]) << 8)
-        _set_bit(starts[lead], key)
-        if size < 4:
-            short[key] = True
+                _set_bit(starts[lead], np.int64(buffer[lo]) | (any_byte << 8))
         else:
-            _set_bit(quad, np.int64(quad_hash(_four(buffer, lo))))
+            _set_bit(starts[lead], np.int64(buffer[lo]) | (np.int64(buffer[lo + 1]) << 8))
+        # The filters of the bytes from the anchor on.
+        at = lo + lead
+        tail = size - lead
+        if tail == 1:
+            for any_byte in range(256):
+                lengths[np.int64(buffer[at]) | (any_byte << 8)] |= SHORT
+            continue
+        key = np.int64(buffer[at]) | (np.int64(buffer[at + 1]) << 8)
+        if tail == 2:
+            lengths[key] |= SHORT
+        elif tail == 3:
+            lengths[key] |= THREE
+            _set_bit(tri, np.int64(tri_hash(_three(buffer, at))))
+        else:
+            lengths[key] |= FOUR
+            _set_bit(quad, np.int64(quad_hash(_four(buffer, at))))
     leads = np.flatnonzero(used)[::-1].copy()
-    return anchor, leads, before, starts, short, quad
+    return anchor, leads, before, starts, lengths, tri, quad
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -228,7 +262,8 @@ def scan(
     leads: np.ndarray,
     before: np.ndarray,
     starts: np.ndarray,
-    short: np.ndarray,
+    lengths: np.ndarray,
+    tri: np.ndarray,
     quad: np.ndarray,
     nodes: np.ndarray,
     label: np.ndarray,
@@ -253,6 +288,26 @@ def scan(
             found += anchor[data[i]]
         for k in range(found):
             at = anchors[k]
+            # Does a spelling's part from its anchor on start here? The first two bytes,
+            # then the first three or four hashed (near the end, a walk decides).
+            key = np.int64(data[at])
+            if at + 1 < n:
+                key |= np.int64(data[at + 1]) << 8
+            sizes = lengths[key]
+            if not sizes:
+                continue
+            if not sizes & SHORT and at + 3 < n:
+                bit = tri_hash(_three(data, at))
+                if not (
+                    sizes & THREE
+                    and (tri[bit >> np.uint64(3)] >> (bit & np.uint64(7))) & np.uint8(1)
+                ):
+                    bit = quad_hash(_four(data, at))
+                    if not (
+                        sizes & FOUR
+                        and (quad[bit >> np.uint64(3)] >> (bit & np.uint64(7))) & np.uint8(1)
+                    ):
+                        continue
             # The leads the two bytes before the anchor allow (bit d: a lead of d bytes),
             # and no lead (bit 0); longest first, so starts are tried left to right.
             allowed = np.int64(1)
@@ -268,10 +323,6 @@ def scan(
                 key = np.int64(data[s]) | (second << 8)
                 if not (starts[lead, key >> 3] >> (key & 7)) & 1:
                     continue
-                if not short[key] and s + 3 < n:
-                    bit = quad_hash(_four(data, s))
-                    if not (quad[bit >> np.uint64(3)] >> (bit & np.uint64(7))) & np.uint8(1):
-                        continue
                 best, best_end = _walk(data, s, nodes, label, root, pair_node)
                 if best < 0:
                     continue

@@ -25,8 +25,10 @@ FOUND_ALL = [(1, 10, 15), (0, 25, 38), (2, 40, 42)]
 # Spellings for each of the scan's paths: led by small letters ("al-", "the ", "van der
 # "), anchored on an apostrophe or a non-ASCII byte, of one to three bytes, prefixes of
 # each other, a duplicate (the first wins), all small letters (anchored on their first
-# byte), and one whose first capital lies past MAX_LEAD. Longest first, as the gazetteer
-# sorts its spellings: leftmost first is then leftmost longest, what the trie finds.
+# byte), one whose first capital lies past MAX_LEAD, and led ones of one to three bytes
+# from their anchor (the scan's first filter reads the bytes from the anchor on). Longest
+# first, as the gazetteer sorts its spellings: leftmost first is then leftmost longest,
+# what the trie finds.
 _TRICKY = [
     "United States of America",
     "United States",
@@ -52,6 +54,9 @@ _TRICKY = [
     "bcd",
     "carrier Charles de Gaulle",
     "aaaaaaaaaaaaaaaaaaaaB",
+    "the UAE",
+    "the UK",
+    "de X",
 ]
 TRICKY = sorted(_TRICKY, key=len, reverse=True)
 # Pieces to build texts from: the spellings, their parts, and what stands around names.
@@ -78,6 +83,9 @@ PIECES = [
     "😀",
     "Make",
     "ABCD",
+    "UK",
+    "UAE",
+    "de ",
 ]
 
 
@@ -136,6 +144,9 @@ def test_the_longest_spelling_at_a_place_wins() -> None:
         "aaaaaaaaaaaaaaaaaaaaB aaaaaaaaaaaaaaaaaaaaaB",  # its capital past MAX_LEAD
         "carrier Charles de Gaulle",
         "X",  # a one-byte spelling that is the whole text
+        "the UK, the UAE, de X, the UKx, de Xi, the UA, UAE",  # led, one to three bytes on
+        "the UAE",  # the filter of three bytes at the very end
+        "de X",
         "Gambia the",  # a lead at the very end
         "",
     ],
