@@ -1,8 +1,8 @@
 """Candidate spans: every alias found in a batch of texts, with character offsets.
 
-One Aho-Corasick pass over a batch's texts (``automaton``: leftmost-first over
-spellings sorted longest first, so the leftmost match is also the longest) gives every
-match with its byte offsets; compiled loops turn them into character offsets and gaps
+One pass of the candidate automaton over a batch's texts (``automaton``: leftmost first
+over spellings sorted longest first, so the leftmost match is also the longest) gives
+every match with its byte offsets; compiled loops turn them into character offsets and gaps
 between neighbouring matches, and cut the context strings. Word boundaries are not the
 automaton's business: the compiled loop drops matches glued to an ASCII letter, digit or
 underscore ("Kimberly", "AMBUSH"), the resolver those glued to any other letter
@@ -11,12 +11,14 @@ underscore ("Kimberly", "AMBUSH"), the resolver those glued to any other letter
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from analytics.extraction.automaton import Automaton
-from analytics.extraction.spelling import normalise_surface, one_space
+from analytics.extraction.spelling import normalise_surface
 from analytics.frames import require_columns
 from analytics.utf8 import utf8_buffer
 
@@ -27,27 +29,34 @@ CONTEXT_CHARS = 80
 # line inside a name) a character no alias holds. Odd spaces, tabs and NULs become plain
 # spaces (as they always have: the context rules read them as spaces) and Unicode hyphens
 # ASCII ones, so "Xi\u00a0Jinping" and "al\u2011Sudani" match. Offsets are mapped back to
-# the text as written, and surfaces and context are cut from it. Few texts need any of
-# this (blank-line paragraphs and single spaces need nothing): a fast test picks those
-# out and only they pay for the regexes.
-_RUN = r"\s{2,}"
-_ODD_CHAR = r"[\s&&[^ ]]"
-_PARAGRAPH = r"\s*\n\s*\n\s*"
+# the text as written, and surfaces and context are cut from it (``copy_kernels``). Few
+# texts need any of this (blank-line paragraphs and single spaces need nothing): a fast
+# test picks those out and only they are copied.
 _PARAGRAPH_MARK = "\x01"
-_CONTROL = "[\x00\x01]"
-_ODD_HYPHEN = "[\u2010\u2011]"
 _ODD_COMMON = ("\x00", "\x01", "\t", "\r", "\u00a0", "\u2010", "\u2011", "  ")
 # A line break that is no paragraph break: the text was wrapped.
 _WRAPPED_LINE = "[^\\n]\\n[^\\n]"
 
 
-def _matching_copies(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The texts to match (row, doc, field, value, original: the text as written where
-    value is a changed copy, else null), and the collapsed whitespace runs of the
-    changed ones (row, at: the run's position in the copy, shift: how many characters
-    the copy lost up to and including it). Both are computed here, once: the runs are
-    read twice (for starts and ends), and as a lazy plan each read would test every
-    text again."""
+@dataclass(frozen=True)
+class _Copies:
+    """The texts as matched: plain texts as they are, then the copies of the changed ones
+    (``texts``: row, doc, field, value), and the way back from the copies (``copy_kernels``)."""
+
+    texts: pl.DataFrame
+    plain: int  # how many texts come first as they are
+    written: np.ndarray  # the changed texts as written: UTF-8 bytes
+    written_starts: np.ndarray
+    record_at: np.ndarray
+    record_lost: np.ndarray
+    record_starts: np.ndarray
+
+
+def _matching_copies(texts: pl.DataFrame) -> _Copies:
+    """The texts to match (row, doc, field, value): those that need no copy as they are,
+    then the copies of the others."""
+    from analytics.extraction.copy_kernels import plain_copy
+
     value = pl.col("value")
     odd = texts.select(
         pl.any_horizontal(
@@ -55,74 +64,25 @@ def _matching_copies(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             value.str.contains(_WRAPPED_LINE),
         )
     ).to_series()
-    plain = texts.filter(~odd).with_columns(original=pl.lit(None, pl.String))
-    # NULs and the paragraph mark (it splits runs) are spaces in the text.
-    changed = texts.filter(odd).with_columns(clean=value.str.replace_all(_CONTROL, " "))
-    clean = pl.col("clean")
-    copies = changed.select(
-        "row",
-        "doc",
-        "field",
-        value=clean.str.replace_all(_PARAGRAPH, _PARAGRAPH_MARK)
-        .str.replace_all(f"{_RUN}|{_ODD_CHAR}", " ")
-        .str.replace_all(_ODD_HYPHEN, "-"),
-        original=value,
+    plain = texts.filter(~odd)
+    changed = texts.filter(odd)
+    written, written_starts = utf8_buffer(changed.get_column("value"))
+    copy, copy_starts, record_at, record_lost, record_starts = plain_copy(written, written_starts)
+    copies = pl.Series(
+        "value",
+        pa.LargeStringArray.from_buffers(
+            changed.height, pa.py_buffer(copy_starts), pa.py_buffer(copy)
+        ),
     )
-    # Each run of two characters or more became one: its length in the text as written,
-    # and the length of the text between runs, give each run's place in the copy.
-    runs = (
-        changed.lazy()
-        .select(
-            "row",
-            run=clean.str.extract_all(_RUN).list.eval(pl.element().str.len_chars()),
-            gap=clean.str.replace_all(_RUN, _PARAGRAPH_MARK)
-            .str.split(_PARAGRAPH_MARK)
-            .list.eval(pl.element().str.len_chars()),
-        )
-        .filter(pl.col("run").list.len() > 0)
-        .with_columns(pl.col("gap").list.head(pl.col("run").list.len()))
-        .explode("run", "gap")
-        .with_columns(
-            at=(pl.col("gap").cum_sum() + pl.int_range(pl.len())).over("row").cast(pl.Int64),
-            shift=(pl.col("run") - 1).cum_sum().over("row").cast(pl.Int64),
-        )
-        .select("row", "at", "shift")
-        .collect()
+    return _Copies(
+        pl.concat([plain, changed.with_columns(copies)]),
+        plain.height,
+        written,
+        written_starts,
+        record_at,
+        record_lost,
+        record_starts,
     )
-    return pl.concat([plain, copies]), runs
-
-
-def _plain_context(text: pl.Expr) -> pl.Expr:
-    """Context as the rules read it, as in a text that needs no copy: a wrapped line is
-    one space ("Prime\\n    Minister Trudeau", "Kennedy\\n    Space Center"), any other
-    whitespace run too, a paragraph break a blank line; ASCII hyphens."""
-    return (
-        text.str.replace_all(_CONTROL, " ")
-        .str.replace_all(_PARAGRAPH, _PARAGRAPH_MARK)
-        .pipe(one_space)
-        .str.replace_all(_PARAGRAPH_MARK, "\n\n", literal=True)
-        .str.replace_all(_ODD_HYPHEN, "-")
-    )
-
-
-def _as_written(matches: pl.LazyFrame, runs: pl.DataFrame, column: str) -> pl.LazyFrame:
-    """``column`` (an offset into the matching copy) mapped to the text as written: plus
-    the characters lost in the runs before it (for an end, before its last character)."""
-    at = pl.col(column) - (1 if column == "end_pos" else 0)
-    shifted = (
-        matches.with_columns(_at=at)
-        .sort("_at")
-        .join_asof(
-            runs.lazy().sort("at"),
-            left_on="_at",
-            right_on="at",
-            by="row",
-            strategy="backward",
-            check_sortedness=False,  # sorted on the key just above; by row is a group
-        )
-        .with_columns(pl.col(column) + pl.col("shift").fill_null(0))
-    )
-    return shifted.drop("_at", "at", "shift")
 
 
 CANDIDATE_SCHEMA = {
@@ -140,25 +100,48 @@ CANDIDATE_SCHEMA = {
 }
 
 
+_SCANNED_SCHEMA = {
+    "index": pl.UInt32,
+    **{k: v for k, v in CANDIDATE_SCHEMA.items() if k != "before_written"},
+    "copy_start": pl.Int64,
+    "copy_end": pl.Int64,
+    "row": pl.UInt32,
+}
+
+
+def _cut(
+    data: np.ndarray, lows: np.ndarray, highs: np.ndarray, *, plain: bool = False
+) -> pl.Series:
+    """``data[lows[i] : highs[i]]`` (UTF-8 bytes) for every i, as a string column; with
+    ``plain``, as the rules read a context (``copy_kernels.plain_text``)."""
+    from analytics.extraction.copy_kernels import plain_text
+    from analytics.extraction.span_kernels import gather
+
+    offsets, out = (plain_text if plain else gather)(data, lows, highs)
+    cut = pa.LargeStringArray.from_buffers(len(lows), pa.py_buffer(offsets), pa.py_buffer(out))
+    return pl.Series(cut)
+
+
 def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
-    """The matches in ``copies`` (row, doc, field, value, original): offsets, surface, the
+    """The matches in ``copies`` (row, doc, field, value): offsets, surface, the
     gaps to the neighbouring matches, and up to CONTEXT_CHARS characters of context on
     each side that run on through at most one neighbouring match (so "RO" + "US" found
     inside "ROUSE" still see the letters around them and "Biden" sees the
-    "Administration" after "-Harris"), never past the match beyond it.
+    "Administration" after "-Harris"), never past the match beyond it; and the index of
+    its text in ``copies``, and its bytes in that text (``copy_start``, ``copy_end``).
 
     The texts are scanned as one UTF-8 buffer, each followed by a paragraph mark (no
     spelling holds one, so no match runs from one text into the next): Arrow's layout of
     the column, with no Python string made per text or per match. Compiled loops
     (``span_kernels``) turn byte offsets into characters and cut the contexts."""
     # Imported here: numba takes a quarter of a second to import, paid on first use.
-    from analytics.extraction.span_kernels import as_words, gather, locate
+    from analytics.extraction.span_kernels import as_words, locate
 
     values = copies.get_column("value")
     data, starts = utf8_buffer(values + _PARAGRAPH_MARK)
     pattern, hit_start, hit_end = automaton.scan(data)
     if not pattern.size:
-        return pl.DataFrame(schema={**CANDIDATE_SCHEMA, "row": pl.UInt32})
+        return pl.DataFrame(schema=_SCANNED_SCHEMA)
     chars = values.str.len_chars().to_numpy().astype(np.int64)
     located = locate(data, as_words(data), starts, chars, hit_start, hit_end, CONTEXT_CHARS)
     # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": 27%
@@ -170,12 +153,6 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     index, start, end, gap_before, gap_after, before_from, after_to = (
         column[free] for column in located[:-1]
     )
-
-    def strings(lows: np.ndarray, highs: np.ndarray) -> pl.Series:
-        offsets, out = gather(data, lows, highs)
-        cut = pa.LargeStringArray.from_buffers(len(lows), pa.py_buffer(offsets), pa.py_buffer(out))
-        return pl.Series(cut)
-
     return pl.DataFrame(
         {
             "index": index,
@@ -183,10 +160,12 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
             "end_pos": end,
             "surface": automaton.spellings.gather(pattern),
             "key": automaton.keys.gather(pattern),
-            "before": strings(before_from, hit_start),
-            "after": strings(hit_end, after_to),
+            "before": _cut(data, before_from, hit_start),
+            "after": _cut(data, hit_end, after_to),
             "gap_before": gap_before,
             "gap_after": gap_after,
+            "copy_start": hit_start - starts[index],
+            "copy_end": hit_end - starts[index],
         },
         schema_overrides={"index": pl.UInt32},
     ).join(
@@ -221,52 +200,40 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         .select("doc", "field", "value")
         .with_row_index("row")
     )
-    copies, runs = _matching_copies(texts)
-    matches = _scan(copies, automaton).select(
-        "row",
-        pl.col("doc").cast(pl.UInt32),
-        "field",
-        "start_pos",
-        "end_pos",
-        "surface",
-        "key",
-        "before",
-        "after",
-        "gap_before",
-        "gap_after",
-    )
+    copies = _matching_copies(texts)
+    scanned = _scan(copies.texts, automaton).with_columns(pl.col("doc").cast(pl.UInt32))
+    columns = list(CANDIDATE_SCHEMA)
+    plain = pl.lit(None, pl.String).alias("before_written")
+    if copies.plain == copies.texts.height:  # no text needed a copy
+        return scanned.with_columns(plain).select(columns)
     # A text matched in a changed copy gives its offsets, surfaces and context as
-    # written (its line breaks are what tells a speaker label or a sentence start). Its
-    # text joins the matches only once they are mapped: a sort of rows that carry
-    # whole articles copies them.
-    changed = copies.filter(pl.col("original").is_not_null()).select("row", "original")
-    original = pl.col("original")
-    before_from = pl.max_horizontal(pl.col("start_pos") - CONTEXT_CHARS, pl.lit(0))
-    in_copies = matches.lazy().join(changed.lazy().select("row"), on="row", how="semi")
-    written = (
-        _as_written(_as_written(in_copies, runs, "start_pos"), runs, "end_pos")
-        .join(changed.lazy(), on="row", how="left")
-        .with_columns(
-            surface=original.str.slice(
-                pl.col("start_pos"), pl.col("end_pos") - pl.col("start_pos")
-            ),
-            before=_plain_context(
-                original.str.slice(before_from, pl.col("start_pos") - before_from)
-            ),
-            after=_plain_context(original.str.slice(pl.col("end_pos"), CONTEXT_CHARS)),
-            before_written=original.str.slice(before_from, pl.col("start_pos") - before_from),
-        )
-        .with_columns(key=normalise_surface(pl.col("surface")))
+    # written (its line breaks are what tells a speaker label or a sentence start).
+    from analytics.extraction.copy_kernels import as_written
+    from analytics.extraction.span_kernels import as_words
+
+    in_copies = pl.col("index") >= copies.plain
+    copied = scanned.filter(in_copies)
+    data = copies.written
+    start, end, before_from, start_byte, end_byte, after_to = as_written(
+        data,
+        as_words(data),
+        copies.written_starts,
+        copies.record_at,
+        copies.record_lost,
+        copies.record_starts,
+        copied.get_column("index").to_numpy().astype(np.int64) - copies.plain,
+        copied.get_column("copy_start").to_numpy(),
+        copied.get_column("copy_end").to_numpy(),
+        CONTEXT_CHARS,
     )
-    return (
-        pl.concat(
-            [
-                matches.lazy()
-                .join(changed.lazy().select("row"), on="row", how="anti")
-                .with_columns(before_written=pl.lit(None, pl.String)),
-                written.drop("original"),
-            ]
-        )
-        .drop("row")
-        .collect()
+    written = copied.with_columns(
+        start_pos=pl.Series(start),
+        end_pos=pl.Series(end),
+        surface=_cut(data, start_byte, end_byte),
+        before_written=_cut(data, before_from, start_byte),
+        before=_cut(data, before_from, start_byte, plain=True),
+        after=_cut(data, end_byte, after_to, plain=True),
+    ).with_columns(key=normalise_surface(pl.col("surface")))
+    return pl.concat(
+        [scanned.filter(~in_copies).with_columns(plain).select(columns), written.select(columns)]
     )
