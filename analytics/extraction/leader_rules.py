@@ -29,7 +29,9 @@ Tower, Street ... (Kennedy Airport).
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from analytics.extraction.context import (
     capitals_around,
@@ -55,6 +57,7 @@ from analytics.extraction.country_rules import name_sets
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.inside_names import firm_name
 from analytics.extraction.word_lists import NAMED_AFTER_HEADS
+from analytics.utf8 import utf8_buffer
 
 # Capitalised words that may follow a surname-first name without making it another
 # person's name ("Xi Administration", "Kim Regime").
@@ -68,13 +71,24 @@ _GOVERNMENT_WORDS = ("Administration", "Regime", "Government", "Era", "ADMINISTR
 G20 = "ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF".split()
 
 
-def _title_as_written(title: pl.Expr) -> pl.Expr:
+def _title_as_written(titled: pl.DataFrame) -> pl.Series:
     """The title as the text writes it, for rows with a title and a context as written
     (before_written): in a wrapped text ("Prime\\n    Minister ") the end of that
-    context that holds the title's characters."""
-    count = title.str.replace_all(r"\s", "").str.len_chars()
-    pattern = pl.format(r"^\s*(?:\S\s*){{{}}}\S", count - 1)
-    return pl.col("before_written").str.reverse().str.extract(pattern, 0).str.reverse()
+    context that holds as many characters that are not whitespace as the title (null
+    where it holds fewer). Found by a compiled loop: a regular expression made for each
+    row's count took 0.1 s of a 31 MB chunk of wrapped text."""
+    from analytics.extraction.copy_kernels import title_starts
+    from analytics.extraction.span_kernels import gather
+
+    data, offsets = utf8_buffer(titled.get_column("before_written"))
+    titles, title_offsets = utf8_buffer(titled.get_column("title"))
+    starts = title_starts(data, offsets, titles, title_offsets)
+    found = starts >= 0
+    cut_offsets, cut = gather(data, np.where(found, starts, offsets[1:]), offsets[1:])
+    array = pa.LargeStringArray.from_buffers(
+        titled.height, pa.py_buffer(cut_offsets), pa.py_buffer(cut)
+    )
+    return pl.Series("title", array).set(pl.Series(~found), None)
 
 
 def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -88,7 +102,7 @@ def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
     with_title = pl.concat(
         [
             titled.filter(~wrapped),
-            titled.filter(wrapped).with_columns(title=_title_as_written(pl.col("title"))),
+            titled.filter(wrapped).pipe(lambda rows: rows.with_columns(_title_as_written(rows))),
         ]
     )
     return pl.concat(

@@ -1,8 +1,8 @@
 """The matching copy of a text with odd whitespace, made by ``copy_kernels``, against the
 same copy read on Python strings with polars' regular expressions (what the matcher did
 before the copy was compiled): whitespace is what ``\\s`` matches, names wrapped across
-lines match with offsets, surfaces and contexts as written, and contexts read as the
-rules read them."""
+lines match with offsets, surfaces and contexts as written, contexts read as the
+rules read them, and a title found in a context as written."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from analytics.extraction.automaton import Automaton
 from analytics.extraction.copy_kernels import _space_width, plain_copy, plain_text
+from analytics.extraction.leader_rules import _title_as_written, with_titles
 from analytics.extraction.matcher import CONTEXT_CHARS, candidate_spans
 from analytics.extraction.spelling import normalise_surface
 from analytics.utf8 import utf8_buffer
@@ -232,3 +233,47 @@ def test_contexts_of_eighty_characters_end_on_a_character(width: int, wide: str)
     found = _spans([text])
     assert found.equals(_reference([text]))
     assert found.row(0, named=True)["before_written"] == text[: text.index("Xi")][-CONTEXT_CHARS:]
+
+
+def _regex_titles(before: list[str], titles: list[str]) -> list[str | None]:
+    """The end of each context holding as many characters that are not whitespace as
+    its title, by the regular expression the leader rules used."""
+    frame = pl.DataFrame({"before_written": before, "title": titles})
+    count = pl.col("title").str.replace_all(r"\s", "").str.len_chars()
+    pattern = pl.format(r"^\s*(?:\S\s*){{{}}}\S", count - 1)
+    return (
+        frame.select(pl.col("before_written").str.reverse().str.extract(pattern, 0).str.reverse())
+        .to_series()
+        .to_list()
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_title_is_found_as_written_as_the_regular_expression_finds_it(seed: int) -> None:
+    rng = random.Random(seed)
+    words = ["Prime", "Minister", "President", "Vice", "é", "中国", "😀", "-", ",", "\x00"]
+    spaces = [" ", "\n    ", "\t", "\u00a0", "\u3000", "\r\n ", "\x1c"]
+    before, titles = [], []
+    for _ in range(400):
+        parts = rng.choices(words, k=rng.randint(0, 6))
+        title = rng.choice(["President ", "Prime Minister ", "Vice President ", "PM ", "é中 "])
+        before.append("".join(p + rng.choice(spaces) for p in parts))
+        titles.append(title)
+    frame = pl.DataFrame({"before_written": before, "title": titles})
+    assert _title_as_written(frame).to_list() == _regex_titles(before, titles)
+
+
+def test_a_wrapped_title_is_part_of_its_mention_as_written() -> None:
+    mentions = pl.DataFrame(
+        {
+            "start_pos": [30, 20],
+            "surface": ["Trudeau", "Biden"],
+            "before_written": ["It was Prime\n    Minister ", None],
+            "title": ["Prime Minister ", "President "],
+        }
+    )
+    found = with_titles(mentions).sort("start_pos")
+    assert found.select("start_pos", "surface").rows() == [
+        (10, "President Biden"),
+        (11, "Prime\n    Minister Trudeau"),
+    ]
