@@ -112,6 +112,12 @@ def _copy(
         copy_from = copy_starts[t]
         end = starts[t + 1]
         while i < end:
+            byte = np.int64(data[i])
+            if 0x21 <= byte < 0x80:  # most bytes: printable ASCII, as they are
+                copy[out] = byte
+                out += 1
+                i += 1
+                continue
             if records == capacity:
                 state[0], state[1], state[2], state[3], state[4] = t, i, out, records, lost
                 return False
@@ -255,6 +261,12 @@ def plain_text(
         i = lows[k]
         end = highs[k]
         while i < end:
+            byte = np.int64(data[i])
+            if 0x21 <= byte < 0x80:  # most bytes: printable ASCII, as they are
+                out[o] = byte
+                o += 1
+                i += 1
+                continue
             width = _space_width(data, i, end)
             if width:
                 breaks = 0
