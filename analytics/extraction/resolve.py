@@ -58,13 +58,23 @@ def resolve_candidates(
     # blocks every meaning of the span; a leader's namesake ("Hunter Biden", "Costa
     # Rica" for António Costa, "Theodore Roosevelt" for FDR) stops only that leader:
     # never a country, nor another leader whose name it is.
-    none = meanings.filter(pl.col("kind") == "none")
-    blocked = none.filter(pl.col("form") != "namesake").select("span").unique()
-    namesakes = none.filter(pl.col("form") == "namesake").select("span", "entity_id").unique()
-    meanings = (
-        meanings.filter(pl.col("kind") != "none")
-        .join(blocked, on="span", how="anti")
-        .join(namesakes, on=["span", "entity_id"], how="anti")
+    # (One filter with the blocks flagged on two narrow columns: two anti-joins of every
+    # meaning's columns took twice as long.)
+    none = meanings.filter(pl.col("kind") == "none").select("span", "entity_id", "form")
+    blocked = none.filter(pl.col("form") != "namesake").get_column("span")
+    namesakes = (
+        none.filter(pl.col("form") == "namesake")
+        .select("span", "entity_id", namesake=pl.lit(True))
+        .unique()
+    )
+    stopped = (
+        meanings.select("span", "entity_id")
+        .join(namesakes, on=["span", "entity_id"], how="left", maintain_order="left")
+        .get_column("namesake")
+        .is_not_null()
+    )
+    meanings = meanings.filter(
+        (pl.col("kind") != "none") & ~pl.col("span").is_in(blocked.implode()) & ~stopped
     )
     country_rows = meanings.filter(pl.col("kind") == "country")
     countries = resolve_countries(
