@@ -1,14 +1,16 @@
 # ruff: noqa: T201  (a benchmark script: printing its measurements is its job)
 """Benchmark: `mentions extract` over the White House briefings corpus (121 MB of text).
 
-    POLARS_MAX_THREADS=1 uv run python tests/benchmarks/bench_extract.py [--runs 5]
+    POLARS_MAX_THREADS=1 uv run python tests/benchmarks/bench_extract.py [--runs 5] [--wrap 65]
 
 Decompresses ../shared/corpora/wh-briefings/articles.jsonl.gz to a temporary file
-(not timed), then runs the real command, `mentions extract --input ... --output ...`,
-in a fresh process per run, and prints for each run the wall time, the CPU time, the
-throughput in MB/s of input (wall and CPU) and the peak resident memory, then the
-best and the median. The machine is shared, so wall times vary between runs: the best
-run is the fairest estimate of the code's speed, the median of what a user sees.
+(not timed; with ``--wrap``, each text's lines wrapped at that many columns the way wire
+copy wraps them, ``wrap_corpus.py``), then runs the real command, `mentions extract
+--input ... --output ...`, in a fresh process per run, and prints for each run the wall
+time, the CPU time, the throughput in MB/s of input (wall and CPU) and the peak resident
+memory, then the best and the median. The machine is shared, so wall times vary between
+runs: the best run is the fairest estimate of the code's speed, the median of what a
+user sees.
 POLARS_MAX_THREADS (default 1 here: one core) is passed on to the command.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import resource
 import shutil
@@ -25,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from wrap_corpus import wrapped
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpora" / "wh-briefings" / "articles.jsonl.gz"
@@ -41,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--wrap", type=int, default=0, help="wrap the texts at N columns")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"{args.corpus} not found (the shared corpora are not beside this checkout)")
@@ -52,11 +58,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "articles.jsonl"
         with gzip.open(args.corpus, "rb") as src, plain.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+            if args.wrap:
+                for line in src:
+                    article = json.loads(line)
+                    article["text"] = wrapped(article.get("text") or "", args.wrap)
+                    dst.write(json.dumps(article, ensure_ascii=False).encode() + b"\n")
+            else:
+                shutil.copyfileobj(src, dst, 1 << 20)
         size_mb = plain.stat().st_size / 1e6
         output = Path(tmp) / "mentions.jsonl"
         command = [*_mentions_command(), "extract", "--input", str(plain), "--output", str(output)]
-        print(f"input {size_mb:.1f} MB, POLARS_MAX_THREADS={env['POLARS_MAX_THREADS']}")
+        shape = f", wrapped at {args.wrap} columns" if args.wrap else ""
+        print(f"input {size_mb:.1f} MB{shape}, POLARS_MAX_THREADS={env['POLARS_MAX_THREADS']}")
         subprocess.run(  # warm-up (bytecode, page cache); not timed
             [*_mentions_command(), "--help"], check=True, env=env, stdout=subprocess.DEVNULL
         )

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 
-def _wrapped(text: str, width: int) -> str:
+def wrapped(text: str, width: int) -> str:
     paragraphs = text.split("\n\n")
     return "\n\n".join(
         textwrap.fill(p, width=width, subsequent_indent="    ", break_on_hyphens=False)
@@ -37,7 +37,7 @@ def main() -> None:
             if args.limit and written >= args.limit:
                 break
             obj = json.loads(line)
-            obj["text"] = _wrapped(obj.get("text") or "", args.width)
+            obj["text"] = wrapped(obj.get("text") or "", args.width)
             dst.write(json.dumps(obj, ensure_ascii=False) + "\n")
             written += 1
     print(f"{written} articles wrapped at {args.width} columns into {args.target}")
