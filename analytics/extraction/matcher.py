@@ -122,13 +122,15 @@ def _cut(
     return pl.Series(cut)
 
 
-def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
+def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFrame:
     """The matches in ``copies`` (row, doc, field, value): offsets, surface, the
     gaps to the neighbouring matches, and up to CONTEXT_CHARS characters of context on
     each side that run on through at most one neighbouring match (so "RO" + "US" found
     inside "ROUSE" still see the letters around them and "Biden" sees the
     "Administration" after "-Harris"), never past the match beyond it; and the index of
     its text in ``copies``, and its bytes in that text (``copy_start``, ``copy_end``).
+    The contexts of matches in texts past the first ``plain`` (copies) are left empty:
+    they are read in the text as written.
 
     The texts are scanned as one UTF-8 buffer, each followed by a paragraph mark (no
     spelling holds one, so no match runs from one text into the next): Arrow's layout of
@@ -160,8 +162,8 @@ def _scan(copies: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
             "end_pos": end,
             "surface": automaton.spellings.gather(pattern),
             "key": automaton.keys.gather(pattern),
-            "before": _cut(data, before_from, hit_start),
-            "after": _cut(data, hit_end, after_to),
+            "before": _cut(data, np.where(index < plain, before_from, hit_start), hit_start),
+            "after": _cut(data, hit_end, np.where(index < plain, after_to, hit_end)),
             "gap_before": gap_before,
             "gap_after": gap_after,
             "copy_start": hit_start - starts[index],
@@ -201,7 +203,9 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         .with_row_index("row")
     )
     copies = _matching_copies(texts)
-    scanned = _scan(copies.texts, automaton).with_columns(pl.col("doc").cast(pl.UInt32))
+    scanned = _scan(copies.texts, automaton, copies.plain).with_columns(
+        pl.col("doc").cast(pl.UInt32)
+    )
     columns = list(CANDIDATE_SCHEMA)
     plain = pl.lit(None, pl.String).alias("before_written")
     if copies.plain == copies.texts.height:  # no text needed a copy
@@ -233,7 +237,14 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         before_written=_cut(data, before_from, start_byte),
         before=_cut(data, before_from, start_byte, plain=True),
         after=_cut(data, end_byte, after_to, plain=True),
-    ).with_columns(key=normalise_surface(pl.col("surface")))
+    )
+    # The key of a surface as written is its spelling's key, but where NUL or \x01 (the
+    # copy's spaces, not the key's) stand in it.
+    controls = written.get_column("surface").str.contains("[\x00\x01]")
+    if controls.any():
+        written = written.with_columns(
+            key=pl.when(controls).then(normalise_surface(pl.col("surface"))).otherwise("key")
+        )
     return pl.concat(
         [scanned.filter(~in_copies).with_columns(plain).select(columns), written.select(columns)]
     )
