@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from analytics.extraction.span_kernels import _ascii, _chars, _starts_char
+from analytics.extraction.span_kernels import _chars, _starts_char, chars_ahead, chars_back
 
 PARAGRAPH_MARK = 0x01
 SPACE = 0x20
@@ -161,6 +161,7 @@ def _copy(
 def as_written(
     data: np.ndarray,
     words: np.ndarray,
+    counts: np.ndarray,
     starts: np.ndarray,
     record_at: np.ndarray,
     record_lost: np.ndarray,
@@ -172,7 +173,7 @@ def as_written(
 ) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
     """For matches at bytes ``copy_start``/``copy_end`` (from the start of text
     ``text[i]``'s copy; in order of text, then place) of the copies ``plain_copy`` made of
-    ``data`` (``words``: ``data`` as 64-bit words, ``span_kernels.as_words``): each one's
+    ``data`` (``words``, ``counts``: ``span_kernels.continuations(data)``): each one's
     start and end in characters of the text as written, and the byte bounds (in
     ``data``) of up to ``context_chars`` characters before it, of it, and of up to
     ``context_chars`` characters after it, within its text."""
@@ -207,37 +208,16 @@ def as_written(
         while ahead < last and record_at[ahead] < copy_end[i]:
             ahead += 1
         high = starts[t] + copy_end[i] + (record_lost[ahead - 1] if ahead > record_starts[t] else 0)
-        chars += _chars(data, words, pos, low)
+        chars += _chars(data, words, counts, pos, low)
         start[i] = chars
-        chars += _chars(data, words, low, high)
+        chars += _chars(data, words, counts, low, high)
         end[i] = chars
         pos = high
         start_byte[i] = low
         end_byte[i] = high
 
-        first = starts[t]
-        p = low
-        if _ascii(data, words, max(first, p - context_chars), p):
-            p = max(first, p - context_chars)
-        else:
-            counted = 0
-            while p > first and counted < context_chars:
-                p -= 1
-                counted += _starts_char(data[p])
-        before_from[i] = p
-
-        stop = starts[t + 1]
-        p = high
-        if _ascii(data, words, p, min(stop, p + context_chars)):
-            p = min(stop, p + context_chars)
-        else:
-            counted = 0
-            while p < stop and counted < context_chars:
-                p += 1
-                while p < stop and not _starts_char(data[p]):
-                    p += 1
-                counted += 1
-        after_to[i] = p
+        before_from[i] = chars_back(data, words, counts, low, starts[t], context_chars)
+        after_to[i] = chars_ahead(data, words, counts, high, starts[t + 1], context_chars)
     return start, end, before_from, start_byte, end_byte, after_to
 
 

@@ -137,7 +137,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     the column, with no Python string made per text or per match. Compiled loops
     (``span_kernels``) turn byte offsets into characters and cut the contexts."""
     # Imported here: numba takes a quarter of a second to import, paid on first use.
-    from analytics.extraction.span_kernels import as_words, locate
+    from analytics.extraction.span_kernels import continuations, locate
 
     values = copies.get_column("value")
     data, starts = utf8_buffer(values + _PARAGRAPH_MARK)
@@ -145,7 +145,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     if not pattern.size:
         return pl.DataFrame(schema=_SCANNED_SCHEMA)
     chars = values.str.len_chars().to_numpy().astype(np.int64)
-    located = locate(data, as_words(data), starts, chars, hit_start, hit_end, CONTEXT_CHARS)
+    located = locate(data, *continuations(data), starts, chars, hit_start, hit_end, CONTEXT_CHARS)
     # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": 27%
     # of the matches in the benchmark's text) is no candidate: dropped before its context
     # is cut.
@@ -213,14 +213,14 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     # A text matched in a changed copy gives its offsets, surfaces and context as
     # written (its line breaks are what tells a speaker label or a sentence start).
     from analytics.extraction.copy_kernels import as_written
-    from analytics.extraction.span_kernels import as_words
+    from analytics.extraction.span_kernels import continuations
 
     in_copies = pl.col("index") >= copies.plain
     copied = scanned.filter(in_copies)
     data = copies.written
     start, end, before_from, start_byte, end_byte, after_to = as_written(
         data,
-        as_words(data),
+        *continuations(data),
         copies.written_starts,
         copies.record_at,
         copies.record_lost,

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from analytics.extraction.span_kernels import as_words, locate
+from analytics.extraction.span_kernels import continuations, locate
 
 _ALPHABET = "abc XYZ.,-\n" + "éßñ" + "’—€中" + "😀"
 _CONTEXT = 5
@@ -70,7 +70,7 @@ def test_locate_counts_as_python_counts_characters() -> None:
         first = offsets[[t for t, _, _ in hits]]
         located = locate(
             data,
-            as_words(data),
+            *continuations(data),
             offsets,
             np.array([len(text) for text in texts], np.int64),
             (first + np.array([low for _, low, _ in hits], np.int64)).astype(np.int64),
