@@ -201,6 +201,21 @@ def _input_row(
     return str(obj["id"]), title, text, published
 
 
+def output_rows(mentions: pl.DataFrame) -> pl.DataFrame:
+    """``extract_mentions``' rows as `mentions extract` writes them."""
+    return mentions.select(
+        "article_id",
+        "field",
+        "kind",
+        id="entity_id",
+        country="country",
+        start="start_pos",
+        end="end_pos",
+        text="surface",
+        form="form",
+    )
+
+
 def extract_jsonl(
     source: IO[bytes],
     sink: IO[bytes] | IO[str],
@@ -223,18 +238,7 @@ def extract_jsonl(
             on_error(bad)
 
     for batch in _input_batches(source, name, count_error):
-        mentions = extract_mentions(batch, gazetteer)
-        out = mentions.select(
-            "article_id",
-            "field",
-            "kind",
-            id="entity_id",
-            country="country",
-            start="start_pos",
-            end="end_pos",
-            text="surface",
-            form="form",
-        )
+        out = output_rows(extract_mentions(batch, gazetteer))
         if out.height:
             out.write_ndjson(sink)
         result.articles += batch.height

@@ -78,17 +78,7 @@ def main() -> None:
                 seconds.get("extract_mentions", 0.0) + time.perf_counter() - extracting
             )
             writing = time.perf_counter()
-            out.select(
-                "article_id",
-                "field",
-                "kind",
-                id="entity_id",
-                country="country",
-                start="start_pos",
-                end="end_pos",
-                text="surface",
-                form="form",
-            ).write_ndjson(sink)
+            extract.output_rows(out).write_ndjson(sink)
             seconds["write"] = seconds.get("write", 0.0) + time.perf_counter() - writing
             found += out.height
         total = time.perf_counter() - started

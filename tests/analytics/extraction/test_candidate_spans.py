@@ -79,13 +79,16 @@ def reference(texts: list[str]) -> pl.DataFrame:
     )
 
 
-def spans(texts: list[str]) -> pl.DataFrame:
+def spans(
+    texts: list[str], patterns: list[str] = PATTERNS, columns: list[str] = COLUMNS
+) -> pl.DataFrame:
+    """The candidate spans of ``texts`` (one text per doc), ``columns`` of them, in order."""
     fields = pl.DataFrame(
         {"doc": range(len(texts)), "field": "text", "value": texts},
         schema={"doc": pl.UInt32, "field": pl.String, "value": pl.String},
     )
-    found = candidate_spans(fields, Automaton(PATTERNS))
-    return found.select(COLUMNS).sort("doc", "start_pos")
+    found = candidate_spans(fields, Automaton(patterns))
+    return found.select(columns).sort("doc", "start_pos")
 
 
 def test_offsets_and_contexts_count_characters_not_bytes() -> None:

@@ -13,12 +13,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.extraction.automaton import Automaton
 from analytics.extraction.copy_kernels import _space_width, plain_copy, plain_text
 from analytics.extraction.leader_rules import _title_as_written, with_titles
-from analytics.extraction.matcher import CONTEXT_CHARS, candidate_spans
+from analytics.extraction.matcher import CONTEXT_CHARS
 from analytics.extraction.spelling import normalise_surface
 from analytics.utf8 import utf8_buffer
+from tests.analytics.extraction.test_candidate_spans import spans
 
 PATTERNS = ["United States", "Xi Jinping", "al-Sudani", "France", "Biden", "中国", "Ma"]
 # Whitespace of every kind (and two that are none: U+001C, U+200B), hyphens, characters
@@ -147,12 +147,7 @@ def _reference(texts: list[str]) -> pl.DataFrame:
 
 
 def _spans(texts: list[str]) -> pl.DataFrame:
-    fields = pl.DataFrame(
-        {"doc": range(len(texts)), "field": "text", "value": texts},
-        schema={"doc": pl.UInt32, "field": pl.String, "value": pl.String},
-    )
-    found = candidate_spans(fields, Automaton(PATTERNS))
-    return found.select(COLUMNS).sort("doc", "start_pos")
+    return spans(texts, PATTERNS, COLUMNS)
 
 
 def test_whitespace_is_what_polars_reads_as_whitespace() -> None:
