@@ -12,8 +12,6 @@ over the ingest and its workers, sampled every 0.25 s: ``tree_rss``) and the sto
 runs them (best of --runs) and in-process with the explorer's five-entity timeline;
 ``mentions extract`` (one thread, first --extract-mb MB, start-up subtracted) against
 the read floor (polars ``scan_ndjson`` touching every text).
-Before each size and after the last, a reference workload that none of the project's
-code takes part in is timed (``reference_s``): it tells a slow hour from slow code.
 Prints a markdown table; every number goes to --json; a failed step is an ``error:``
 line and the run goes on.
 """
@@ -368,29 +366,6 @@ def space(row: dict[str, Any]) -> str:
     )
 
 
-def reference_seconds(rounds: int = 3) -> float:
-    """Seconds a fixed workload in which none of the project's code takes part takes on
-    this machine now, on one core (best of ``rounds``): numpy sorting 2 M integers, Python
-    summing squares and a regular expression over 200,000 strings. The machine's speed
-    drifts from hour to hour; this tells a slow hour from slow code (it is measured
-    before each size and after the last)."""
-    import re
-
-    import numpy as np
-
-    values = np.random.default_rng(0).integers(0, 1 << 40, 2_000_000)
-    lines = [f"item {i} of the reference workload" for i in range(200_000)]
-    pattern = re.compile(r"\b\d*7 of\b")
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.perf_counter()
-        np.sort(values)
-        sum(i * i for i in range(1_000_000))
-        sum(1 for line in lines if pattern.search(line))
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="46000", help="comma-separated article counts")
@@ -420,13 +395,10 @@ def main() -> None:
         except (StepError, OSError, ValueError) as exc:  # measured anyway, compiling and all
             errors.append(f"warm-up: {exc}")
             print(f"error: warm-up: {exc}", flush=True)
-        references = [reference_seconds()]
         for size in sizes:
             folder = top / str(size)
             folder.mkdir()
             rows.append(measure(size, folder, args, errors))
-            references.append(reference_seconds())
-            rows[-1]["reference_s"] = [round(references[-2], 3), round(references[-1], 3)]
             print(json.dumps(rows[-1]), flush=True)
             if not args.keep:
                 shutil.rmtree(folder)
@@ -436,11 +408,7 @@ def main() -> None:
         else:
             shutil.rmtree(top, ignore_errors=True)
     print(f"\nuv run python tests/benchmarks/bench_scale.py {' '.join(sys.argv[1:])}")
-    print(f"({os.cpu_count()} cores; ingest on all, extract and floor on one)")
-    if rows:
-        shown = ", ".join(f"{r['reference_s'][0]:.2f}" for r in rows if "reference_s" in r)
-        print(f"(the machine's reference workload before each size: {shown} s)")
-    print()
+    print(f"({os.cpu_count()} cores; ingest on all, extract and floor on one)\n")
     print(table(rows))
     for row in rows:
         print(space(row))
