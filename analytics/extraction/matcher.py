@@ -30,12 +30,9 @@ CONTEXT_CHARS = 80
 # spaces (as they always have: the context rules read them as spaces) and Unicode hyphens
 # ASCII ones, so "Xi\u00a0Jinping" and "al\u2011Sudani" match. Offsets are mapped back to
 # the text as written, and surfaces and context are cut from it (``copy_kernels``). Few
-# texts need any of this (blank-line paragraphs and single spaces need nothing): a fast
-# test picks those out and only they are copied.
+# texts need any of this (blank-line paragraphs and single spaces need nothing): a compiled
+# test picks those out (``copy_kernels.needs_copy``) and only they are copied.
 _PARAGRAPH_MARK = "\x01"
-_ODD_COMMON = ("\x00", "\x01", "\t", "\r", "\u00a0", "\u2010", "\u2011", "  ")
-# A line break that is no paragraph break: the text was wrapped.
-_WRAPPED_LINE = "[^\\n]\\n[^\\n]"
 
 
 @dataclass(frozen=True)
@@ -55,15 +52,11 @@ class _Copies:
 def _matching_copies(texts: pl.DataFrame) -> _Copies:
     """The texts to match (row, doc, field, value): those that need no copy as they are,
     then the copies of the others."""
-    from analytics.extraction.copy_kernels import plain_copy
+    from analytics.extraction.copy_kernels import needs_copy, plain_copy
+    from analytics.extraction.span_kernels import as_words
 
-    value = pl.col("value")
-    odd = texts.select(
-        pl.any_horizontal(
-            *(value.str.contains(c, literal=True) for c in _ODD_COMMON),
-            value.str.contains(_WRAPPED_LINE),
-        )
-    ).to_series()
+    data, starts = utf8_buffer(texts.get_column("value"))
+    odd = pl.Series(needs_copy(data, as_words(data), starts))
     plain = texts.filter(~odd)
     changed = texts.filter(odd)
     written, written_starts = utf8_buffer(changed.get_column("value"))

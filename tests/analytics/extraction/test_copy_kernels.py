@@ -13,9 +13,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.extraction.copy_kernels import _space_width, plain_copy, plain_text
+from analytics.extraction.copy_kernels import _space_width, needs_copy, plain_copy, plain_text
 from analytics.extraction.leader_rules import _title_as_written, with_titles
 from analytics.extraction.matcher import CONTEXT_CHARS
+from analytics.extraction.span_kernels import as_words
 from analytics.extraction.spelling import normalise_surface
 from analytics.utf8 import utf8_buffer
 from tests.analytics.extraction.test_candidate_spans import spans
@@ -159,6 +160,62 @@ def test_whitespace_is_what_polars_reads_as_whitespace() -> None:
     data, starts = utf8_buffer(pl.Series(chars, dtype=pl.String))
     found = [bool(_space_width(data, starts[i], starts[i + 1])) for i in range(len(chars))]
     assert found == expected
+
+
+def _regex_needs_copy(texts: list[str]) -> list[bool]:
+    """Which texts need a matching copy, by the searches the matcher made in polars."""
+    value = pl.Series("value", texts, dtype=pl.String)
+    return (
+        pl.DataFrame(value)
+        .select(
+            pl.any_horizontal(
+                *(pl.col("value").str.contains(c, literal=True) for c in _ODD),
+                pl.col("value").str.contains("[^\\n]\\n[^\\n]"),
+            )
+        )
+        .to_series()
+        .to_list()
+    )
+
+
+def _needs_copy(texts: list[str]) -> list[bool]:
+    data, starts = utf8_buffer(pl.Series(texts, dtype=pl.String))
+    return needs_copy(data, as_words(data), starts).tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_texts_that_need_a_copy_are_those_the_searches_found(seed: int) -> None:
+    """Texts of every length side by side, so each piece falls at every place of a 64-bit
+    word and at the edges of texts (a space ending one text and one starting the next
+    are not two spaces; nor is a line break at a text's edge a wrapped line)."""
+    rng = random.Random(seed)
+    pieces = [*PIECES, "\n", "\n", " ", "\u00a0", "\u2010", "\u2011", "\u2012", "\u00a1", "\x0b"]
+    texts = [
+        "".join(rng.choices(pieces, k=rng.randint(0, 4)))
+        + "".join(rng.choices("ab é中😀", k=rng.randint(0, 30)))
+        + "".join(rng.choices(pieces, k=rng.randint(0, 4)))
+        for _ in range(2000)
+    ]
+    expected = _regex_needs_copy(texts)
+    assert 0.2 < sum(expected) / len(texts) < 0.9  # both kinds, plenty of each
+    assert _needs_copy(texts) == expected
+
+
+def test_what_needs_a_copy_is_found_at_every_place_of_a_word() -> None:
+    """Each thing that needs a copy, and its near misses, at every offset of a text and
+    of the buffer: found in the words read whole, their edges and the bytes around them."""
+    things = ["\x00", "\x01", "\t", "\r", "\u00a0", "\u2010", "\u2011", "  ", "a\nb", "é\n中"]
+    misses = ["\n\n", "\u00a1", "\u2012", "\u0090", " ", "\x0b\x0c", "\n", "a\n\nb", "é \n\n 中"]
+    texts = [
+        "x" * lead + piece + "y" * trail
+        for piece in things + misses
+        for lead in range(17)
+        for trail in (0, 1, 7, 8, 9, 16)
+    ]
+    for shift in range(9):  # every alignment of the buffer
+        batch = ["z" * shift, *texts]
+        assert _needs_copy(batch) == _regex_needs_copy(batch)
+    assert _needs_copy(["\n", "a\n", "\nb", " ", " ", "a\n", "b"]) == [False] * 7
 
 
 @pytest.mark.parametrize("seed", range(4))
