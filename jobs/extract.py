@@ -3,6 +3,7 @@ stored articles whose mentions were made from an older version of ``seeds/``."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
 import re
@@ -45,6 +46,25 @@ class ExtractResult:
     articles: int = 0
     mentions: int = 0
     errors: int = 0
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _decompressed(source: IO[bytes]) -> IO[bytes]:
+    """``source``, read through gzip when it starts as gzip does (a ``.jsonl.gz`` dump,
+    as the ingest reads, or one piped in): cut into batches as it was, a compressed
+    file failed in polars with an error that gave no reason. A source that can neither
+    peek nor seek is read as it is."""
+    if hasattr(source, "peek"):
+        head = source.peek(2)[:2]
+    elif source.seekable():
+        at = source.tell()
+        head = source.read(2)
+        source.seek(at)
+    else:
+        return source
+    return gzip.GzipFile(fileobj=source, mode="rb") if head == _GZIP_MAGIC else source
 
 
 def _input_batches(
@@ -126,7 +146,9 @@ def _clean_batch(data: bytes, breaks: int) -> pl.DataFrame | None:
         return None
     try:
         raw = pl.read_ndjson(io.BytesIO(data), schema=_RAW_SCHEMA)
-    except (pl.exceptions.PolarsError, ValueError):
+    except (pl.exceptions.PolarsError, ValueError, OSError):
+        # OSError: a batch that starts with gzip's, zstd's or zlib's magic bytes is read
+        # as compressed data, and fails as such.
         return None
     lines = breaks + (not data.endswith(b"\n"))
     if raw.height != lines and raw.height != len(_numbered_lines(data, 1)):
@@ -237,7 +259,7 @@ def extract_jsonl(
         if on_error is not None:
             on_error(bad)
 
-    for batch in _input_batches(source, name, count_error):
+    for batch in _input_batches(_decompressed(source), name, count_error):
         out = output_rows(extract_mentions(batch, gazetteer))
         if out.height:
             out.write_ndjson(sink)

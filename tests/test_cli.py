@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import os
 import subprocess
@@ -132,6 +133,28 @@ def test_extract_writes_the_contract_fields(settings: Settings, tmp_path: Path) 
         list(r) == ["article_id", "field", "kind", "id", "country", "start", "end", "text", "form"]
         for r in rows
     )
+
+
+def test_extract_reads_a_gzip_dump_and_names_a_broken_one(
+    settings: Settings, tmp_path: Path
+) -> None:
+    line = json.dumps({"id": "x1", "title": "", "text": "President Putin met Xi."}) + "\n"
+    source = tmp_path / "in.jsonl.gz"
+    source.write_bytes(gzip.compress(line.encode("utf-8") * 500))
+    out = tmp_path / "out.jsonl"
+    result = _invoke(settings, "extract", "--input", str(source), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert "500 mentions in 500 articles" in result.stderr
+    source.write_bytes(source.read_bytes()[:-20])
+    result = _invoke(settings, "extract", "--input", str(source), "--output", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {source}: not a whole gzip file (Compressed file ended before the "
+        "end-of-stream marker was reached)"
+    )
+    # The first run's output is kept whole, and nothing is left beside it.
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 500
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl.gz", "out.jsonl"]
 
 
 def test_report_for_a_past_period(settings: Settings, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -135,6 +136,54 @@ def test_batches_cut_only_at_line_breaks(monkeypatch: pytest.MonkeyPatch, batch_
         ("in:6", "bad published date 'never'; ignored")
     ]
     assert (result.articles, result.mentions, result.errors) == (5, 4, 1)
+
+
+@pytest.mark.parametrize("batch_bytes", [64, 32_000_000])
+def test_a_gzip_input_is_read_as_its_lines(
+    monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+) -> None:
+    """A dump kept gzipped (the ingest reads ``.jsonl.gz``; a pipe may carry one too)
+    gives the mentions and line numbers of its lines: it was cut into batches as bytes,
+    and polars failed on a batch of compressed bytes with an error of no reason."""
+    monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", batch_bytes)
+    lines = [json.dumps(obj) + "\n" for obj in LINES] * 3
+    plain_rows, plain_errors = _extract(lines)
+    out = io.BytesIO()
+    errors: list[BadInput] = []
+    packed = gzip.compress("".join(lines).encode("utf-8"))
+    extract_jsonl(io.BytesIO(packed), out, SEEDS_DIR, name="in.jsonl", on_error=errors.append)
+    rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
+    assert len(rows) == 12
+    assert rows == plain_rows
+    assert errors == plain_errors
+
+
+def test_a_truncated_gzip_input_is_one_clear_error() -> None:
+    packed = gzip.compress((json.dumps(LINES[0]) + "\n").encode("utf-8") * 200)
+    with pytest.raises(EOFError, match="end-of-stream"):
+        extract_jsonl(io.BytesIO(packed[: len(packed) // 2]), io.BytesIO(), SEEDS_DIR)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [gzip.compress(b"x")[:-1], b"\x1f\x8b", b"\x28\xb5\x2f\xfd junk", b"x\x9c junk"],
+    ids=["gzip", "gzip-magic", "zstd", "zlib"],
+)
+def test_a_line_that_starts_as_compressed_data_is_one_bad_line(
+    monkeypatch: pytest.MonkeyPatch, junk: bytes
+) -> None:
+    """polars reads a batch that starts with gzip's, zstd's or zlib's magic bytes as
+    compressed, and failed on it as a whole, the extract with it: a line of such bytes
+    that starts a batch is one bad line."""
+    good = json.dumps({"id": "ok", "title": "", "text": "Russia."}).encode() + b"\n"
+    monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", len(good))
+    out = io.BytesIO()
+    errors: list[BadInput] = []
+    data = good + junk.replace(b"\n", b" ") + b"\n" + good.replace(b"ok", b"ok2")
+    extract_jsonl(io.BytesIO(data), out, SEEDS_DIR, name="in", on_error=errors.append)
+    rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
+    assert _who(rows) == {"ok": "RUS", "ok2": "RUS"}
+    assert [e.location for e in errors] == ["in:2"]
 
 
 def test_blank_input_has_no_articles() -> None:

@@ -186,17 +186,37 @@ def extract(
         return
     if cluster is not None:
         raise click.UsageError("--cluster needs --engine dask and a lake folder as --input.")
-    from jobs.extract import extract_jsonl
+    import gzip
+    import zlib
+    from typing import IO
 
-    source = click.open_file(input_path, "rb")
-    sink = click.open_file(output_path, "wb", atomic=output_path != "-")
-    try:
-        with source, sink:
-            result = extract_jsonl(
-                source, sink, settings.seeds_dir, name=input_path, on_error=_report_bad
+    from jobs.extract import ExtractResult, extract_jsonl
+    from jobs.lake.files import replace_atomically
+
+    results: list[ExtractResult] = []
+
+    def extract_to(sink: IO[bytes]) -> None:
+        with click.open_file(input_path, "rb") as source:
+            results.append(
+                extract_jsonl(
+                    source, sink, settings.seeds_dir, name=input_path, on_error=_report_bad
+                )
             )
+
+    try:
+        if output_path == "-":
+            extract_to(click.get_binary_stream("stdout"))
+        else:
+            # Written beside it and renamed over it only when whole: an extract that fails
+            # leaves the old file as it was. (click's atomic files, 8.5, put the
+            # half-written file in its place.)
+            replace_atomically(Path(output_path), extract_to)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # click takes EOFError as ^D
+        raise click.ClickException(f"{input_path}: not a whole gzip file ({exc})") from exc
     except OSError as exc:
-        raise click.ClickException(f"{exc.filename or input_path}: {exc.strerror}") from exc
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"{exc.filename or input_path}: {reason}") from exc
+    result = results[0]
     click.echo(
         f"{plural(result.mentions, 'mention')} in {plural(result.articles, 'article')} "
         f"({plural(result.errors, 'line')} skipped)",
