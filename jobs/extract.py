@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import polars as pl
 
@@ -64,7 +64,9 @@ def _decompressed(source: IO[bytes]) -> IO[bytes]:
         source.seek(at)
     else:
         return source
-    return gzip.GzipFile(fileobj=source, mode="rb") if head == _GZIP_MAGIC else source
+    if head != _GZIP_MAGIC:
+        return source
+    return cast("IO[bytes]", gzip.GzipFile(fileobj=source, mode="rb"))
 
 
 def _input_batches(

@@ -3,7 +3,7 @@ re-extract."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -188,7 +188,6 @@ def extract(
         raise click.UsageError("--cluster needs --engine dask and a lake folder as --input.")
     import gzip
     import zlib
-    from typing import IO
 
     from jobs.extract import ExtractResult, extract_jsonl
     from jobs.lake.files import replace_atomically
@@ -205,7 +204,8 @@ def extract(
 
     try:
         if output_path == "-":
-            extract_to(click.get_binary_stream("stdout"))
+            with click.open_file("-", "wb") as stdout:
+                extract_to(stdout)
         else:
             # Written beside it and renamed over it only when whole: an extract that fails
             # leaves the old file as it was. (click's atomic files, 8.5, put the
