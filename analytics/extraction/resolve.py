@@ -14,7 +14,7 @@ import polars as pl
 
 from analytics.extraction.context import glued
 from analytics.extraction.country_rules import resolve_countries
-from analytics.extraction.gazetteer import Gazetteer
+from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.leader_rules import resolve_leaders, with_titles
 
 RESOLVED_SCHEMA = {
@@ -29,6 +29,23 @@ RESOLVED_SCHEMA = {
     "form": pl.String,
     "rule": pl.String,
 }
+
+
+@per_version
+def _meanings(gazetteer: Gazetteer) -> pl.DataFrame:
+    """The aliases that can be a mention: a country's or a leader's, unless a longer
+    phrase that is neither ("New Mexico", "Washington Post") blocks every meaning of its
+    spelling, or a leader's namesake ("Hunter Biden", "Costa Rica" for António Costa,
+    "Theodore Roosevelt" for FDR) stops that leader's (never a country's, nor another
+    leader's whose name it is). All of this follows from the spelling alone, so it is
+    worked out once per gazetteer, not for every span (it took 13% of the rules)."""
+    aliases = gazetteer.aliases
+    none = aliases.filter(pl.col("kind") == "none")
+    blocked = none.filter(pl.col("form") != "namesake").get_column("alias")
+    namesakes = none.filter(pl.col("form") == "namesake").select("alias", "entity_id").unique()
+    return aliases.filter(
+        (pl.col("kind") != "none") & ~pl.col("alias").is_in(blocked.implode())
+    ).join(namesakes, on=["alias", "entity_id"], how="anti", maintain_order="left")
 
 
 def resolve_candidates(
@@ -53,29 +70,7 @@ def resolve_candidates(
         .filter(~glued(pl.col("before"), pl.col("after")))
         .collect()
     )
-    meanings = spans.join(gazetteer.aliases, left_on="key", right_on="alias", how="inner")
-    # A longer phrase that is not a country or leader ("New Mexico", "Washington Post")
-    # blocks every meaning of the span; a leader's namesake ("Hunter Biden", "Costa
-    # Rica" for António Costa, "Theodore Roosevelt" for FDR) stops only that leader:
-    # never a country, nor another leader whose name it is.
-    # (One filter with the blocks flagged on two narrow columns: two anti-joins of every
-    # meaning's columns took twice as long.)
-    none = meanings.filter(pl.col("kind") == "none").select("span", "entity_id", "form")
-    blocked = none.filter(pl.col("form") != "namesake").get_column("span")
-    namesakes = (
-        none.filter(pl.col("form") == "namesake")
-        .select("span", "entity_id", namesake=pl.lit(True))
-        .unique()
-    )
-    stopped = (
-        meanings.select("span", "entity_id")
-        .join(namesakes, on=["span", "entity_id"], how="left", maintain_order="left")
-        .get_column("namesake")
-        .is_not_null()
-    )
-    meanings = meanings.filter(
-        (pl.col("kind") != "none") & ~pl.col("span").is_in(blocked.implode()) & ~stopped
-    )
+    meanings = spans.join(_meanings(gazetteer), left_on="key", right_on="alias", how="inner")
     country_rows = meanings.filter(pl.col("kind") == "country")
     countries = resolve_countries(
         country_rows.drop("kind", "shouted", "gap_before", "gap_after"), docs, gazetteer
