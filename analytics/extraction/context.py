@@ -61,7 +61,6 @@ _GOVERNMENT_AFTER = (
     r"(?:$|[^\p{L}])|^[-‐‑](?:[Ee]ra|ERA)(?:$|[^\p{L}])"
 )
 _POSSESSIVE_AFTER = r"^['’](?:s|S)?(?:$|[^\p{L}])"
-_WORD_CHAR = r"[\p{L}\p{N}_]"
 
 
 def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
@@ -75,11 +74,6 @@ def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
     if subset.height:
         out[mask.to_numpy()] = subset.select(flag.fill_null(False)).to_series().to_numpy()
     return pl.Series(out)
-
-
-def glued(before: pl.Expr, after: pl.Expr) -> pl.Expr:
-    """True where the match is part of a longer word ("Kimberly", "AMBUSH")."""
-    return before.str.contains(f"{_WORD_CHAR}$") | after.str.contains(f"^{_WORD_CHAR}")
 
 
 def has_title(before: pl.Expr) -> pl.Expr:

@@ -4,9 +4,8 @@ One pass of the candidate automaton over a batch's texts (``automaton``: leftmos
 over spellings sorted longest first, so the leftmost match is also the longest) gives
 every match with its byte offsets; compiled loops turn them into character offsets and gaps
 between neighbouring matches, and cut the context strings. Word boundaries are not the
-automaton's business: the compiled loop drops matches glued to an ASCII letter, digit or
-underscore ("Kimberly", "AMBUSH"), the resolver those glued to any other letter
-("Chadé").
+automaton's business: the matches glued to a letter, digit or underscore ("Kimberly",
+"AMBUSH", "Chadé") are dropped here.
 """
 
 from __future__ import annotations
@@ -115,6 +114,17 @@ def _cut(
     return pl.Series(cut)
 
 
+def _word_characters(points: np.ndarray) -> np.ndarray:
+    """Whether each code point (-1: none) outside ASCII is a letter, a digit or an
+    underscore, as a regular expression's ``[\\p{L}\\p{N}_]`` reads it in polars."""
+    wide = np.unique(points[points >= 0x80])
+    if not wide.size:
+        return np.zeros(points.size, dtype=np.bool_)
+    chars = pl.Series([chr(point) for point in wide.tolist()], dtype=pl.String)
+    word = wide[chars.str.contains(r"^[\p{L}\p{N}_]$").to_numpy()]
+    return np.isin(points, word)
+
+
 def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFrame:
     """The matches in ``copies`` (row, doc, field, value): offsets, surface, the
     gaps to the neighbouring matches, and up to CONTEXT_CHARS characters of context on
@@ -130,7 +140,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     the column, with no Python string made per text or per match. Compiled loops
     (``span_kernels``) turn byte offsets into characters and cut the contexts."""
     # Imported here: numba takes a quarter of a second to import, paid on first use.
-    from analytics.extraction.span_kernels import continuations, locate
+    from analytics.extraction.span_kernels import continuations, locate, neighbours
 
     values = copies.get_column("value")
     data, starts = utf8_buffer(values + _PARAGRAPH_MARK)
@@ -139,11 +149,13 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
         return pl.DataFrame(schema=_SCANNED_SCHEMA)
     chars = values.str.len_chars().to_numpy().astype(np.int64)
     located = locate(data, *continuations(data), starts, chars, hit_start, hit_end, CONTEXT_CHARS)
-    # A match glued to an ASCII letter or digit ("Chad" in "Chadwick", "US" in "USE": 27%
-    # of the matches in the benchmark's text) is no candidate: dropped before its context
-    # is cut.
-    # It still bounded its neighbours' gaps and contexts, as every match does.
-    free = ~located[-1]
+    # A match glued to a letter, digit or underscore ("Chad" in "Chadwick", "US" in "USE":
+    # 27% of the matches in the benchmark's text; "Chadé") is no candidate: dropped before
+    # its context is cut. It still bounded its neighbours' gaps and contexts, as every
+    # match does. An ASCII one the loop tells; any other character is read as polars
+    # reads ``[\p{L}\p{N}_]``, once for each that stands next to a match.
+    before_char, after_char = neighbours(data, starts, located[0], hit_start, hit_end)
+    free = ~located[-1] & ~_word_characters(before_char) & ~_word_characters(after_char)
     pattern, hit_start, hit_end = pattern[free], hit_start[free], hit_end[free]
     index, start, end, gap_before, gap_after, before_from, after_to = (
         column[free] for column in located[:-1]
@@ -181,8 +193,8 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     to 80 characters of the text before and after the match (``before``, ``after``,
     running on through at most one neighbouring match). Whitespace runs are matched as
     one space except paragraph breaks ("United\\nStates" is a match, offsets and surface
-    as written); a match glued to an ASCII letter, digit or underscore inside a longer
-    word is none (it still bounds its neighbours' gaps and contexts). Also the lengths of
+    as written); a match glued to a letter, digit or underscore inside a longer word is
+    none (it still bounds its neighbours' gaps and contexts). Also the lengths of
     the gaps to the previous and next match (``gap_before``, ``gap_after``: 0 when they touch);
     ``before_written`` is the text before as written where the context had its
     whitespace made plain (a title's span is cut from it), else null.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.extraction.context import glued
 from analytics.extraction.country_rules import resolve_countries
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.leader_rules import resolve_leaders, with_titles
@@ -63,12 +62,8 @@ def resolve_candidates(
     # The rules carry only what they read; where a mention is and how it is written
     # are gathered back for the mentions they keep (each column a frame carries costs
     # every join and filter of the rules: 7% of their time for two more).
-    spans = (
-        candidates.lazy()
-        .with_row_index("span")
-        .select("span", "doc", "key", "before", "after", "gap_before", "gap_after")
-        .filter(~glued(pl.col("before"), pl.col("after")))
-        .collect()
+    spans = candidates.with_row_index("span").select(
+        "span", "doc", "key", "before", "after", "gap_before", "gap_after"
     )
     meanings = spans.join(_meanings(gazetteer), left_on="key", right_on="alias", how="inner")
     country_rows = meanings.filter(pl.col("kind") == "country")

@@ -203,6 +203,49 @@ def as_words(data: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def neighbours(
+    data: np.ndarray,
+    text_starts: np.ndarray,
+    text: np.ndarray,
+    hit_starts: np.ndarray,
+    hit_ends: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The code point of the character right before each match and right after it in its
+    text (``locate``'s layout and ``text``), or -1 where the text has none (the
+    separator after a text is a character of its own, ``\\x01``)."""
+    n = hit_starts.size
+    before = np.full(n, -1, dtype=np.int64)
+    after = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        low = text_starts[text[i]]
+        p = hit_starts[i]
+        if p > low:
+            p -= 1
+            while p > low and not _starts_char(data[p]):
+                p -= 1
+            before[i] = _code_point(data, p)
+        after[i] = _code_point(data, hit_ends[i])
+    return before, after
+
+
+@njit(cache=True, nogil=True)
+def _code_point(data: np.ndarray, at: int) -> int:  # pragma: no cover - compiled
+    """The code point of the UTF-8 character that starts at ``at``."""
+    lead = np.int64(data[at])
+    if lead < 0x80:
+        return lead
+    if lead < 0xE0:
+        width, point = 2, lead & 0x1F
+    elif lead < 0xF0:
+        width, point = 3, lead & 0x0F
+    else:
+        width, point = 4, lead & 0x07
+    for k in range(1, width):
+        point = (point << 6) | (np.int64(data[at + k]) & 0x3F)
+    return point
+
+
+@njit(cache=True, nogil=True)
 def gather(
     data: np.ndarray, lows: np.ndarray, highs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled

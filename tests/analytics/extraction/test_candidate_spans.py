@@ -42,13 +42,23 @@ PIECES = [
 COLUMNS = ["doc", "start_pos", "end_pos", "surface", "before", "after", "gap_before", "gap_after"]
 
 
+def word_characters(texts: list[str]) -> set[str]:
+    """The characters of ``texts`` that polars' ``[\\p{L}\\p{N}_]`` matches: a match
+    next to one is glued inside a longer word."""
+    chars = sorted(set("".join(texts)))
+    found = pl.Series(chars, dtype=pl.String).str.contains(r"^[\p{L}\p{N}_]$").to_list()
+    return {c for c, word in zip(chars, found, strict=True) if word}
+
+
 def reference(texts: list[str]) -> pl.DataFrame:
     """What the spans must be, read with Python strings: every leftmost-first match with
     character offsets, the gaps to its neighbours (to the text's edges at its ends), and
     up to CONTEXT_CHARS characters each side, running on through one neighbour and
-    stopping at the match beyond it. A match glued to an ASCII letter, digit or
-    underscore ("Ma" in "Make") is none, but bounds its neighbours as any match does."""
+    stopping at the match beyond it. A match glued to a letter, digit or underscore
+    ("Ma" in "Make", "Biden" in "éBiden") is none, but bounds its neighbours as any match
+    does."""
     machine = ahocorasick_rs.AhoCorasick(PATTERNS, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+    word = word_characters(texts)
     rows = []
     for doc, text in enumerate(texts):
         hits = machine.find_matches_as_indexes(text)
@@ -57,10 +67,7 @@ def reference(texts: list[str]) -> pl.DataFrame:
             next_start = hits[k + 1][1] if k + 1 < len(hits) else len(text)
             low = max(hits[k - 2][2] if k >= 2 else 0, start - CONTEXT_CHARS)
             high = min(hits[k + 2][1] if k + 2 < len(hits) else len(text), end + CONTEXT_CHARS)
-            if any(
-                c.isascii() and (c.isalnum() or c == "_")
-                for c in text[start - 1 : start] + text[end : end + 1]
-            ):
+            if any(c in word for c in text[start - 1 : start] + text[end : end + 1]):
                 continue
             rows.append(
                 (
@@ -135,6 +142,16 @@ def test_a_match_inside_a_longer_word_is_none_but_bounds_its_neighbours() -> Non
         (1, "Ma", "_Biden1 ", " Biden", 2, 1),
         (1, "Biden", "1 Ma ", "", 1, 0),
     ]
+
+
+def test_a_match_glued_to_any_letter_or_digit_is_none() -> None:
+    """Glued to a letter or digit of any script ("éBiden", "Biden中", an Arabic-Indic
+    three), no candidate; beside punctuation or a symbol of any script, one."""
+    texts = ["éBiden", "Biden中", "\u0663Biden", "Bidenß", "Biden\u02b0", "FranceΕ"]
+    texts += ["Biden’s", "«Biden»", "—France—", "€Biden", "Biden\u0301", "🇫🇷France"]
+    found = spans(texts)
+    assert found.equals(reference(texts))
+    assert found.get_column("doc").to_list() == [6, 7, 8, 9, 10, 11]
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -19,7 +19,7 @@ from analytics.extraction.matcher import CONTEXT_CHARS
 from analytics.extraction.span_kernels import as_words
 from analytics.extraction.spelling import normalise_surface
 from analytics.utf8 import utf8_buffer
-from tests.analytics.extraction.test_candidate_spans import spans
+from tests.analytics.extraction.test_candidate_spans import spans, word_characters
 
 PATTERNS = ["United States", "Xi Jinping", "al-Sudani", "France", "Biden", "中国", "Ma"]
 # Whitespace of every kind (and two that are none: U+001C, U+200B), hyphens, characters
@@ -108,16 +108,17 @@ def _regex_copy(text: str) -> tuple[str, list[int]]:
 
 def _reference(texts: list[str]) -> pl.DataFrame:
     """The spans of texts that need a copy: matched leftmost first in the copy, a match
-    glued to an ASCII letter, digit or underscore dropped, then offsets and surface in
+    glued to a letter, digit or underscore dropped, then offsets and surface in
     the text as written (its key made from it), and CONTEXT_CHARS characters of it each
     side, read plain."""
     machine = ahocorasick_rs.AhoCorasick(PATTERNS, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+    word = word_characters(texts)
     rows = []
     for doc, text in enumerate(texts):
         copy, source = _regex_copy(text)
         for _, low, high in machine.find_matches_as_indexes(copy):
             around = copy[low - 1 : low] + copy[high : high + 1]
-            if any(c.isascii() and (c.isalnum() or c == "_") for c in around):
+            if any(c in word for c in around):
                 continue
             start, end = source[low], source[high - 1] + 1
             before_from = max(start - CONTEXT_CHARS, 0)
