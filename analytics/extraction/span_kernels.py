@@ -229,7 +229,7 @@ def neighbours(
 
 
 @njit(cache=True, nogil=True)
-def _code_point(data: np.ndarray, at: int) -> int:  # pragma: no cover - compiled
+def _code_point(data: np.ndarray, at: int) -> np.int64:  # pragma: no cover - compiled
     """The code point of the UTF-8 character that starts at ``at``."""
     lead = np.int64(data[at])
     if lead < 0x80:
