@@ -264,7 +264,15 @@ def extract_jsonl(
     for batch in _input_batches(_decompressed(source), name, count_error):
         out = output_rows(extract_mentions(batch, gazetteer))
         if out.height:
-            out.write_ndjson(sink)
+            # Each batch's lines made by polars and written by Python's file: written by
+            # polars to the file, a closed pipe (`| head`) came back as a plain OSError
+            # of no number, the input's error to the command.
+            lines = io.BytesIO()
+            out.write_ndjson(lines)
+            if isinstance(sink, io.TextIOBase):
+                sink.write(lines.getvalue().decode("utf-8"))
+            else:
+                cast("IO[bytes]", sink).write(lines.getbuffer())
         result.articles += batch.height
         result.mentions += out.height
         if on_progress is not None:

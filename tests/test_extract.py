@@ -209,3 +209,34 @@ def test_a_text_sink_gets_the_same_lines() -> None:
     extract_jsonl(io.BytesIO(data), binary, SEEDS_DIR, name="in")
     extract_jsonl(io.BytesIO(data), text, SEEDS_DIR, name="in")
     assert binary.getvalue() and text.getvalue() == binary.getvalue().decode("utf-8")
+
+
+def test_a_reader_that_stops_early_stops_the_extract_quietly(tmp_path: Path) -> None:
+    """`mentions extract ... | head -1`: the pipe closes, the extract stops without
+    blaming its input ("Error: in.jsonl: Broken pipe") or a traceback."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.jsonl"
+    line = json.dumps({"id": "x", "title": "", "text": "Russia and Ukraine."}) + "\n"
+    source.write_text(line * 20_000, encoding="utf-8")  # 40,000 mentions: 5 MB of lines
+    # Batches of 100 kB: lines are written batch by batch, after the pipe has closed.
+    code = (
+        "import sys, jobs.extract; jobs.extract.INPUT_BATCH_BYTES = 100_000; "
+        "from jobs.cli import main; sys.argv[0] = 'mentions'; main()"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code, "extract", "--input", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            assert process.stdout is not None and process.stderr is not None
+            assert json.loads(process.stdout.readline())["id"] == "RUS"
+            process.stdout.close()
+            errors = process.stderr.read().decode()
+            code_ = process.wait(timeout=120)
+        finally:
+            process.kill()
+    assert errors == ""
+    assert code_ == 1  # as Python's documentation has it for a closed pipe

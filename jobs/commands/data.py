@@ -213,6 +213,15 @@ def extract(
             replace_atomically(Path(output_path), extract_to)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # click takes EOFError as ^D
         raise click.ClickException(f"{input_path}: not a whole gzip file ({exc})") from exc
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): nothing is wrong with the input, and
+        # nothing is left to say. The way out Python's documentation gives: the lines
+        # still buffered go nowhere, and the exit status is 1.
+        import os
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise click.ClickException(f"{exc.filename or input_path}: {reason}") from exc
