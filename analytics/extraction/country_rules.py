@@ -91,13 +91,16 @@ def with_context(rows: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
 
 
 def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
-    """The country meanings among ``rows`` that count: span, doc, entity_id, form, rule.
+    """The country meanings among ``rows`` that count: span, doc, entity_id, country,
+    form, rule.
 
     ``rows`` are candidate meanings of kind 'country' (span, doc, key, entity_id,
-    form, before, after ...); ``docs`` has doc, title and text.
+    country, form, before, after ...); ``docs`` has doc, title and text.
     """
     if rows.is_empty():
-        return rows.select("span", "doc", "entity_id", "form", rule=pl.lit(None, pl.String))
+        return rows.select(
+            "span", "doc", "entity_id", "country", "form", rule=pl.lit(None, pl.String)
+        )
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
     person_aliases = lists.person_aliases
@@ -179,6 +182,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
             "span",
             "doc",
             "entity_id",
+            "country",
             "form",
             rule=pl.when(pl.col("context_pattern").is_not_null())
             .then(pl.lit("country-alias+context"))

@@ -207,9 +207,9 @@ def resolve_leaders(
     title (the office title or honorific before a surname as the context reads it, or
     null: ``with_titles`` makes it part of the mention).
 
-    ``rows`` are candidate meanings of kind 'leader'; ``country_spans`` the spans that
-    can also be a country; ``doc_countries`` (doc, country) the countries each article
-    mentions.
+    ``rows`` are candidate meanings of kind 'leader' (with the leader's ``country``);
+    ``country_spans`` the spans that can also be a country; ``doc_countries`` (doc,
+    country) the countries each article mentions.
     """
     if rows.is_empty():
         return rows.with_columns(rule=pl.lit(None, pl.String), title=pl.lit(None, pl.String))
@@ -324,9 +324,8 @@ def resolve_leaders(
     surnames = surnames.with_columns(other_person=other_person)
     namesake_docs = surnames.filter(pl.col("other_person")).select("doc", "key").unique()
     surnames = _terms_flags(surnames.filter(~pl.col("other_person")), gazetteer)
-    leader_country = gazetteer.entities.select("entity_id", leader_country="country")
     surnames = (
-        surnames.join(leader_country, on="entity_id", how="left")
+        surnames.with_columns(leader_country=pl.col("country"))
         .join(
             doc_countries.select("doc", leader_country="country", country_in_article=pl.lit(True)),
             on=["doc", "leader_country"],
