@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ from typing import IO, cast
 import polars as pl
 
 from analytics.extraction.mentions import extract_mentions
+from jobs.batch_scan import batch_facts
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings
 from jobs.sources.dates import parse_timestamp
@@ -89,9 +89,9 @@ def _input_batches(
             rest = chunk[cut + 1 :]
         else:
             data = rest
-        lines = data.count(b"\n")  # in place: no 32 MB mask of the batch
+        lines, typed = batch_facts(data)  # one compiled pass, no 32 MB mask of the batch
         if data and not data.isspace():
-            yield _parse_batch(data, first_line, lines, name, on_error)
+            yield _parse_batch(data, first_line, lines, name, on_error, typed=typed)
         first_line += lines
         if not chunk:
             return
@@ -103,13 +103,20 @@ def _numbered_lines(data: bytes, first_line: int) -> list[tuple[int, bytes]]:
 
 
 def _parse_batch(
-    data: bytes, first_line: int, breaks: int, name: str, on_error: Callable[[BadInput], None]
+    data: bytes,
+    first_line: int,
+    breaks: int,
+    name: str,
+    on_error: Callable[[BadInput], None],
+    *,
+    typed: bool,
 ) -> pl.DataFrame:
     """A batch of input lines (``breaks`` line breaks) as INPUT_SCHEMA rows. polars' JSON
     reader takes a clean batch ten times faster than ``json.loads`` line by line; a batch
-    it cannot take whole (a broken line, a title that is not a string) is read line by
-    line, so each bad line is named with its reason."""
-    frame = _clean_batch(data, breaks)
+    it cannot take whole (a broken line, a title that is not a string: ``typed``, from
+    ``batch_scan.batch_facts``) is read line by line, so each bad line is named with its
+    reason."""
+    frame = None if typed else _clean_batch(data, breaks)
     if frame is not None:
         return _with_dates(frame, data, first_line, name, on_error)
     rows = []
@@ -126,9 +133,6 @@ def _parse_batch(
     return pl.DataFrame(rows, schema=INPUT_SCHEMA, orient="row")
 
 
-# A title, text or date that is not a JSON string (polars would quietly turn a number or
-# a list into text): such a batch takes the careful path, which names the line.
-_NOT_A_STRING = re.compile(rb'"(?:title|text|published|published_time)"\s*:\s*[^"\sn]')
 # The fields read; any other is skipped unread. Given, not inferred: inferring a batch's
 # schema is a pass over every line of its own (32 MB: 0.057 s to read, 0.030 so), and a
 # field that is not a string was caught above (an id may be a number: it is text here).
@@ -143,11 +147,10 @@ _RAW_SCHEMA = {
 
 def _clean_batch(data: bytes, breaks: int) -> pl.DataFrame | None:
     """The batch (``breaks`` line breaks) read by polars, or None when any line needs a
-    closer look."""
-    if _NOT_A_STRING.search(data):
-        return None
+    closer look. (Read from the bytes themselves: through a BytesIO, 8 ms more a 32 MB
+    batch.)"""
     try:
-        raw = pl.read_ndjson(io.BytesIO(data), schema=_RAW_SCHEMA)
+        raw = pl.read_ndjson(data, schema=_RAW_SCHEMA)
     except (pl.exceptions.PolarsError, ValueError, OSError):
         # OSError: a batch that starts with gzip's, zstd's or zlib's magic bytes is read
         # as compressed data, and fails as such.
