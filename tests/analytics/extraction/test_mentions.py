@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from datetime import date
 
 import polars as pl
+import pytest
 
 from analytics.extraction.gazetteer import Gazetteer
-from analytics.extraction.mentions import extract_mentions
+from analytics.extraction.mentions import _order, extract_mentions
 from tests.conftest import GOLD, SEED_ARTICLE, needs_shared
 
 
@@ -109,3 +111,27 @@ def test_seed_counts_agree_with_shared_gold(gazetteer: Gazetteer) -> None:
     counts = Counter(_mentions(gazetteer, title + "\n" + text.strip())["entity_id"].to_list())
     assert {k: counts[k] for k in gold["countries"]} == gold["countries"]
     assert {k: counts[k] for k in gold["leaders"]} == gold["leaders"]
+
+
+@pytest.mark.parametrize("largest_start", [1_000, (1 << 31) - 1, 1 << 31, 1 << 40])
+def test_mentions_are_ordered_by_article_title_first_then_position(largest_start: int) -> None:
+    """The one-integer order is the three keys' order, at every edge of its parts (the
+    last row number, the largest start that fits); a start past them takes the keys."""
+    rng = random.Random(largest_start)
+    rows = {
+        (rng.choice([0, 1, 2, (1 << 32) - 1]), rng.choice(["title", "text"]), start)
+        for start in [rng.randint(0, largest_start) for _ in range(300)] + [largest_start]
+    }
+    # A title's last start beside the text's first, where parts that overlap would tie.
+    rows |= {(doc, field, 0) for doc in (0, (1 << 32) - 1) for field in ("title", "text")}
+    rows |= {(doc, "title", largest_start) for doc in (0, (1 << 32) - 1)}
+    frame = pl.DataFrame(
+        list(rows),
+        schema={"doc": pl.UInt32, "field": pl.String, "start_pos": pl.Int64},
+        orient="row",
+    ).sample(fraction=1.0, shuffle=True, seed=1)
+    expected = sorted(rows, key=lambda r: (r[0], r[1] != "title", r[2]))
+    order = _order(frame)
+    assert frame.sort(order).rows() == expected
+    if isinstance(order, pl.Expr):  # one integer a mention: no two the same, no ties
+        assert frame.select(order).to_series().n_unique() == frame.height
