@@ -15,7 +15,6 @@ from typing import IO, cast
 import polars as pl
 
 from analytics.extraction.mentions import extract_mentions
-from jobs.batch_scan import batch_facts
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings
 from jobs.sources.dates import parse_timestamp
@@ -76,6 +75,9 @@ def _input_batches(
     and handed to polars without a pass of Python over every line. A batch's bytes are
     copied once (the line cut short at the end of the last read, then this read up to
     its last line break), and counted and checked for blankness without a copy."""
+    # Imported here: numba takes a quarter of a second to import, paid on first use.
+    from jobs.batch_scan import batch_facts
+
     first_line = 1
     rest = b""
     while True:

@@ -202,6 +202,17 @@ def test_extract_loads_no_http_client() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_the_jobs_that_may_extract_load_no_numba_until_they_do() -> None:
+    """numba takes a quarter of a second to import and memory to hold: the scheduler and
+    the pipeline (which import ``jobs.extract``) pay it on first use, not at start."""
+    import subprocess
+    import sys
+
+    code = "import sys, jobs.pipeline, jobs.scheduler.runner; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_a_text_sink_gets_the_same_lines() -> None:
     """The CLI writes bytes; a notebook may hand ``sys.stdout`` or a StringIO."""
     data = "".join(json.dumps(obj) + "\n" for obj in LINES).encode()
