@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_ONES = np.uint64(0x0101010101010101)
-_HIGHS = np.uint64(0x8080808080808080)
-_LOWS = np.uint64(0x7F7F7F7F7F7F7F7F)
+# The word-at-a-time tests the extractor's loops use: a byte's place in a word, counted.
+from analytics.extraction.copy_kernels import _is
+from analytics.extraction.span_kernels import _count
 
 # The keys whose values must be strings, each with its closing quote.
 _KEYS = (b'title"', b'text"', b'published"', b'published_time"')
@@ -36,12 +36,6 @@ def batch_facts(data: bytes) -> tuple[int, bool]:
         array, array[: array.size // 8 * 8].view(np.uint64), _KEY_BYTES, _KEY_STARTS
     )
     return int(breaks), bool(typed)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _zero_bytes(word: np.uint64) -> np.uint64:  # pragma: no cover - compiled
-    """The top bit of each byte of ``word`` that is 0, and no other bit."""
-    return ~(((word & _LOWS) + _LOWS) | word | _LOWS)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -90,15 +84,12 @@ def _facts(
 ) -> tuple[np.int64, bool]:  # pragma: no cover - compiled
     breaks = np.int64(0)
     typed = False
-    quote = _ONES * np.uint64(0x22)
-    newline = _ONES * np.uint64(0x0A)
     for w in range(words.size):
         word = words[w]
-        lines = _zero_bytes(word ^ newline)
-        breaks += np.int64(((lines >> np.uint64(7)) * _ONES) >> np.uint64(56))
+        breaks += _count(_is(word, 0x0A))
         if typed:
             continue
-        quotes = _zero_bytes(word ^ quote)
+        quotes = _is(word, 0x22)
         if quotes:
             for k in range(8):
                 if (quotes >> np.uint64(8 * k + 7)) & np.uint64(1):
