@@ -95,24 +95,25 @@ def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
     """``mentions`` (start_pos, surface, before_written, title: the title before a
     leader's name as the rules read it, or null) with each title made part of its
     mention, as written: "Prime\\n    Minister Trudeau" starts at "Prime"."""
-    titled = mentions.filter(pl.col("title").is_not_null())
     # Only a text whose whitespace was made plain (before_written) may write its title
-    # otherwise than the rules read it.
-    wrapped = pl.col("before_written").is_not_null()
-    with_title = pl.concat(
-        [
-            titled.filter(~wrapped),
-            titled.filter(wrapped).pipe(lambda rows: rows.with_columns(_title_as_written(rows))),
-        ]
-    )
-    return pl.concat(
-        [
-            mentions.filter(pl.col("title").is_null()),
-            with_title.with_columns(
-                start_pos=pl.col("start_pos") - pl.col("title").str.len_chars().cast(pl.Int64),
-                surface=pl.concat_str("title", "surface"),
-            ),
-        ]
+    # otherwise than the rules read it: those few rows' titles are read anew and set in
+    # place (filtered apart and put back together, the rows took three times as long).
+    wrapped = mentions.select(
+        pl.col("title").is_not_null() & pl.col("before_written").is_not_null()
+    ).to_series()
+    if wrapped.any():
+        rows = wrapped.arg_true()
+        mentions = mentions.with_columns(
+            mentions.get_column("title").scatter(rows, _title_as_written(mentions[rows]))
+        )
+    title = pl.col("title")
+    return mentions.with_columns(
+        start_pos=pl.when(title.is_not_null())
+        .then(pl.col("start_pos") - title.str.len_chars().cast(pl.Int64))
+        .otherwise("start_pos"),
+        surface=pl.when(title.is_not_null())
+        .then(pl.concat_str(title, "surface"))
+        .otherwise("surface"),
     )
 
 
@@ -143,15 +144,37 @@ def _evidenced(nicknames: pl.DataFrame, established: pl.DataFrame) -> pl.DataFra
 
 
 def _cascade(rows: pl.DataFrame, steps: list[tuple[pl.Expr, str]]) -> pl.DataFrame:
-    """For each span, the first step whose flag holds for exactly one of its leaders."""
-    chosen = []
-    decided = rows.select("span").clear()
-    for flag, rule in steps:
-        hits = rows.join(decided, on="span", how="anti").filter(flag)
-        single = hits.filter(pl.len().over("span") == 1).with_columns(rule=pl.lit(rule))
-        chosen.append(single)
-        decided = pl.concat([decided, single.select("span")])
-    return pl.concat(chosen, how="diagonal_relaxed")
+    """For each span, the first step whose flag holds for exactly one of its leaders.
+
+    In one pass: every step's flag is read on every row, and a span's step is the first
+    whose flag holds on exactly one of its rows (a step's count over a span is the same
+    whether or not the spans decided before it were set aside: each span keeps all its
+    rows until it is decided). A pass for each step, with the spans decided so far
+    taken out before the next, took 28 ms of a 31 MB chunk's rules; this, 20."""
+    if rows.is_empty():
+        return rows.with_columns(rule=pl.lit(None, pl.String))
+    # Read on a narrow frame (span and flags), the chosen rows gathered from the wide one.
+    flagged = rows.select(
+        "span", *(flag.fill_null(False).alias(f"_step{i}") for i, (flag, _) in enumerate(steps))
+    ).with_row_index("_row")
+    counts = flagged.group_by("span").agg(
+        pl.col(f"_step{i}").sum().alias(f"_count{i}") for i in range(len(steps))
+    )
+    step = pl.coalesce(
+        pl.when(pl.col(f"_count{i}") == 1).then(pl.lit(i)) for i in range(len(steps))
+    )
+    chosen = pl.lit(False)
+    rule = pl.lit(None, pl.String)
+    for i, (_, name) in reversed(list(enumerate(steps))):
+        chosen = pl.when(pl.col("_step") == i).then(pl.col(f"_step{i}")).otherwise(chosen)
+        rule = pl.when(pl.col("_step") == i).then(pl.lit(name)).otherwise(rule)
+    picked = (
+        flagged.join(counts, on="span", maintain_order="left")
+        .with_columns(_step=step)
+        .filter(chosen.fill_null(False))
+        .select("_row", rule=rule)
+    )
+    return rows[picked.get_column("_row")].with_columns(picked.get_column("rule"))
 
 
 @per_version
@@ -164,26 +187,31 @@ def _terms(gazetteer: Gazetteer) -> pl.DataFrame:
 
 def _terms_flags(rows: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """Add per (span, leader): in_office / held_office (for the title's office or any
-    office without one), in_office_any, first_start (first day in any office)."""
+    office without one) and first_start (first day in that office, or in any)."""
     terms = _terms(gazetteer)
     date = pl.col("published_on")
     on_date = (pl.col("start_on") <= date) & (
         pl.col("end_on").is_null() | (date <= pl.col("end_on"))
     )
     role_ok = pl.col("office").is_null() | (pl.col("office") == pl.col("role"))
+    # They follow from the leader, the date and the office alone: worked out once for
+    # each of those a batch holds (a chunk's 30,000 surnames have a few thousand), not
+    # for each span: 9 ms against 22.
+    asked = ["entity_id", "published_on", "office"]
     flags = (
-        rows.select("span", "entity_id", "published_on", "office")
+        rows.select(asked)
+        .unique()
         .join(terms, on="entity_id")
-        .group_by("span", "entity_id")
+        .group_by(asked)
         .agg(
             in_office=(on_date & role_ok).fill_null(False).any(),
             held_office=role_ok.any(),
             first_start=pl.col("start_on").filter(role_ok).min(),
         )
     )
-    return rows.join(flags, on=["span", "entity_id"], how="left").with_columns(
-        pl.col("in_office", "held_office").fill_null(False)
-    )
+    return rows.join(
+        flags, on=asked, how="left", nulls_equal=True, maintain_order="left"
+    ).with_columns(pl.col("in_office", "held_office").fill_null(False))
 
 
 def _latest(among: pl.Expr) -> pl.Expr:
