@@ -50,6 +50,25 @@ class ExtractResult:
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
+class _Replayed(io.RawIOBase):
+    """``head`` (bytes already read from ``source``), then the rest of ``source``."""
+
+    def __init__(self, head: bytes, source: IO[bytes]) -> None:
+        self._head = head
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
+        else:
+            data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _decompressed(source: IO[bytes]) -> IO[bytes]:
     """``source``, read through gzip when it starts as gzip does (a ``.jsonl.gz`` dump,
     as the ingest reads, or one piped in): cut into batches as it was, a compressed
@@ -57,6 +76,9 @@ def _decompressed(source: IO[bytes]) -> IO[bytes]:
     peek nor seek is read as it is."""
     if hasattr(source, "peek"):
         head = source.peek(2)[:2]
+        if len(head) == 1:  # a pipe's first read held one byte: wait for the second
+            head = source.read(2)
+            source = cast("IO[bytes]", io.BufferedReader(_Replayed(head, source)))
     elif source.seekable():
         at = source.tell()
         head = source.read(2)

@@ -158,6 +158,38 @@ def test_a_gzip_input_is_read_as_its_lines(
     assert errors == plain_errors
 
 
+class _Trickle(io.RawIOBase):
+    """A pipe whose writer is slow: each read gives at most ``step`` bytes."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self._data = io.BytesIO(data)
+        self._step = step
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self._data.read(min(len(buffer), self._step))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("step", [1, 7])
+def test_a_gzip_pipe_that_trickles_in_is_read_as_gzip(step: int) -> None:
+    """A pipe's first read may hold one byte of gzip's two-byte magic (a buffered
+    reader's peek returns what one read gave): read as plain text, the dump was one
+    bad batch of compressed bytes."""
+    lines = [json.dumps(obj) + "\n" for obj in LINES]
+    plain_rows, plain_errors = _extract(lines)
+    packed = gzip.compress("".join(lines).encode("utf-8"))
+    source = io.BufferedReader(_Trickle(packed, step))
+    out = io.BytesIO()
+    errors: list[BadInput] = []
+    extract_jsonl(source, out, SEEDS_DIR, name="in.jsonl", on_error=errors.append)
+    rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
+    assert (rows, errors) == (plain_rows, plain_errors)
+
+
 def test_a_truncated_gzip_input_is_one_clear_error() -> None:
     packed = gzip.compress((json.dumps(LINES[0]) + "\n").encode("utf-8") * 200)
     with pytest.raises(EOFError, match="end-of-stream"):
