@@ -283,3 +283,30 @@ def test_a_reader_that_stops_early_stops_the_extract_quietly(tmp_path: Path) -> 
             process.kill()
     assert errors == ""
     assert code_ == 1  # as Python's documentation has it for a closed pipe
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_output_is_named_not_the_input(tmp_path: Path) -> None:
+    """Writing the mentions fails (a full disk): the error names where they were going,
+    not the input ("Error: in.jsonl: No space left on device" sent the user to check a
+    file that was fine)."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps({"id": "x", "title": "", "text": "Russia and Ukraine."}) + "\n",
+        encoding="utf-8",
+    )
+    code = "import sys; from jobs.cli import main; sys.argv[0] = 'mentions'; main()"
+    with Path("/dev/full").open("wb") as full:
+        ran = subprocess.run(
+            [sys.executable, "-c", code, "extract", "--input", str(source)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert ran.returncode == 1
+    assert ran.stderr.splitlines()[-1] == "Error: <stdout>: No space left on device"

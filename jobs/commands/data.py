@@ -3,7 +3,9 @@ re-extract."""
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
@@ -194,23 +196,29 @@ def extract(
 
     results: list[ExtractResult] = []
 
-    def extract_to(sink: IO[bytes]) -> None:
+    def extract_to(sink: IO[bytes], name: str) -> None:
+        named = _NamedWrites(sink, name)
         with click.open_file(input_path, "rb") as source:
             results.append(
                 extract_jsonl(
-                    source, sink, settings.seeds_dir, name=input_path, on_error=_report_bad
+                    source,
+                    cast("IO[bytes]", named),
+                    settings.seeds_dir,
+                    name=input_path,
+                    on_error=_report_bad,
                 )
             )
+        named.flush()
 
     try:
         if output_path == "-":
             with click.open_file("-", "wb") as stdout:
-                extract_to(stdout)
+                extract_to(stdout, "<stdout>")
         else:
             # Written beside it and renamed over it only when whole: an extract that fails
             # leaves the old file as it was. (click's atomic files, 8.5, put the
             # half-written file in its place.)
-            replace_atomically(Path(output_path), extract_to)
+            replace_atomically(Path(output_path), lambda sink: extract_to(sink, output_path))
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # click takes EOFError as ^D
         raise click.ClickException(f"{input_path}: not a whole gzip file ({exc})") from exc
     except BrokenPipeError:
@@ -231,6 +239,31 @@ def extract(
         f"({plural(result.errors, 'line')} skipped)",
         err=True,
     )
+
+
+class _NamedWrites:
+    """``sink``, whose failed writes name it: an OSError from a write has no file name,
+    and the command named its input instead ("in.jsonl: No space left on device")."""
+
+    def __init__(self, sink: IO[bytes], name: str) -> None:
+        self._sink = sink
+        self._name = name
+
+    def write(self, data: bytes | memoryview) -> int:
+        with self._naming():
+            return self._sink.write(data)
+
+    def flush(self) -> None:
+        with self._naming():
+            self._sink.flush()
+
+    @contextmanager
+    def _naming(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            exc.filename = exc.filename or self._name
+            raise
 
 
 def _extract_lake(
