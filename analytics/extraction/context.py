@@ -71,8 +71,9 @@ def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
     mask = frame.select(where.fill_null(False)).to_series()
     out = np.zeros(frame.height, dtype=np.bool_)
     # Only the columns the flag reads are filtered (the frames of the rules hold up to
-    # 21, the flags read 2 to 4).
-    subset = frame.select(list(dict.fromkeys(flag.meta.root_names()))).filter(mask)
+    # 21, the flags read 2 to 4); one, for a flag that reads none (a count).
+    read = list(dict.fromkeys(flag.meta.root_names())) or frame.columns[:1]
+    subset = frame.select(read).filter(mask)
     if subset.height:
         out[mask.to_numpy()] = subset.select(flag.fill_null(False)).to_series().to_numpy()
     return pl.Series(out)
