@@ -227,7 +227,7 @@ def _latest(among: pl.Expr) -> pl.Expr:
 def resolve_leaders(
     rows: pl.DataFrame,
     *,
-    country_spans: pl.DataFrame,
+    can_be_country: pl.Series,
     doc_countries: pl.DataFrame,
     gazetteer: Gazetteer,
 ) -> pl.DataFrame:
@@ -236,8 +236,8 @@ def resolve_leaders(
     null: ``with_titles`` makes it part of the mention).
 
     ``rows`` are candidate meanings of kind 'leader' (with the leader's ``country``);
-    ``country_spans`` the spans that can also be a country; ``doc_countries`` (doc,
-    country) the countries each article mentions.
+    ``can_be_country`` whether each span (by its number) can also be a country;
+    ``doc_countries`` (doc, country) the countries each article mentions.
     """
     if rows.is_empty():
         return rows.with_columns(rule=pl.lit(None, pl.String), title=pl.lit(None, pl.String))
@@ -297,7 +297,7 @@ def resolve_leaders(
         .with_columns(
             title=title_text(before),
             common=pl.col("common").fill_null(False),
-            country_word=pl.col("span").is_in(country_spans["span"].implode()),
+            country_word=pl.lit(can_be_country).gather(pl.col("span")),
         )
     )
     # Without a title, a common surname can only be a leader named elsewhere in the

@@ -84,6 +84,7 @@ CANDIDATE_SCHEMA = {
     "end_pos": pl.Int64,
     "surface": pl.String,
     "key": pl.String,
+    "pattern": pl.UInt32,
     "before": pl.String,
     "after": pl.String,
     "gap_before": pl.Int64,
@@ -167,6 +168,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
             "end_pos": end,
             "surface": automaton.spellings.gather(pattern),
             "key": automaton.keys.gather(pattern),
+            "pattern": pattern,
             "before": _cut(data, np.where(index < plain, before_from, hit_start), hit_start),
             "after": _cut(data, hit_end, np.where(index < plain, after_to, hit_end)),
             "gap_before": gap_before,
@@ -174,7 +176,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
             "copy_start": hit_start - starts[index],
             "copy_end": hit_end - starts[index],
         },
-        schema_overrides={"index": pl.UInt32},
+        schema_overrides={"index": pl.UInt32, "pattern": pl.UInt32},
     ).join(
         copies.select("row", "doc", "field").with_row_index("index"),
         on="index",
@@ -189,7 +191,9 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     Expects doc (row key), field ('title' or 'text'), value, and the gazetteer's
     automaton (``automaton.automaton``). Returns doc,
     field, start_pos, end_pos (character offsets into value, end exclusive), surface, key
-    (the surface as the gazetteer's aliases are looked up: ``normalise_surface``), and up
+    (the surface as the gazetteer's aliases are looked up: ``normalise_surface``), pattern
+    (the index of the automaton's spelling it matched, whose key it has: null where its
+    surface as written holds a NUL or \\x01, and has a key of its own), and up
     to 80 characters of the text before and after the match (``before``, ``after``,
     running on through at most one neighbouring match). Whitespace runs are matched as
     one space except paragraph breaks ("United\\nStates" is a match, offsets and surface
@@ -248,7 +252,8 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     controls = written.get_column("surface").str.contains("[\x00\x01]")
     if controls.any():
         written = written.with_columns(
-            key=pl.when(controls).then(normalise_surface(pl.col("surface"))).otherwise("key")
+            key=pl.when(controls).then(normalise_surface(pl.col("surface"))).otherwise("key"),
+            pattern=pl.when(~controls).then("pattern"),
         )
     return pl.concat(
         [scanned.filter(~in_copies).with_columns(plain).select(columns), written.select(columns)]

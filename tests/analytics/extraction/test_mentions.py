@@ -7,6 +7,7 @@ import random
 from collections import Counter
 from datetime import date
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -135,3 +136,30 @@ def test_mentions_are_ordered_by_article_title_first_then_position(largest_start
     assert frame.sort(order).rows() == expected
     if isinstance(order, pl.Expr):  # one integer a mention: no two the same, no ties
         assert frame.select(order).to_series().n_unique() == frame.height
+
+
+def test_meanings_by_spelling_are_the_meanings_of_its_key(gazetteer: Gazetteer) -> None:
+    """Every spelling of the automaton, gathered by its number, means what its key means
+    in the aliases (each kind, each meaning once)."""
+    from analytics.extraction.automaton import automaton
+    from analytics.extraction.resolve import _by_spelling, _meanings
+
+    keys = automaton(gazetteer).keys
+    spellings = keys.to_frame().with_row_index("spelling")
+    meanings = _meanings(gazetteer)
+    for kind, spelled in _by_spelling(gazetteer).items():
+        gathered = spelled.of(spellings, np.arange(spellings.height))
+        joined = spellings.join(
+            meanings.filter(pl.col("kind") == kind), left_on="key", right_on="alias"
+        )
+        columns = ["spelling", "entity_id", "form", "shouted", "country"]
+        assert gathered.height == joined.height > 1000
+        assert gathered.sort(columns).select(columns).equals(joined.sort(columns).select(columns))
+        assert gathered.get_column("kind").unique().to_list() == [kind]
+
+
+def test_a_name_wrapped_around_a_nul_has_no_meaning(gazetteer: Gazetteer) -> None:
+    """A NUL inside a name is matched as a space in the copy, but the name as written
+    keeps its own key, which no alias has: not counted, and the rest of the text is."""
+    found = _mentions(gazetteer, "The United\x00States and\n  Russia met. Xi\x00Jinping spoke.")
+    assert found.select("entity_id", "surface").rows() == [("RUS", "Russia")]
