@@ -1,5 +1,5 @@
 """``only_where``: a flag read on some rows only, False on the others; ``title_text``: the
-title at the end of the text before a name."""
+title at the end of the text before a name; ``named_as_person``: its patterns in turn."""
 
 from __future__ import annotations
 
@@ -65,3 +65,40 @@ def test_title_text_is_the_title_without_the_character_before_it() -> None:
         None,
         None,
     ]
+
+
+def test_named_as_person_is_its_full_pattern() -> None:
+    """The cheaper patterns read first only pick the articles the full one reads: what
+    is found is what the full pattern alone finds (after Mr/Ms/Mrs/Dr, after an initial,
+    before a colon; whole words only)."""
+    from analytics.extraction.inside_names import named_as_person
+
+    cases = [
+        ("Gref", "Mr Gref said"),
+        ("Gref", "Mr.\nGref said"),
+        ("Gref", "Dr.  Gref"),
+        ("Gref", "Mrs Gref"),
+        ("Gref", "G. Gref"),
+        ("Gref", "G.Gref"),
+        ("Gref", "É. Gref"),
+        ("Gref", "German Gref: hello"),
+        ("Gref", "Gref said"),
+        ("Gref", "Mr Grefson"),
+        ("Gref", "Grefson: no"),
+        ("Gref", "e. Gref"),
+        ("Gref", "MrGref"),
+        ("Chancellor", "the Chancellor. Chancellor said"),
+        ("A.B", "Mr A.B"),
+        (None, "Mr Gref"),
+        ("Gref", None),
+    ]
+    frame = pl.DataFrame(cases, schema=["word", "context"], orient="row")
+    word = pl.col("word").str.replace_all(r"[.*+?()\[\]{}|^$\\]", "")
+    full = pl.format(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+|\p{{Lu}}\.\s*){}\b|\b{}:", word, word)
+    found = frame.select(named_as_person(pl.col("word"), pl.col("context"))).to_series()
+    expected = frame.select(
+        pl.col("word").is_not_null() & pl.col("context").str.contains(full).fill_null(False)
+    ).to_series()
+    assert found.to_list() == expected.to_list()
+    assert found.to_list()[:8] == [True] * 8
+    assert found.sum() == 8
