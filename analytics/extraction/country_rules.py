@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from analytics.extraction.context import (
@@ -104,16 +105,26 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
     person_aliases = lists.person_aliases
-    rows = rows.join(lists.context_rules.drop("as_written"), on=["key", "entity_id"], how="left")
-    needs_context = rows.filter(pl.col("context_pattern").is_not_null())
-    if not needs_context.is_empty():
+    rows = rows.join(
+        lists.context_rules.drop("as_written"),
+        on=["key", "entity_id"],
+        how="left",
+        maintain_order="left",
+    )
+    # Each guard marks the rows it drops, read on the rows it concerns only; the rows
+    # are filtered once, at the end (split by guard, filtered and put back together,
+    # they were filtered eight times over).
+    keep = np.ones(rows.height, dtype=np.bool_)
+    needs_context = rows.get_column("context_pattern").is_not_null()
+    if needs_context.any():
         # Checked once per article and pattern: a long article naming Georgia forty
         # times is read once, not forty times. A wrapped line ("South\n    Ossetia")
         # reads as one space, as in a name: the text is read as written with a pattern
         # whose spaces match any whitespace, or, for a pattern too intricate to be sure
         # of that, in a copy with every whitespace run one space.
-        asked = (
-            needs_context.select("doc", "context_pattern")
+        asked = rows.select("doc", "context_pattern").with_row_index("row").filter(needs_context)
+        checks = (
+            asked.select("doc", "context_pattern")
             .unique()
             .join(
                 lists.context_rules.select("context_pattern", "as_written").unique(),
@@ -123,20 +134,16 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         )
         satisfied = pl.concat(
             [
-                asked.filter(pl.col("as_written").is_not_null()).filter(
+                checks.filter(pl.col("as_written").is_not_null()).filter(
                     pl.col("context").str.contains(pl.col("as_written"))
                 ),
-                asked.filter(pl.col("as_written").is_null()).filter(
+                checks.filter(pl.col("as_written").is_null()).filter(
                     one_space(pl.col("context")).str.contains(pl.col("context_pattern"))
                 ),
             ]
         ).select("doc", "context_pattern")
-        rows = pl.concat(
-            [
-                rows.filter(pl.col("context_pattern").is_null()),
-                needs_context.join(satisfied, on=["doc", "context_pattern"], how="semi"),
-            ]
-        )
+        unsatisfied = asked.join(satisfied, on=["doc", "context_pattern"], how="anti")
+        keep[unsatisfied.get_column("row").to_numpy()] = False
     before, after = pl.col("before"), pl.col("after")
     # Only names of people and capitals (cities named after people, people named after
     # cities) need the costlier person checks.
@@ -153,39 +160,39 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         )
     )
     inside_thing = (pl.col("form") == "capital") & thing_name(after, NAME_HEADS)
-    people = rows.filter(person_like).filter(~inside_person & ~inside_thing)
+    keep &= ~only_where(rows, person_like, inside_person | inside_thing).to_numpy()
     # A demonym that is a given name before a word the article uses as a surname
-    # ("German Gref: ...", "Mr Gref") is a person's first name.
-    # (The next word is read on the demonyms that are given names only: 1% of the rows.)
-    first_names = people.filter(
-        (pl.col("form") == "adjective") & pl.col("key").is_in(given_all.implode())
-    ).filter(next_word(after).is_not_null())
-    if not first_names.is_empty():
-        named = (
-            first_names.select("span", "doc", word=next_word(after))
-            .pipe(with_context, docs)
-            .filter(named_as_person(pl.col("word"), pl.col("context")))
+    # ("German Gref: ...", "Mr Gref") is a person's first name. (The next word is read
+    # on the demonyms that are given names only: 1% of the rows.)
+    first_names = (
+        rows.select("doc", "key", "form", "after")
+        .with_row_index("row")
+        .filter(
+            pl.Series(keep)
+            & (pl.col("form") == "adjective")
+            & pl.col("key").is_in(given_all.implode())
         )
-        people = people.filter(~pl.col("span").is_in(named.get_column("span").implode()))
-    rows = pl.concat([rows.filter(~person_like), people])
+        .select("row", "doc", word=next_word(after))
+        .filter(pl.col("word").is_not_null())
+    )
+    if not first_names.is_empty():
+        named = first_names.pipe(with_context, docs).filter(
+            named_as_person(pl.col("word"), pl.col("context"))
+        )
+        keep[named.get_column("row").to_numpy()] = False
     # Inside the name of a place in the country, an institution or a firm (Kyiv Oblast,
     # Whitehall Corp.), or a U.S. town named after the country or capital (Malta, N.Y.).
     # (The place names are read for capitals and metonyms only: 8% of the rows.)
-    place = only_where(
+    keep &= ~only_where(
         rows, pl.col("form").is_in(["capital", "metonym"]), place_name(before, after)
-    )
-    return (
-        rows.lazy()
-        .filter(~geographic_name(before, after) & ~place & ~us_town(after))
-        .select(
-            "span",
-            "doc",
-            "entity_id",
-            "country",
-            "form",
-            rule=pl.when(pl.col("context_pattern").is_not_null())
-            .then(pl.lit("country-alias+context"))
-            .otherwise(pl.lit("country-alias")),
-        )
-        .collect()
+    ).to_numpy()
+    return rows.filter(pl.Series(keep) & ~geographic_name(before, after) & ~us_town(after)).select(
+        "span",
+        "doc",
+        "entity_id",
+        "country",
+        "form",
+        rule=pl.when(pl.col("context_pattern").is_not_null())
+        .then(pl.lit("country-alias+context"))
+        .otherwise(pl.lit("country-alias")),
     )
