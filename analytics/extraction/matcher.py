@@ -255,6 +255,9 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
             key=pl.when(controls).then(normalise_surface(pl.col("surface"))).otherwise("key"),
             pattern=pl.when(~controls).then("pattern"),
         )
+    # In one chunk: the rules gather from these columns by row, three times as fast from
+    # one chunk as from two.
     return pl.concat(
-        [scanned.filter(~in_copies).with_columns(plain).select(columns), written.select(columns)]
+        [scanned.filter(~in_copies).with_columns(plain).select(columns), written.select(columns)],
+        rechunk=True,
     )
