@@ -235,7 +235,8 @@ def resolve_leaders(
     title (the office title or honorific before a surname as the context reads it, or
     null: ``with_titles`` makes it part of the mention).
 
-    ``rows`` are candidate meanings of kind 'leader' (with the leader's ``country``);
+    ``rows`` are candidate meanings of kind 'leader' (with the leader's ``country``, and
+    a surname's facts: ``gazetteer.surnames``' common, uncommon and surname_first);
     ``can_be_country`` whether each span (by its number) can also be a country;
     ``doc_countries`` (doc, country) the countries each article mentions.
     """
@@ -286,19 +287,12 @@ def resolve_leaders(
         rule=pl.format("{}-name", pl.col("form")), title=pl.lit(None, pl.String)
     )
     given, _, _ = name_sets(gazetteer)
-    surnames = (
-        rows.filter(pl.col("form") == "surname")
-        .join(
-            gazetteer.surnames,
-            left_on=["key", "entity_id"],
-            right_on=["alias", "entity_id"],
-            how="left",
-        )
-        .with_columns(
-            title=title_text(before),
-            common=pl.col("common").fill_null(False),
-            country_word=pl.lit(can_be_country).gather(pl.col("span")),
-        )
+    # (Each surname's facts, common, uncommon and surname_first, come with its meaning:
+    # ``resolve._by_spelling``.)
+    surnames = rows.filter(pl.col("form") == "surname").with_columns(
+        title=title_text(before),
+        common=pl.col("common").fill_null(False),
+        country_word=pl.lit(can_be_country).gather(pl.col("span")),
     )
     # Without a title, a common surname can only be a leader named elsewhere in the
     # article (in full or by title), and a country word never is: drop the others before
