@@ -76,6 +76,29 @@ def _lists(gazetteer: Gazetteer) -> _Lists:
     )
 
 
+@per_version
+def alias_facts(gazetteer: Gazetteer) -> pl.DataFrame:
+    """What the rules read of each country alias, the same for every span of it: alias,
+    entity_id, the context_pattern it needs (``requires_context``, or null) and
+    person_alias (also a person's name, or ``not_person``: the person checks apply).
+    Gathered with each candidate's meaning (``resolve._by_spelling``): joined to the
+    candidates and looked up in a list for each, they took 3% of the rules."""
+    lists = _lists(gazetteer)
+    aliases = gazetteer.aliases.filter(pl.col("kind") == "country").select("alias", "entity_id")
+    return (
+        aliases.unique(maintain_order=True)
+        .join(
+            lists.context_rules.select(
+                alias="key", entity_id="entity_id", context_pattern="context_pattern"
+            ),
+            on=["alias", "entity_id"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(person_alias=pl.col("alias").is_in(lists.person_aliases.implode()))
+    )
+
+
 def name_sets(gazetteer: Gazetteer) -> tuple[pl.Series, pl.Series, pl.Series]:
     """(given names that are not everyday words, every given name, surnames)."""
     lists = _lists(gazetteer)
@@ -96,7 +119,8 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     form, rule.
 
     ``rows`` are candidate meanings of kind 'country' (span, doc, key, entity_id,
-    country, form, before, after ...); ``docs`` has doc, title and text.
+    country, form, before, after, and the alias's facts: ``alias_facts``); ``docs`` has
+    doc, title and text.
     """
     if rows.is_empty():
         return rows.select(
@@ -104,13 +128,6 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         )
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
-    person_aliases = lists.person_aliases
-    rows = rows.join(
-        lists.context_rules.drop("as_written"),
-        on=["key", "entity_id"],
-        how="left",
-        maintain_order="left",
-    )
     # Each guard marks the rows it drops, read on the rows it concerns only; the rows
     # are filtered once, at the end (split by guard, filtered and put back together,
     # they were filtered eight times over).
@@ -147,7 +164,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     before, after = pl.col("before"), pl.col("after")
     # Only names of people and capitals (cities named after people, people named after
     # cities) need the costlier person checks.
-    person_like = pl.col("key").is_in(person_aliases.implode()) | (pl.col("form") == "capital")
+    person_like = pl.col("person_alias") | (pl.col("form") == "capital")
     # After a title a name is a person's: "State Senator London Lamar", "Mr. Jordan".
     inside_person = (
         has_title(before)
