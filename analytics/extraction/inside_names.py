@@ -93,10 +93,10 @@ def named_as_person(next_word: pl.Expr, context: pl.Expr) -> pl.Expr:
     word = next_word.str.replace_all(r"[.*+?()\[\]{}|^$\\]", "")
     # Unicode word boundaries make the regex engine read the article at a tenth of its
     # speed, so the pattern without them (it matches wherever the full one does) picks
-    # the few articles the full one must read; and a capital letter's class, at a third
-    # of the speed of one that starts with a few words, so before it a pattern that
-    # starts with the title's words or the initial's full stop (it matches wherever
-    # the loose one does) picks the articles the loose one must read.
+    # the few articles the full one must read; and the loose one, whose capital-letter
+    # class gives the engine no words to look for first, reads at half the speed of a
+    # pattern that starts with the titles' words or the initial's full stop (it matches
+    # wherever the loose one does), which picks the articles the loose one must read.
     rough = pl.format(r"(?:Mr|Ms|Mrs|Dr|\.)\.?\s*{}|{}:", word, word)
     loose = pl.format(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+|\p{{Lu}}\.\s*){}|{}:", word, word)
     pattern = pl.format(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+|\p{{Lu}}\.\s*){}\b|\b{}:", word, word)

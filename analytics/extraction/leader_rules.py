@@ -97,7 +97,7 @@ def with_titles(mentions: pl.DataFrame) -> pl.DataFrame:
     mention, as written: "Prime\\n    Minister Trudeau" starts at "Prime"."""
     # Only a text whose whitespace was made plain (before_written) may write its title
     # otherwise than the rules read it: those few rows' titles are read anew and set in
-    # place (filtered apart and put back together, the rows took three times as long).
+    # place, the rows not filtered apart and put back together.
     wrapped = mentions.select(
         pl.col("title").is_not_null() & pl.col("before_written").is_not_null()
     ).to_series()
