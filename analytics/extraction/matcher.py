@@ -106,10 +106,21 @@ def _cut(
     data: np.ndarray, lows: np.ndarray, highs: np.ndarray, *, plain: bool = False
 ) -> pl.Series:
     """``data[lows[i] : highs[i]]`` (UTF-8 bytes) for every i, as a string column; with
-    ``plain``, as the rules read a context (``copy_kernels.plain_text``)."""
-    from analytics.extraction.copy_kernels import plain_text
-    from analytics.extraction.span_kernels import gather
+    ``plain``, as the rules read a context (``copy_kernels.plain_text``).
 
+    As written, the strings are views into ``data`` (Arrow's string views, which polars
+    takes as they are): only their 16-byte views are made, not a copy of their bytes
+    (a 31 MB chunk's contexts, 132,000 each side: 1.7 ms against 16.8). The column keeps
+    ``data`` alive while it lives."""
+    from analytics.extraction.copy_kernels import plain_text
+    from analytics.extraction.span_kernels import gather, string_views
+
+    if not plain and data.size < 1 << 31:
+        views = string_views(data, lows, highs)
+        array = pa.Array.from_buffers(
+            pa.string_view(), len(lows), [None, pa.py_buffer(views), pa.py_buffer(data)]
+        )
+        return pl.Series(array)
     offsets, out = (plain_text if plain else gather)(data, lows, highs)
     cut = pa.LargeStringArray.from_buffers(len(lows), pa.py_buffer(offsets), pa.py_buffer(out))
     return pl.Series(cut)

@@ -260,3 +260,34 @@ def gather(
     for i in range(n):
         out[offsets[i] : offsets[i + 1]] = data[lows[i] : highs[i]]
     return offsets, out
+
+
+# An Arrow string view holds a string of up to this many bytes in itself.
+VIEW_INLINE = 12
+
+
+@njit(cache=True, nogil=True)
+def string_views(
+    data: np.ndarray, lows: np.ndarray, highs: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``data[lows[i] : highs[i]]`` for every i as the views of an Arrow string-view
+    array over ``data`` (its one data buffer; every offset under 2**31): 16 bytes a
+    string, its length, then the string itself where it holds VIEW_INLINE bytes or
+    fewer, else its first four bytes, buffer 0 and its offset (little endian). No byte
+    of a string is copied but those."""
+    n = lows.size
+    out = np.zeros(n * 16, dtype=np.uint8)
+    for i in range(n):
+        low = lows[i]
+        size = highs[i] - low
+        at = i * 16
+        for k in range(4):
+            out[at + k] = (size >> (8 * k)) & 0xFF
+        if size <= VIEW_INLINE:
+            for k in range(size):
+                out[at + 4 + k] = data[low + k]
+        else:
+            for k in range(4):
+                out[at + 4 + k] = data[low + k]
+                out[at + 12 + k] = (low >> (8 * k)) & 0xFF
+    return out

@@ -79,3 +79,31 @@ def test_locate_counts_as_python_counts_characters() -> None:
         )
         got = [tuple(int(column[i]) for column in located) for i in range(len(hits))]
         assert got == [tuple(int(v) for v in row) for row in _reference(texts, hits)]
+
+
+def test_string_views_are_the_slices_they_view() -> None:
+    """Strings cut as views into the buffer (inline up to 12 bytes, else by offset) are
+    the bytes they bound, in one- to four-byte characters, empty ones included."""
+    import polars as pl
+
+    from analytics.extraction.matcher import _cut
+
+    rng = random.Random(7)
+    text = "".join(rng.choice(_ALPHABET) for _ in range(5_000))
+    raw = text.encode()
+    bounds = [0] + [len(text[:i].encode()) for i in range(1, len(text) + 1)]
+    lows, highs = [], []
+    for _ in range(3_000):
+        a = rng.randrange(len(bounds))
+        b = min(len(bounds) - 1, a + rng.choice([0, 1, 3, 4, 11, 12, 13, 40, 200]))
+        lows.append(bounds[a])
+        highs.append(bounds[b])
+    data = np.frombuffer(raw, dtype=np.uint8)
+    cut = _cut(data, np.array(lows, dtype=np.int64), np.array(highs, dtype=np.int64))
+    expected = [raw[low:high].decode() for low, high in zip(lows, highs, strict=True)]
+    assert cut.dtype == pl.String
+    assert cut.to_list() == expected
+    assert {len(s.encode()) <= 12 for s in expected} == {True, False}
+    # Filtered and gathered like any column, after the buffer's array is gone.
+    del data
+    assert cut.gather([2, 0]).to_list() == [expected[2], expected[0]]
