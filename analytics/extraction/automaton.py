@@ -52,8 +52,8 @@ class Automaton:
 
 def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
     """The tables ``trie_kernels.scan`` takes, in its order: the filters (anchor,
-    leads, before, starts, lengths, tri, quad), then the trie (nodes, label, root,
-    pair_node)."""
+    leads, before, starts, lengths, tri, quad, quint, tails), then the trie (nodes,
+    label, root, pair_node)."""
     from analytics.extraction.trie_kernels import build_trie, filter_tables
 
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
@@ -80,15 +80,8 @@ def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:
         lo, hi = nodes[2 * root[first]], nodes[2 * root[first] + 2]
         pair_node[first | (label[lo:hi].astype(np.int64) << 8)] = np.arange(lo, hi)
 
-    anchor, leads, before, starts, lengths, tri, quad = filter_tables(buffer, offsets)
     return (
-        anchor,
-        leads,
-        before,
-        starts,
-        lengths,
-        tri,
-        quad,
+        *filter_tables(buffer, offsets),
         nodes,
         label,
         root,

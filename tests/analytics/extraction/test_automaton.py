@@ -57,6 +57,9 @@ _TRICKY = [
     "the UAE",
     "the UK",
     "de X",
+    "Chile",  # a tail of five bytes
+    "Chilean",
+    "Sisio",
 ]
 TRICKY = sorted(_TRICKY, key=len, reverse=True)
 # Pieces to build texts from: the spellings, their parts, and what stands around names.
@@ -148,6 +151,10 @@ def test_the_longest_spelling_at_a_place_wins() -> None:
         "the UAE",  # the filter of three bytes at the very end
         "de X",
         "Gambia the",  # a lead at the very end
+        "Chile, Chil, Chilea, Chilean; Sisi, Sisio, Sisix",  # tails of four, five and more
+        "Sisi",  # a tail of four bytes at the very end
+        "Chile",  # of five
+        "the Chile, the Sisi, the United, the Gambia, the G",  # a lead before other tails
         "",
     ],
 )
