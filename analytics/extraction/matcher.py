@@ -159,8 +159,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     pattern, hit_start, hit_end = automaton.scan(data)
     if not pattern.size:
         return pl.DataFrame(schema=_SCANNED_SCHEMA)
-    chars = values.str.len_chars().to_numpy().astype(np.int64)
-    located = locate(data, *continuations(data), starts, chars, hit_start, hit_end, CONTEXT_CHARS)
+    located = locate(data, *continuations(data), starts, hit_start, hit_end, CONTEXT_CHARS)
     # A match glued to a letter, digit or underscore ("Chad" in "Chadwick", "US" in "USE":
     # 27% of the matches in the benchmark's text; "Chadé") is no candidate: dropped before
     # its context is cut. It still bounded its neighbours' gaps and contexts, as every

@@ -134,7 +134,6 @@ def locate(
     words: np.ndarray,
     counts: np.ndarray,
     text_starts: np.ndarray,
-    text_chars: np.ndarray,
     hit_starts: np.ndarray,
     hit_ends: np.ndarray,
     context_chars: int,
@@ -142,8 +141,8 @@ def locate(
     """For matches ``hit_starts``/``hit_ends`` (byte offsets into ``data``, in order,
     none overlapping, none across a text's end): the index of each match's text, its
     start and end in characters of that text, the character gaps to the previous and
-    next match of the text (to the text's edges for its first and last: ``text_chars``
-    holds each text's length in characters), and the byte bounds of its context: up to
+    next match of the text (to the text's edges for its first and last), and the byte
+    bounds of its context: up to
     ``context_chars`` characters before the start and after the end, running on
     through at most one neighbouring match, never past the match beyond it. Last, whether
     an ASCII letter, digit or underscore stands right before or after the match (it is
@@ -185,9 +184,11 @@ def locate(
             hit_starts[i] > text_starts[t] and _ascii_word_byte(data[hit_starts[i] - 1])
         ) or (hit_ends[i] < text_starts[t + 1] - 1 and _ascii_word_byte(data[hit_ends[i]]))
         previous_end = end[i - 1] if i >= 1 and text[i - 1] == t else 0
-        next_start = start[i + 1] if i + 1 < n and text[i + 1] == t else text_chars[t]
         gap_before[i] = start[i] - previous_end
-        gap_after[i] = next_start - end[i]
+        if i + 1 < n and text[i + 1] == t:
+            gap_after[i] = start[i + 1] - end[i]
+        else:  # the text's last match: to its end
+            gap_after[i] = _chars(data, words, counts, hit_ends[i], text_starts[t + 1] - 1)
 
         low = hit_ends[i - 2] if i >= 2 and text[i - 2] == t else text_starts[t]
         before_from[i] = chars_back(data, words, counts, hit_starts[i], low, context_chars)

@@ -72,7 +72,6 @@ def test_locate_counts_as_python_counts_characters() -> None:
             data,
             *continuations(data),
             offsets,
-            np.array([len(text) for text in texts], np.int64),
             (first + np.array([low for _, low, _ in hits], np.int64)).astype(np.int64),
             (first + np.array([high for _, _, high in hits], np.int64)).astype(np.int64),
             _CONTEXT,
