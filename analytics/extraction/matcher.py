@@ -166,7 +166,11 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     # match does. An ASCII one the loop tells; any other character is read as polars
     # reads ``[\p{L}\p{N}_]``, once for each that stands next to a match.
     before_char, after_char = neighbours(data, starts, located[0], hit_start, hit_end)
-    free = ~located[-1] & ~_word_characters(before_char) & ~_word_characters(after_char)
+    # (Gathered by their positions: ten columns taken by a mask, each reading the mask
+    # anew, took 15 ms against 6.)
+    free = np.flatnonzero(
+        ~located[-1] & ~_word_characters(before_char) & ~_word_characters(after_char)
+    )
     pattern, hit_start, hit_end = pattern[free], hit_start[free], hit_end[free]
     index, start, end, gap_before, gap_after, before_from, after_to = (
         column[free] for column in located[:-1]
