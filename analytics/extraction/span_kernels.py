@@ -142,12 +142,12 @@ def locate(
     none overlapping, none across a text's end): the index of each match's text, its
     start and end in characters of that text, the character gaps to the previous and
     next match of the text (to the text's edges for its first and last), and the byte
-    bounds of its context: up to
-    ``context_chars`` characters before the start and after the end, running on
-    through at most one neighbouring match, never past the match beyond it. Last, whether
-    an ASCII letter, digit or underscore stands right before or after the match (it is
-    then glued inside a longer word: "Chad" in "Chadwick"); a match next to another
-    character of a word (a non-ASCII letter) is left to the caller to tell.
+    bounds of its context: up to ``context_chars`` characters before the start and after
+    the end, running on through at most one neighbouring match, never past the match
+    beyond it. Last, whether an ASCII letter, digit or underscore stands right before or
+    after the match (it is then glued inside a longer word: "Chad" in "Chadwick"); a
+    match next to another character of a word (a non-ASCII letter) is left to the caller
+    to tell.
 
     Text ``t`` is ``data[text_starts[t] : text_starts[t + 1] - 1]`` (its last byte is
     the separator); ``words`` and ``counts`` are ``continuations(data)``: characters
