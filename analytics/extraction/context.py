@@ -79,6 +79,14 @@ def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
     return pl.Series(out)
 
 
+def only_marked(frame: pl.DataFrame, marks: int, flag: pl.Expr) -> pl.Series:
+    """``flag`` read on the rows whose ``edges`` hold one of the bits ``marks``
+    (``edge_kernels``: each a necessary condition of the checks it gates), False on the
+    others. A check of a context's first or last characters by a regular expression
+    costs the same on every row; its bit is read for all of them in one pass."""
+    return only_where(frame, (pl.col("edges") & marks) != 0, flag)
+
+
 def has_title(before: pl.Expr) -> pl.Expr:
     """True where a title stands right before the match (``title_text`` is not null)."""
     return before.str.contains(_TITLE_AT_END)

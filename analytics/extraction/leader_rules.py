@@ -44,6 +44,7 @@ from analytics.extraction.context import (
     next_word,
     office_of_role,
     office_of_title,
+    only_marked,
     only_where,
     possessive_after,
     prev_is_initial,
@@ -54,6 +55,16 @@ from analytics.extraction.context import (
     title_text,
 )
 from analytics.extraction.country_rules import name_sets
+from analytics.extraction.edge_kernels import (
+    AFTER_APOSTROPHE,
+    AFTER_CAPITAL,
+    AFTER_DASH,
+    AFTER_GOVERNMENT,
+    AFTER_PARTICLE,
+    AFTER_SUFFIX,
+    BEFORE_DASH,
+    TICKER,
+)
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.inside_names import firm_name
 from analytics.extraction.word_lists import NAMED_AFTER_HEADS
@@ -260,7 +271,7 @@ def resolve_leaders(
         & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False)
         & (pl.col("gap_after").fill_null(2) > 1)
     )
-    ticker = before.str.ends_with("<") & after.str.starts_with(">")
+    ticker = only_marked(rows, TICKER, before.str.ends_with("<") & after.str.starts_with(">"))
     # The capitals and the ampersand are read only where they can matter: a name in
     # capitals, a surname with an "&" next to it (15% and 2.5% of the rows of the
     # benchmark's text; this filter took 89 ms of a 33 MB chunk's rules, now 13), and
@@ -273,10 +284,16 @@ def resolve_leaders(
         & (before.str.contains("&", literal=True) | after.str.contains("&", literal=True)),
         firm_name(before, after, pl.col("key")),
     )
+    # The name of a thing and a hyphen are read where the context's edges can hold them
+    # (``edge_kernels``: 15% and 11% of the rows of the benchmark's text).
+    named_thing = only_marked(
+        rows, AFTER_CAPITAL, thing_name(after, NAMED_AFTER_HEADS, words_between=3)
+    )
+    joined = only_marked(rows, AFTER_DASH | BEFORE_DASH, hyphen_joined(before, after))
     rows = rows.filter(
-        ~thing_name(after, NAMED_AFTER_HEADS, words_between=3)
+        ~named_thing
         & ~miscased
-        & ~hyphen_joined(before, after)
+        & ~joined
         & ~only_where(rows, short_forms, someone_else)
         & ~ticker
         & ~firm
@@ -343,7 +360,12 @@ def resolve_leaders(
         next_word(after).is_not_null()
         & ~next_word(after).is_in(list(_GOVERNMENT_WORDS)).fill_null(False),
     )
-    other_person = untitled_name | relative_suffix(after) | name_goes_on(after) | given_name_after
+    other_person = (
+        untitled_name
+        | only_marked(surnames, AFTER_SUFFIX, relative_suffix(after))
+        | only_marked(surnames, AFTER_PARTICLE, name_goes_on(after))
+        | given_name_after
+    )
     surnames = surnames.with_columns(other_person=other_person)
     namesake_docs = surnames.filter(pl.col("other_person")).select("doc", "key").unique()
     surnames = _terms_flags(surnames.filter(~pl.col("other_person")), gazetteer)
@@ -449,10 +471,12 @@ def resolve_leaders(
         form=pl.when(pl.col("title").is_not_null()).then(pl.lit("title")).otherwise(pl.col("form"))
     )
     out = pl.concat([named, resolved], how="diagonal_relaxed")
+    government = only_marked(out, AFTER_GOVERNMENT, government_after(after))
+    possessive = only_marked(out, AFTER_APOSTROPHE, possessive_after(after))
     return out.with_columns(
-        form=pl.when(government_after(after))
+        form=pl.when(government)
         .then(pl.lit("administration"))
-        .when(possessive_after(after))
+        .when(possessive)
         .then(pl.lit("possessive"))
         .otherwise(pl.col("form"))
     )

@@ -60,12 +60,7 @@ def _matching_copies(texts: pl.DataFrame) -> _Copies:
     changed = texts.filter(odd)
     written, written_starts = utf8_buffer(changed.get_column("value"))
     copy, copy_starts, record_at, record_lost, record_starts = plain_copy(written, written_starts)
-    copies = pl.Series(
-        "value",
-        pa.LargeStringArray.from_buffers(
-            changed.height, pa.py_buffer(copy_starts), pa.py_buffer(copy)
-        ),
-    )
+    copies = _strings(copy_starts, copy).alias("value")
     return _Copies(
         pl.concat([plain, changed.with_columns(copies)]),
         plain.height,
@@ -89,6 +84,7 @@ CANDIDATE_SCHEMA = {
     "after": pl.String,
     "gap_before": pl.Int64,
     "gap_after": pl.Int64,
+    "edges": pl.UInt16,
     "before_written": pl.String,
 }
 
@@ -102,28 +98,30 @@ _SCANNED_SCHEMA = {
 }
 
 
-def _cut(
-    data: np.ndarray, lows: np.ndarray, highs: np.ndarray, *, plain: bool = False
-) -> pl.Series:
-    """``data[lows[i] : highs[i]]`` (UTF-8 bytes) for every i, as a string column; with
-    ``plain``, as the rules read a context (``copy_kernels.plain_text``).
+def _cut(data: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> pl.Series:
+    """``data[lows[i] : highs[i]]`` (UTF-8 bytes) for every i, as a string column.
 
-    As written, the strings are views into ``data`` (Arrow's string views, which polars
-    takes as they are): only their 16-byte views are made, not a copy of their bytes
-    (a 31 MB chunk's contexts, 132,000 each side: 1.7 ms against 16.8). The column keeps
+    The strings are views into ``data`` (Arrow's string views, which polars takes as
+    they are): only their 16-byte views are made, not a copy of their bytes (a 31 MB
+    chunk's contexts, 132,000 each side: 1.7 ms against 16.8). The column keeps
     ``data`` alive while it lives."""
-    from analytics.extraction.copy_kernels import plain_text
     from analytics.extraction.span_kernels import gather, string_views
 
-    if not plain and data.size < 1 << 31:
+    if data.size < 1 << 31:
         views = string_views(data, lows, highs)
         array = pa.Array.from_buffers(
             pa.string_view(), len(lows), [None, pa.py_buffer(views), pa.py_buffer(data)]
         )
         return pl.Series(array)
-    offsets, out = (plain_text if plain else gather)(data, lows, highs)
-    cut = pa.LargeStringArray.from_buffers(len(lows), pa.py_buffer(offsets), pa.py_buffer(out))
-    return pl.Series(cut)
+    return _strings(*gather(data, lows, highs))
+
+
+def _strings(offsets: np.ndarray, data: np.ndarray) -> pl.Series:
+    """The strings ``data[offsets[i] : offsets[i + 1]]`` (UTF-8), as a column."""
+    array = pa.LargeStringArray.from_buffers(
+        offsets.size - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+    )
+    return pl.Series(array)
 
 
 def _word_characters(points: np.ndarray) -> np.ndarray:
@@ -152,6 +150,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     the column, with no Python string made per text or per match. Compiled loops
     (``span_kernels``) turn byte offsets into characters and cut the contexts."""
     # Imported here: numba takes a quarter of a second to import, paid on first use.
+    from analytics.extraction.edge_kernels import edge_marks
     from analytics.extraction.span_kernels import continuations, locate, neighbours
 
     values = copies.get_column("value")
@@ -175,6 +174,8 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     index, start, end, gap_before, gap_after, before_from, after_to = (
         column[free] for column in located[:-1]
     )
+    before_from = np.where(index < plain, before_from, hit_start)
+    after_to = np.where(index < plain, after_to, hit_end)
     return pl.DataFrame(
         {
             "index": index,
@@ -183,14 +184,15 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
             "surface": automaton.spellings.gather(pattern),
             "key": automaton.keys.gather(pattern),
             "pattern": pattern,
-            "before": _cut(data, np.where(index < plain, before_from, hit_start), hit_start),
-            "after": _cut(data, hit_end, np.where(index < plain, after_to, hit_end)),
+            "before": _cut(data, before_from, hit_start),
+            "after": _cut(data, hit_end, after_to),
             "gap_before": gap_before,
             "gap_after": gap_after,
+            "edges": edge_marks(data, before_from, hit_start, data, hit_end, after_to),
             "copy_start": hit_start - starts[index],
             "copy_end": hit_end - starts[index],
         },
-        schema_overrides={"index": pl.UInt32, "pattern": pl.UInt32},
+        schema_overrides={"index": pl.UInt32, "pattern": pl.UInt32, "edges": pl.UInt16},
     ).join(
         copies.select("row", "doc", "field").with_row_index("index"),
         on="index",
@@ -214,6 +216,7 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     as written); a match glued to a letter, digit or underscore inside a longer word is
     none (it still bounds its neighbours' gaps and contexts). Also the lengths of
     the gaps to the previous and next match (``gap_before``, ``gap_after``: 0 when they touch);
+    the shapes of the context's edges the rules check (``edges``: ``edge_kernels``);
     ``before_written`` is the text before as written where the context had its
     whitespace made plain (a title's span is cut from it), else null.
     """
@@ -235,7 +238,8 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         return scanned.with_columns(plain).select(columns)
     # A text matched in a changed copy gives its offsets, surfaces and context as
     # written (its line breaks are what tells a speaker label or a sentence start).
-    from analytics.extraction.copy_kernels import as_written
+    from analytics.extraction.copy_kernels import as_written, plain_text
+    from analytics.extraction.edge_kernels import edge_marks
     from analytics.extraction.span_kernels import continuations
 
     in_copies = pl.col("index") >= copies.plain
@@ -253,13 +257,25 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
         copied.get_column("copy_end").to_numpy(),
         CONTEXT_CHARS,
     )
+    # The contexts as the rules read them (``copy_kernels.plain_text``), and their edges.
+    before_offsets, before = plain_text(data, before_from, start_byte)
+    after_offsets, after = plain_text(data, end_byte, after_to)
+    edges = edge_marks(
+        before,
+        before_offsets[:-1],
+        before_offsets[1:],
+        after,
+        after_offsets[:-1],
+        after_offsets[1:],
+    )
     written = copied.with_columns(
         start_pos=pl.Series(start),
         end_pos=pl.Series(end),
         surface=_cut(data, start_byte, end_byte),
         before_written=_cut(data, before_from, start_byte),
-        before=_cut(data, before_from, start_byte, plain=True),
-        after=_cut(data, end_byte, after_to, plain=True),
+        before=_strings(before_offsets, before),
+        after=_strings(after_offsets, after),
+        edges=pl.Series(edges),
     )
     # The key of a surface as written is its spelling's key, but where NUL or \x01 (the
     # copy's spaces, not the key's) stand in it.

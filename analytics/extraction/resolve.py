@@ -155,7 +155,9 @@ def resolve_candidates(
     # every join and filter of the rules: 7% of their time for two more).
     spans = (
         candidates.with_row_index("span")
-        .select("span", "pattern", "doc", "key", "before", "after", "gap_before", "gap_after")
+        .select(
+            "span", "pattern", "doc", "key", "before", "after", "gap_before", "gap_after", "edges"
+        )
         .rechunk()
     )
     spelled = _by_spelling(gazetteer)
