@@ -25,13 +25,19 @@ from analytics.extraction.word_lists import (
 _FORMER = r"(?:[Ff]ormer|FORMER|[Ll]ate|LATE|[Ee]x-|EX-|[Tt]hen-?|THEN-?)\s*"
 
 
-def _title_alternation() -> str:
+def title_spellings() -> set[str]:
+    """Every title as the rules read it before a name: as listed, in capitals, and with
+    a small first letter ("former president Trump")."""
     titles: set[str] = set()
     for title in (*OFFICE_TITLES, *OTHER_TITLES):
         titles.update({title, title.upper()})
         if title[0].isupper() and not title.isupper():
-            titles.add(title[0].lower() + title[1:])  # "former president Trump"
-    ordered = sorted(titles, key=lambda t: (-len(t), t))
+            titles.add(title[0].lower() + title[1:])
+    return titles
+
+
+def _title_alternation() -> str:
+    ordered = sorted(title_spellings(), key=lambda t: (-len(t), t))
     return "|".join(pl.escape_regex(t).replace(r"\-", "[-‐‑]") for t in ordered)
 
 
@@ -79,12 +85,27 @@ def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
     return pl.Series(out)
 
 
+def marked(marks: int) -> pl.Expr:
+    """True where a row's ``edges`` hold one of the bits ``marks`` (``edge_kernels``:
+    each a necessary condition of the checks it gates)."""
+    return (pl.col("edges") & marks) != 0
+
+
 def only_marked(frame: pl.DataFrame, marks: int, flag: pl.Expr) -> pl.Series:
-    """``flag`` read on the rows whose ``edges`` hold one of the bits ``marks``
-    (``edge_kernels``: each a necessary condition of the checks it gates), False on the
-    others. A check of a context's first or last characters by a regular expression
-    costs the same on every row; its bit is read for all of them in one pass."""
-    return only_where(frame, (pl.col("edges") & marks) != 0, flag)
+    """``flag`` read on the rows whose edges hold one of ``marks``, False on the others:
+    a check of a context's first or last characters by a regular expression costs the
+    same on every row; its bit was read for all of them in one compiled pass."""
+    return only_where(frame, marked(marks), flag)
+
+
+def marked_value(frame: pl.DataFrame, marks: int, value: pl.Expr) -> pl.Series:
+    """``value`` for each row of ``frame`` whose edges hold one of ``marks``, read on
+    those rows only; null on the others (where ``value`` is null too)."""
+    mask = frame.select(marked(marks)).to_series()
+    read = list(dict.fromkeys(value.meta.root_names())) or frame.columns[:1]
+    found = frame.select(read).filter(mask).select(value).to_series()
+    out = pl.repeat(None, frame.height, dtype=found.dtype, eager=True).alias(found.name)
+    return out.scatter(mask.arg_true(), found) if found.len() else out
 
 
 def has_title(before: pl.Expr) -> pl.Expr:

@@ -25,6 +25,7 @@ import polars as pl
 from analytics.extraction.context import (
     geographic_name,
     has_title,
+    marked,
     next_word,
     only_marked,
     only_where,
@@ -33,7 +34,17 @@ from analytics.extraction.context import (
     thing_name,
     word_before,
 )
-from analytics.extraction.edge_kernels import AFTER_CAPITAL, AFTER_COMMA, BEFORE_OF
+from analytics.extraction.edge_kernels import (
+    AFTER_CAPITAL,
+    AFTER_COMMA,
+    AFTER_GEOGRAPHIC_HEAD,
+    AFTER_NAME_HEAD,
+    AFTER_PLACE_HEAD,
+    BEFORE_INITIAL,
+    BEFORE_NAME,
+    BEFORE_OF,
+    BEFORE_TITLE,
+)
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.inside_names import named_as_person, place_name, us_town
 from analytics.extraction.spelling import one_space, spaced_pattern
@@ -179,7 +190,13 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         )
     )
     inside_thing = (pl.col("form") == "capital") & thing_name(after, NAME_HEADS)
-    keep &= ~only_where(rows, person_like, inside_person | inside_thing).to_numpy()
+    # Each part needs a shape at the context's edge (a title's last word, a capitalised
+    # word or an initial before; a capital or a name's head noun after): read on the
+    # rows that have one (``edge_kernels``: a third of the person-like rows).
+    person_edges = BEFORE_TITLE | BEFORE_NAME | BEFORE_INITIAL | AFTER_CAPITAL | AFTER_NAME_HEAD
+    keep &= ~only_where(
+        rows, person_like & marked(person_edges), inside_person | inside_thing
+    ).to_numpy()
     # A demonym that is a given name before a word the article uses as a surname
     # ("German Gref: ...", "Mr Gref") is a person's first name. (The next word is read
     # on the demonyms that are given names only: 1% of the rows.)
@@ -203,13 +220,15 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     # Whitehall Corp.), or a U.S. town named after the country or capital (Malta, N.Y.).
     # (The place names are read for capitals and metonyms only: 8% of the rows.)
     keep &= ~only_where(
-        rows, pl.col("form").is_in(["capital", "metonym"]), place_name(before, after)
+        rows,
+        pl.col("form").is_in(["capital", "metonym"]) & marked(AFTER_PLACE_HEAD | BEFORE_OF),
+        place_name(before, after),
     ).to_numpy()
     # A sea's or a strait's name, or a U.S. town's state: read where the context's edges
     # can hold one (``edge_kernels``; 13% of the rows of the benchmark's text).
     keep &= ~only_marked(
         rows,
-        AFTER_CAPITAL | BEFORE_OF | AFTER_COMMA,
+        AFTER_GEOGRAPHIC_HEAD | BEFORE_OF | AFTER_COMMA,
         geographic_name(before, after) | us_town(after),
     ).to_numpy()
     return rows.filter(pl.Series(keep)).select(

@@ -39,6 +39,8 @@ from analytics.extraction.context import (
     has_title,
     hyphen_joined,
     is_former,
+    marked,
+    marked_value,
     name_before,
     name_goes_on,
     next_word,
@@ -62,7 +64,11 @@ from analytics.extraction.edge_kernels import (
     AFTER_GOVERNMENT,
     AFTER_PARTICLE,
     AFTER_SUFFIX,
+    AMPERSAND,
     BEFORE_DASH,
+    BEFORE_INITIAL,
+    BEFORE_NAME,
+    BEFORE_TITLE,
     TICKER,
 )
 from analytics.extraction.gazetteer import Gazetteer, per_version
@@ -280,8 +286,7 @@ def resolve_leaders(
     miscased = only_where(rows, pl.col("shouted"), ~shouted_ok)
     firm = only_where(
         rows,
-        (pl.col("form") == "surname")
-        & (before.str.contains("&", literal=True) | after.str.contains("&", literal=True)),
+        (pl.col("form") == "surname") & marked(AMPERSAND),
         firm_name(before, after, pl.col("key")),
     )
     # The name of a thing and a hyphen are read where the context's edges can hold them
@@ -306,8 +311,10 @@ def resolve_leaders(
     given, _, _ = name_sets(gazetteer)
     # (Each surname's facts, common, uncommon and surname_first, come with its meaning:
     # ``resolve._by_spelling``.)
-    surnames = rows.filter(pl.col("form") == "surname").with_columns(
-        title=title_text(before),
+    surnames = rows.filter(pl.col("form") == "surname")
+    surnames = surnames.with_columns(
+        # Read where the context ends with a title's last word (``edge_kernels``).
+        title=marked_value(surnames, BEFORE_TITLE, title_text(before)),
         common=pl.col("common").fill_null(False),
         country_word=pl.lit(can_be_country).gather(pl.col("span")),
     )
@@ -349,7 +356,7 @@ def resolve_leaders(
     named_before = name_before(before) & (pl.col("gap_before") > 1)
     untitled_name = only_where(
         surnames,
-        pl.col("title").is_null(),
+        pl.col("title").is_null() & marked(BEFORE_NAME | BEFORE_INITIAL),
         named_before
         | prev_word(before).is_in(given.implode()).fill_null(False)
         | prev_is_initial(before),

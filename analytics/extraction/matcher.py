@@ -84,7 +84,7 @@ CANDIDATE_SCHEMA = {
     "after": pl.String,
     "gap_before": pl.Int64,
     "gap_after": pl.Int64,
-    "edges": pl.UInt16,
+    "edges": pl.UInt32,
     "before_written": pl.String,
 }
 
@@ -192,7 +192,7 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
             "copy_start": hit_start - starts[index],
             "copy_end": hit_end - starts[index],
         },
-        schema_overrides={"index": pl.UInt32, "pattern": pl.UInt32, "edges": pl.UInt16},
+        schema_overrides={"index": pl.UInt32, "pattern": pl.UInt32, "edges": pl.UInt32},
     ).join(
         copies.select("row", "doc", "field").with_row_index("index"),
         on="index",
