@@ -36,10 +36,10 @@ from analytics.extraction.context import (
 )
 from analytics.extraction.edge_kernels import (
     AFTER_CAPITAL,
-    AFTER_COMMA,
     AFTER_GEOGRAPHIC_HEAD,
     AFTER_NAME_HEAD,
     AFTER_PLACE_HEAD,
+    AFTER_STATE,
     BEFORE_INITIAL,
     BEFORE_NAME,
     BEFORE_OF,
@@ -193,10 +193,12 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     # Each part needs a shape at the context's edge (a title's last word, a capitalised
     # word or an initial before; a capital or a name's head noun after): read on the
     # rows that have one (``edge_kernels``: a third of the person-like rows).
-    person_edges = BEFORE_TITLE | BEFORE_NAME | BEFORE_INITIAL | AFTER_CAPITAL | AFTER_NAME_HEAD
-    keep &= ~only_where(
-        rows, person_like & marked(person_edges), inside_person | inside_thing
-    ).to_numpy()
+    person_edges = (
+        marked(BEFORE_TITLE | BEFORE_NAME | BEFORE_INITIAL)
+        | (marked(AFTER_CAPITAL) & pl.col("key").is_in(given_all.implode()))
+        | (marked(AFTER_NAME_HEAD) & (pl.col("form") == "capital"))
+    )
+    keep &= ~only_where(rows, person_like & person_edges, inside_person | inside_thing).to_numpy()
     # A demonym that is a given name before a word the article uses as a surname
     # ("German Gref: ...", "Mr Gref") is a person's first name. (The next word is read
     # on the demonyms that are given names only: 1% of the rows.)
@@ -228,7 +230,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     # can hold one (``edge_kernels``; 13% of the rows of the benchmark's text).
     keep &= ~only_marked(
         rows,
-        AFTER_GEOGRAPHIC_HEAD | BEFORE_OF | AFTER_COMMA,
+        AFTER_GEOGRAPHIC_HEAD | BEFORE_OF | AFTER_STATE,
         geographic_name(before, after) | us_town(after),
     ).to_numpy()
     return rows.filter(pl.Series(keep)).select(

@@ -20,13 +20,12 @@ import numpy as np
 from numba import njit
 
 from analytics.extraction.context import title_spellings
-from analytics.extraction.inside_names import PLACE_HEADS
+from analytics.extraction.inside_names import PLACE_HEADS, US_STATES
 from analytics.extraction.word_lists import GEOGRAPHIC_HEADS, NAME_HEADS
 
 # The bits, and the checks each one gates.
 AFTER_DASH = 1  # after starts with "-", "‐" or "‑" (hyphen_joined, government_after)
 BEFORE_DASH = 2  # before ends with one (hyphen_joined)
-AFTER_COMMA = 4  # after starts with "," (us_town)
 AFTER_APOSTROPHE = 8  # after starts with "'" or "’" (possessive_after)
 BEFORE_OF = 16  # before ends with "of" and a space (geographic_name, place_name)
 BEFORE_INITIAL = 32  # before ends with a capital, "." and a space (prev_is_initial)
@@ -36,10 +35,11 @@ BEFORE_TITLE = 128  # before: a title's last word, then spaces (has_title, title
 AFTER_CAPITAL = 1 << 8  # a capital (thing_name, next_word)
 AFTER_PARTICLE = 1 << 9  # al, el, bin, ibn, ben (name_goes_on)
 AFTER_SUFFIX = 1 << 10  # Jr, Sr, II, IV, also after a comma (relative_suffix)
-AFTER_GOVERNMENT = 1 << 11  # Ad, Re ..., or after "'" or a dash (government_after)
+AFTER_GOVERNMENT = 1 << 11  # Ad, Re ..., or "'s", a dash and Era ... (government_after)
 AFTER_NAME_HEAD = 1 << 12  # a word of NAME_HEADS (thing_name)
 AFTER_GEOGRAPHIC_HEAD = 1 << 13  # a word of GEOGRAPHIC_HEADS (geographic_name)
 AFTER_PLACE_HEAD = 1 << 14  # a word of PLACE_HEADS (place_name)
+AFTER_STATE = 1 << 15  # after a comma and a space: a U.S. state (us_town: Malta, N.Y.)
 BEFORE_NAME = 1 << 16  # before: a capitalised word, then a space (word_before, prev_word)
 AMPERSAND = 1 << 17  # an "&" next to the match, across spaces (firm_name)
 
@@ -74,6 +74,7 @@ def _pairs() -> np.ndarray:
         (AFTER_NAME_HEAD, NAME_HEADS),
         (AFTER_GEOGRAPHIC_HEAD, (*GEOGRAPHIC_HEADS, *(h.upper() for h in GEOGRAPHIC_HEADS))),
         (AFTER_PLACE_HEAD, PLACE_HEADS),
+        (AFTER_STATE, US_STATES),
     ):
         for word in words:
             first, second = word.encode()[:2]
@@ -168,6 +169,14 @@ def _after_space(
     return int(np.int64(pairs[first << 7 | (second if second < 0x80 else 0)]) << 8)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _dash_government(data: np.ndarray, i: np.int64, end: np.int64) -> int:  # pragma: no cover
+    """AFTER_GOVERNMENT where the byte after a dash, at ``i``, may start "Era", "era" or
+    a capitalised name ("-Harris Administration")."""
+    byte = _byte(data, i, end)
+    return AFTER_GOVERNMENT if 0x41 <= byte <= 0x5A or (byte | 0x20) == 0x65 or byte >= 0x80 else 0
+
+
 @njit(cache=True, nogil=True)
 def _after_wide(
     data: np.ndarray, i: np.int64, end: np.int64, pairs: np.ndarray
@@ -176,17 +185,17 @@ def _after_wide(
     point, width = _point(data, i, end)
     if _is_space(point):
         return _after_space(data, i + width, end, pairs) | AMPERSAND
-    if point == 0x2C:  # ",": then a space and a suffix (Malta, N.Y.; Trump, Jr.)
+    if point == 0x2C:  # ",": then a space, a suffix or a state (Trump, Jr.; Malta, N.Y.)
         if i + 1 >= end:
-            return AFTER_COMMA
+            return 0
         space, width = _point(data, i + 1, end)
         if not _is_space(space):
-            return AFTER_COMMA
-        return AFTER_COMMA | (_after_space(data, i + 1 + width, end, pairs) & AFTER_SUFFIX)
-    if point == 0x2019:  # "’"
-        return AFTER_APOSTROPHE | AFTER_GOVERNMENT
+            return 0
+        return _after_space(data, i + 1 + width, end, pairs) & (AFTER_SUFFIX | AFTER_STATE)
+    if point == 0x2019:  # "’", and "s": a possessive, "’s administration"
+        return AFTER_APOSTROPHE | (AFTER_GOVERNMENT if _byte(data, i + width, end) == 0x73 else 0)
     if point == 0x2010 or point == 0x2011:
-        return AFTER_DASH | AFTER_GOVERNMENT
+        return AFTER_DASH | _dash_government(data, i + width, end)
     return 0
 
 
@@ -249,22 +258,33 @@ def edge_marks(
             one_space = q == end - 1
             if q > start and data[q - 1] == 0x26:
                 before |= AMPERSAND
+            # A name: a capital that starts the word's last run of letters, or follows
+            # an apostrophe in it ("O'Neil").
+            in_name = one_space
+            capital = False
             h = np.int64(2166136261)
             k = q - 1
             while k >= start:
                 b = np.int64(data[k])
                 if b >= 0x80:
-                    before |= BEFORE_TITLE | AMPERSAND | (BEFORE_NAME if one_space else 0)
+                    before |= BEFORE_TITLE | AMPERSAND | (BEFORE_NAME if in_name else 0)
+                    in_name = False
                     break
-                if not (_letter(b) or b == 0x2E or b == 0x2D or b == 0x27):
+                letter = _letter(b)
+                if in_name and not letter:
+                    if capital:
+                        before |= BEFORE_NAME
+                    in_name = bool(b == 0x27)
+                capital = bool(0x41 <= b <= 0x5A)
+                if not (letter or b == 0x2E or b == 0x2D or b == 0x27):
                     break
-                if one_space and 0x41 <= b <= 0x5A:
-                    before |= BEFORE_NAME
                 h = ((h ^ b) * 16777619) & 0xFFFFFFFF
                 slot = (h ^ (h >> 16)) & 0xFFFF
                 if (title_ends[slot >> 6] >> np.uint64(slot & 63)) & np.uint64(1):
                     before |= BEFORE_TITLE
                 k -= 1
+            if in_name and capital and k < start:  # the run began the context
+                before |= BEFORE_NAME
         data, start, end = after_data, after_lows[i], after_highs[i]
         after = 0
         first = np.int64(data[start]) if start < end else np.int64(0)
@@ -277,18 +297,18 @@ def edge_marks(
                 k += 1
             if k < end and (data[k] == 0x26 or data[k] >= 0x80):  # "&"
                 after |= AMPERSAND
-        elif first == 0x2C:  # ",": then a space, and a suffix (Trump, Jr.)
+        elif first == 0x2C:  # ",": then a space, a suffix or a state (Trump, Jr.)
             second = _byte(data, start + 1, end)
             if second >= 0x80:
                 after = _after_wide(data, start, end, pairs)
             elif _ascii_space(second):
-                after = AFTER_COMMA | (_after_space(data, start + 2, end, pairs) & AFTER_SUFFIX)
-            else:
-                after = AFTER_COMMA
-        elif first == 0x27:  # "'"
-            after = AFTER_APOSTROPHE | AFTER_GOVERNMENT
+                after = _after_space(data, start + 2, end, pairs) & (AFTER_SUFFIX | AFTER_STATE)
+        elif first == 0x27:  # "'", and "s": a possessive, "'s administration"
+            after = AFTER_APOSTROPHE
+            if _byte(data, start + 1, end) == 0x73:
+                after |= AFTER_GOVERNMENT
         elif first == 0x2D:
-            after = AFTER_DASH | AFTER_GOVERNMENT
+            after = AFTER_DASH | _dash_government(data, start + 1, end)
         elif first == 0x3E:  # ">"
             after = TICKER
         elif first == 0x26:  # "&"

@@ -42,13 +42,13 @@ _PLACE_OF = r"(?:District|County|Province|Region|Diocese|Archdiocese|Borough) of
 # A town named after a country or a capital, followed by its U.S. state as wire copy
 # writes it (AP abbreviations): Malta, N.Y.; Whitehall, Pa.; Paris, Tenn.; Lebanon, Ky.
 # Full state names are left out: "Moscow, New York and London" is a list of capitals.
-_US_STATES = (
+US_STATES = (
     "Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss "
     "Mo Mont Neb Nev N.H N.J N.M N.Y N.C N.D Okla Ore Pa R.I S.C S.D Tenn Vt Va Wash W.Va "
     "Wis Wyo"
 ).split()
 _US_STATE_AFTER = (
-    r"^,\s(?:" + "|".join(s.replace(".", r"\.") for s in _US_STATES) + r")\.(?:$|[^\p{L}])"
+    r"^,\s(?:" + "|".join(s.replace(".", r"\.") for s in US_STATES) + r")\.(?:$|[^\p{L}])"
 )
 # "Johnson & Johnson", "Marks & Spencer": a firm named after people.
 _AMPERSAND_AFTER = r"^(\s*&\s*)(\p{Lu}[\p{L}'’]*)"
