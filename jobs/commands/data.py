@@ -188,12 +188,16 @@ def extract(
         return
     if cluster is not None:
         raise click.UsageError("--cluster needs --engine dask and a lake folder as --input.")
+    import gc
     import gzip
     import zlib
 
     from jobs.extract import ExtractResult, extract_jsonl
     from jobs.lake.files import replace_atomically
 
+    # What the imports made lives as long as the command: kept out of the collector's
+    # full passes, which otherwise read it all again (0.19 s of a GB's extraction, 0.06).
+    gc.freeze()
     results: list[ExtractResult] = []
 
     def extract_to(sink: IO[bytes], name: str) -> None:
