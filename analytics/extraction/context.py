@@ -86,8 +86,9 @@ def only_where(frame: pl.DataFrame, where: pl.Expr, flag: pl.Expr) -> pl.Series:
 
 
 def marked(marks: int) -> pl.Expr:
-    """True where a row's ``edges`` hold one of the bits ``marks`` (``edge_kernels``:
-    each a necessary condition of the checks it gates)."""
+    """True where a row's ``edges`` hold one of the bits ``marks``
+    (``analytics.extraction.edges``: each a necessary condition of the checks it
+    gates)."""
     return (pl.col("edges") & marks) != 0
 
 

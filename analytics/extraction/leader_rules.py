@@ -57,7 +57,7 @@ from analytics.extraction.context import (
     title_text,
 )
 from analytics.extraction.country_rules import name_sets
-from analytics.extraction.edge_kernels import (
+from analytics.extraction.edges import (
     AFTER_APOSTROPHE,
     AFTER_CAPITAL,
     AFTER_DASH,
@@ -290,7 +290,7 @@ def resolve_leaders(
         firm_name(before, after, pl.col("key")),
     )
     # The name of a thing and a hyphen are read where the context's edges can hold them
-    # (``edge_kernels``: 15% and 11% of the rows of the benchmark's text).
+    # (``edges``: 15% and 11% of the rows of the benchmark's text).
     named_thing = only_marked(
         rows, AFTER_CAPITAL, thing_name(after, NAMED_AFTER_HEADS, words_between=3)
     )
@@ -313,7 +313,7 @@ def resolve_leaders(
     # ``resolve._by_spelling``.)
     surnames = rows.filter(pl.col("form") == "surname")
     surnames = surnames.with_columns(
-        # Read where the context ends with a title's last word (``edge_kernels``).
+        # Read where the context ends with a title's last word (``edges``).
         title=marked_value(surnames, BEFORE_TITLE, title_text(before)),
         common=pl.col("common").fill_null(False),
         country_word=pl.lit(can_be_country).gather(pl.col("span")),

@@ -216,7 +216,7 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     as written); a match glued to a letter, digit or underscore inside a longer word is
     none (it still bounds its neighbours' gaps and contexts). Also the lengths of
     the gaps to the previous and next match (``gap_before``, ``gap_after``: 0 when they touch);
-    the shapes of the context's edges the rules check (``edges``: ``edge_kernels``);
+    the shapes of the context's edges the rules check (``edges``: ``analytics.extraction.edges``);
     ``before_written`` is the text before as written where the context had its
     whitespace made plain (a title's span is cut from it), else null.
     """

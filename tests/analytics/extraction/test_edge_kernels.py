@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.extraction import edge_kernels as E
+from analytics.extraction import edges as E
 from analytics.extraction.context import (
     geographic_name,
     government_after,
@@ -25,6 +25,7 @@ from analytics.extraction.context import (
     title_text,
     word_before,
 )
+from analytics.extraction.edge_kernels import edge_marks
 from analytics.extraction.inside_names import firm_name, place_name, us_town
 from analytics.extraction.word_lists import NAME_HEADS, NAMED_AFTER_HEADS
 from analytics.utf8 import utf8_buffer
@@ -83,9 +84,7 @@ PIECES = [
 def _marks(frame: pl.DataFrame) -> np.ndarray:
     b_data, b_offsets = utf8_buffer(frame.get_column("before"))
     a_data, a_offsets = utf8_buffer(frame.get_column("after"))
-    return E.edge_marks(
-        b_data, b_offsets[:-1], b_offsets[1:], a_data, a_offsets[:-1], a_offsets[1:]
-    )
+    return edge_marks(b_data, b_offsets[:-1], b_offsets[1:], a_data, a_offsets[:-1], a_offsets[1:])
 
 
 def _contexts(count: int, seed: int) -> pl.DataFrame:
