@@ -131,18 +131,13 @@ def _before_wide(data: np.ndarray, start: np.int64, end: np.int64) -> int:  # pr
     return SPACE_BEFORE if _is_space(point) else 0
 
 
-def edge_marks(
-    before_data: np.ndarray,
-    before_lows: np.ndarray,
-    before_highs: np.ndarray,
-    after_data: np.ndarray,
-    after_lows: np.ndarray,
-    after_highs: np.ndarray,
-) -> np.ndarray:
-    """The bits of each candidate's context (``analytics.extraction.edges``): ``before``
-    is ``before_data[before_lows[i] : before_highs[i]]``, ``after`` likewise (UTF-8).
-    (The tables are passed, not defaults of the compiled loop: numba keys its cache by
-    a default's value, and compiled the loop anew in every process, 1.3 s.)"""
+def edge_marks(*contexts: np.ndarray) -> np.ndarray:
+    """The bits of each candidate's context (``analytics.extraction.edges``), given
+    ``before_data, before_lows, before_highs, after_data, after_lows, after_highs``:
+    ``before`` is ``before_data[before_lows[i] : before_highs[i]]``, ``after`` likewise
+    (UTF-8). (The tables are passed, not defaults of the compiled loop: numba keys its
+    cache by a default's value, and compiled the loop anew in every process, 1.3 s.)"""
+    before_data, before_lows, before_highs, after_data, after_lows, after_highs = contexts
     return _edge_marks(
         before_data,
         before_lows,
