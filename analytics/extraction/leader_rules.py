@@ -290,7 +290,7 @@ def resolve_leaders(
         firm_name(before, after, pl.col("key")),
     )
     # The name of a thing and a hyphen are read where the context's edges can hold them
-    # (``edges``: 15% and 11% of the rows of the benchmark's text).
+    # (``edges``: 16% and 11% of the rows of the benchmark's text).
     named_thing = only_marked(
         rows, AFTER_CAPITAL, thing_name(after, NAMED_AFTER_HEADS, words_between=3)
     )
