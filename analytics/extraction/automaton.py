@@ -38,16 +38,28 @@ class Automaton:
             raise ValueError("a spelling of the automaton is empty")
         self._tables = _tables(encoded) if encoded else None
 
-    def scan(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def scan(
+        self,
+        data: np.ndarray,
+        text_starts: np.ndarray | None = None,
+        skip: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every match in ``data`` (UTF-8 bytes, ``uint8``), in order: the pattern index,
         start and end (byte offsets, end exclusive) of each. A match starts and ends
-        on character boundaries (a spelling is whole characters)."""
+        on character boundaries (a spelling is whole characters). Given
+        ``text_starts``, ``data`` is texts (text t is ``data[text_starts[t] :
+        text_starts[t + 1]]``): no match runs from one into the next, and the texts
+        where ``skip`` holds are not read."""
+        if text_starts is None:
+            text_starts = np.array([0, data.size], dtype=np.int64)
+        if skip is None:
+            skip = np.zeros(text_starts.size - 1, dtype=np.bool_)
         if self._tables is None or not data.size:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty.copy(), empty.copy()
         from analytics.extraction.trie_kernels import scan  # numba: imported on first use
 
-        return scan(data, *self._tables)
+        return scan(data, text_starts, skip, *self._tables)
 
 
 def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:

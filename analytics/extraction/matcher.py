@@ -25,51 +25,13 @@ CONTEXT_CHARS = 80
 # Wire copy wraps lines mid-name ("Yasuhiro\nNakasone", "West\n    Germany"), so names are
 # matched in a copy of the text where every whitespace run is one character: a space, or
 # for a paragraph break (a run holding two line breaks or more: wrapping never puts a blank
-# line inside a name) a character no alias holds. Odd spaces, tabs and NULs become plain
-# spaces (as they always have: the context rules read them as spaces) and Unicode hyphens
-# ASCII ones, so "Xi\u00a0Jinping" and "al\u2011Sudani" match. Offsets are mapped back to
-# the text as written, and surfaces and context are cut from it (``copy_kernels``). Few
-# texts need any of this (blank-line paragraphs and single spaces need nothing): a compiled
-# test picks those out (``copy_kernels.needs_copy``) and only they are copied.
-_PARAGRAPH_MARK = "\x01"
-
-
-@dataclass(frozen=True)
-class _Copies:
-    """The texts as matched: plain texts as they are, then the copies of the changed ones
-    (``texts``: row, doc, field, value), and the way back from the copies (``copy_kernels``)."""
-
-    texts: pl.DataFrame
-    plain: int  # how many texts come first as they are
-    written: np.ndarray  # the changed texts as written: UTF-8 bytes
-    written_starts: np.ndarray
-    record_at: np.ndarray
-    record_lost: np.ndarray
-    record_starts: np.ndarray
-
-
-def _matching_copies(texts: pl.DataFrame) -> _Copies:
-    """The texts to match (row, doc, field, value): those that need no copy as they are,
-    then the copies of the others."""
-    from analytics.extraction.copy_kernels import needs_copy, plain_copy
-    from analytics.extraction.span_kernels import as_words
-
-    data, starts = utf8_buffer(texts.get_column("value"))
-    odd = pl.Series(needs_copy(data, as_words(data), starts))
-    plain = texts.filter(~odd)
-    changed = texts.filter(odd)
-    written, written_starts = utf8_buffer(changed.get_column("value"))
-    copy, copy_starts, record_at, record_lost, record_starts = plain_copy(written, written_starts)
-    copies = _strings(copy_starts, copy).alias("value")
-    return _Copies(
-        pl.concat([plain, changed.with_columns(copies)]),
-        plain.height,
-        written,
-        written_starts,
-        record_at,
-        record_lost,
-        record_starts,
-    )
+# line inside a name) a character no alias holds (``\x01``). Odd spaces, tabs and NULs
+# become plain spaces (as they always have: the context rules read them as spaces) and
+# Unicode hyphens ASCII ones, so "Xi\u00a0Jinping" and "al\u2011Sudani" match. Offsets are
+# mapped back to the text as written, and surfaces and context are cut from it
+# (``copy_kernels``). Few texts need any of this (blank-line paragraphs and single spaces
+# need nothing): a compiled test picks those out (``copy_kernels.needs_copy``), the scan
+# of the batch's texts passes them by, and only they are copied and scanned as copies.
 
 
 CANDIDATE_SCHEMA = {
@@ -86,15 +48,6 @@ CANDIDATE_SCHEMA = {
     "gap_after": pl.Int64,
     "edges": pl.UInt32,
     "before_written": pl.String,
-}
-
-
-_SCANNED_SCHEMA = {
-    "index": pl.UInt32,
-    **{k: v for k, v in CANDIDATE_SCHEMA.items() if k != "before_written"},
-    "copy_start": pl.Int64,
-    "copy_end": pl.Int64,
-    "row": pl.UInt32,
 }
 
 
@@ -135,29 +88,42 @@ def _word_characters(points: np.ndarray) -> np.ndarray:
     return np.isin(points, word)
 
 
-def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFrame:
-    """The matches in ``copies`` (row, doc, field, value): offsets, surface, the
-    gaps to the neighbouring matches, and up to CONTEXT_CHARS characters of context on
-    each side that run on through at most one neighbouring match (so "RO" + "US" found
-    inside "ROUSE" still see the letters around them and "Biden" sees the
-    "Administration" after "-Harris"), never past the match beyond it; and the index of
-    its text in ``copies``, and its bytes in that text (``copy_start``, ``copy_end``).
-    The contexts of matches in texts past the first ``plain`` (copies) are left empty:
-    they are read in the text as written.
+@dataclass(frozen=True)
+class _Matches:
+    """The matches found in a buffer of texts that are candidates (none glued to a
+    letter, digit or underscore): the text of each (its index among the buffer's texts),
+    its spelling, its bytes, its characters in its text, the gaps to its neighbours, and
+    the byte bounds of its context (``span_kernels.locate``)."""
 
-    The texts are scanned as one UTF-8 buffer, each followed by a paragraph mark (no
-    spelling holds one, so no match runs from one text into the next): Arrow's layout of
-    the column, with no Python string made per text or per match. Compiled loops
-    (``span_kernels``) turn byte offsets into characters and cut the contexts."""
+    text: np.ndarray
+    pattern: np.ndarray
+    hit_start: np.ndarray
+    hit_end: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    gap_before: np.ndarray
+    gap_after: np.ndarray
+    before_from: np.ndarray
+    after_to: np.ndarray
+
+
+def _matches(
+    data: np.ndarray, starts: np.ndarray, skip: np.ndarray, automaton: Automaton
+) -> _Matches:
+    """The candidates in the texts ``data[starts[t] : starts[t + 1]]`` (UTF-8) but those
+    where ``skip``: offsets, the gaps to the neighbouring matches, and the bounds of up to
+    CONTEXT_CHARS characters of context on each side that run on through at most one
+    neighbouring match (so "RO" + "US" found inside "ROUSE" still see the letters around
+    them and "Biden" sees the "Administration" after "-Harris"), never past the match
+    beyond it.
+
+    The texts are scanned as one buffer, the column's own bytes (Arrow's layout), with
+    no Python string made per text or per match; no match runs from one text into the
+    next. Compiled loops (``span_kernels``) turn byte offsets into characters."""
     # Imported here: numba takes a quarter of a second to import, paid on first use.
-    from analytics.extraction.edge_kernels import edge_marks
     from analytics.extraction.span_kernels import continuations, locate, neighbours
 
-    values = copies.get_column("value")
-    data, starts = utf8_buffer(values + _PARAGRAPH_MARK)
-    pattern, hit_start, hit_end = automaton.scan(data)
-    if not pattern.size:
-        return pl.DataFrame(schema=_SCANNED_SCHEMA)
+    pattern, hit_start, hit_end = automaton.scan(data, starts, skip)
     located = locate(data, *continuations(data), starts, hit_start, hit_end, CONTEXT_CHARS)
     # A match glued to a letter, digit or underscore ("Chad" in "Chadwick", "US" in "USE":
     # 27% of the matches in the benchmark's text; "Chadé") is no candidate: dropped before
@@ -170,35 +136,107 @@ def _scan(copies: pl.DataFrame, automaton: Automaton, plain: int) -> pl.DataFram
     free = np.flatnonzero(
         ~located[-1] & ~_word_characters(before_char) & ~_word_characters(after_char)
     )
-    pattern, hit_start, hit_end = pattern[free], hit_start[free], hit_end[free]
-    index, start, end, gap_before, gap_after, before_from, after_to = (
-        column[free] for column in located[:-1]
+    return _Matches(
+        *(column[free] for column in (located[0], pattern, hit_start, hit_end)),
+        *(column[free] for column in located[1:-1]),
     )
-    before_from = np.where(index < plain, before_from, hit_start)
-    after_to = np.where(index < plain, after_to, hit_end)
+
+
+def _plain_candidates(
+    texts: pl.DataFrame, data: np.ndarray, starts: np.ndarray, odd: np.ndarray, automaton: Automaton
+) -> pl.DataFrame:
+    """The candidates of the texts that need no matching copy (not ``odd``), read in
+    the batch's buffer as they are (``candidate_spans``' columns)."""
+    from analytics.extraction.edge_kernels import edge_marks
+
+    found = _matches(data, starts, odd, automaton)
     return pl.DataFrame(
         {
-            "index": index,
+            "doc": texts.get_column("doc").gather(found.text),
+            "field": texts.get_column("field").gather(found.text),
+            "start_pos": found.start,
+            "end_pos": found.end,
+            "surface": automaton.spellings.gather(found.pattern),
+            "key": automaton.keys.gather(found.pattern),
+            "pattern": found.pattern,
+            "before": _cut(data, found.before_from, found.hit_start),
+            "after": _cut(data, found.hit_end, found.after_to),
+            "gap_before": found.gap_before,
+            "gap_after": found.gap_after,
+            "edges": edge_marks(
+                data, found.before_from, found.hit_start, data, found.hit_end, found.after_to
+            ),
+            "before_written": pl.repeat(None, found.text.size, dtype=pl.String, eager=True),
+        },
+        schema=CANDIDATE_SCHEMA,
+    )
+
+
+def _copied_candidates(
+    texts: pl.DataFrame, data: np.ndarray, starts: np.ndarray, odd: np.ndarray, automaton: Automaton
+) -> pl.DataFrame:
+    """The candidates of the ``odd`` texts, matched in their copies (``copy_kernels``):
+    offsets, surfaces and context as written (its line breaks are what tells a speaker
+    label or a sentence start); the context as the rules read it with its whitespace
+    made plain, and as written (``before_written``: a title's span is cut from it)."""
+    from analytics.extraction.copy_kernels import as_written, plain_copy, plain_text
+    from analytics.extraction.edge_kernels import edge_marks
+    from analytics.extraction.span_kernels import continuations, gather
+
+    rows = np.flatnonzero(odd)
+    written_starts, written = gather(data, starts[rows], starts[rows + 1])
+    copy, copy_starts, record_at, record_lost, record_starts = plain_copy(written, written_starts)
+    found = _matches(copy, copy_starts, np.zeros(rows.size, dtype=np.bool_), automaton)
+    start, end, before_from, start_byte, end_byte, after_to = as_written(
+        written,
+        *continuations(written),
+        written_starts,
+        record_at,
+        record_lost,
+        record_starts,
+        found.text,
+        found.hit_start - copy_starts[found.text],
+        found.hit_end - copy_starts[found.text],
+        CONTEXT_CHARS,
+    )
+    # The contexts as the rules read them (``copy_kernels.plain_text``), and their edges.
+    before_offsets, before = plain_text(written, before_from, start_byte)
+    after_offsets, after = plain_text(written, end_byte, after_to)
+    edges = edge_marks(
+        before,
+        before_offsets[:-1],
+        before_offsets[1:],
+        after,
+        after_offsets[:-1],
+        after_offsets[1:],
+    )
+    copied = pl.DataFrame(
+        {
+            "doc": texts.get_column("doc").gather(rows[found.text]),
+            "field": texts.get_column("field").gather(rows[found.text]),
             "start_pos": start,
             "end_pos": end,
-            "surface": automaton.spellings.gather(pattern),
-            "key": automaton.keys.gather(pattern),
-            "pattern": pattern,
-            "before": _cut(data, before_from, hit_start),
-            "after": _cut(data, hit_end, after_to),
-            "gap_before": gap_before,
-            "gap_after": gap_after,
-            "edges": edge_marks(data, before_from, hit_start, data, hit_end, after_to),
-            "copy_start": hit_start - starts[index],
-            "copy_end": hit_end - starts[index],
+            "surface": _cut(written, start_byte, end_byte),
+            "key": automaton.keys.gather(found.pattern),
+            "pattern": found.pattern,
+            "before": _strings(before_offsets, before),
+            "after": _strings(after_offsets, after),
+            "gap_before": found.gap_before,
+            "gap_after": found.gap_after,
+            "edges": edges,
+            "before_written": _cut(written, before_from, start_byte),
         },
-        schema_overrides={"index": pl.UInt32, "pattern": pl.UInt32, "edges": pl.UInt32},
-    ).join(
-        copies.select("row", "doc", "field").with_row_index("index"),
-        on="index",
-        how="left",
-        maintain_order="left",
+        schema=CANDIDATE_SCHEMA,
     )
+    # The key of a surface as written is its spelling's key, but where NUL or \x01 (the
+    # copy's spaces, not the key's) stand in it.
+    controls = copied.get_column("surface").str.contains("[\x00\x01]")
+    if controls.any():
+        copied = copied.with_columns(
+            key=pl.when(controls).then(normalise_surface(pl.col("surface"))).otherwise("key"),
+            pattern=pl.when(~controls).then("pattern"),
+        )
+    return copied
 
 
 def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
@@ -223,71 +261,18 @@ def candidate_spans(fields: pl.DataFrame, automaton: Automaton) -> pl.DataFrame:
     require_columns(fields, {"doc", "field", "value"})
     if fields.is_empty() or not automaton.patterns:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
-    texts = (
-        fields.filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-        .select("doc", "field", "value")
-        .with_row_index("row")
-    )
-    copies = _matching_copies(texts)
-    scanned = _scan(copies.texts, automaton, copies.plain).with_columns(
-        pl.col("doc").cast(pl.UInt32)
-    )
-    columns = list(CANDIDATE_SCHEMA)
-    plain = pl.lit(None, pl.String).alias("before_written")
-    if copies.plain == copies.texts.height:  # no text needed a copy
-        return scanned.with_columns(plain).select(columns)
-    # A text matched in a changed copy gives its offsets, surfaces and context as
-    # written (its line breaks are what tells a speaker label or a sentence start).
-    from analytics.extraction.copy_kernels import as_written, plain_text
-    from analytics.extraction.edge_kernels import edge_marks
-    from analytics.extraction.span_kernels import continuations
+    # Imported here: numba takes a quarter of a second to import, paid on first use.
+    from analytics.extraction.copy_kernels import needs_copy
+    from analytics.extraction.span_kernels import as_words
 
-    in_copies = pl.col("index") >= copies.plain
-    copied = scanned.filter(in_copies)
-    data = copies.written
-    start, end, before_from, start_byte, end_byte, after_to = as_written(
-        data,
-        *continuations(data),
-        copies.written_starts,
-        copies.record_at,
-        copies.record_lost,
-        copies.record_starts,
-        copied.get_column("index").to_numpy().astype(np.int64) - copies.plain,
-        copied.get_column("copy_start").to_numpy(),
-        copied.get_column("copy_end").to_numpy(),
-        CONTEXT_CHARS,
+    texts = fields.filter(pl.col("value").is_not_null() & (pl.col("value") != "")).select(
+        pl.col("doc").cast(pl.UInt32), "field", "value"
     )
-    # The contexts as the rules read them (``copy_kernels.plain_text``), and their edges.
-    before_offsets, before = plain_text(data, before_from, start_byte)
-    after_offsets, after = plain_text(data, end_byte, after_to)
-    edges = edge_marks(
-        before,
-        before_offsets[:-1],
-        before_offsets[1:],
-        after,
-        after_offsets[:-1],
-        after_offsets[1:],
-    )
-    written = copied.with_columns(
-        start_pos=pl.Series(start),
-        end_pos=pl.Series(end),
-        surface=_cut(data, start_byte, end_byte),
-        before_written=_cut(data, before_from, start_byte),
-        before=_strings(before_offsets, before),
-        after=_strings(after_offsets, after),
-        edges=pl.Series(edges),
-    )
-    # The key of a surface as written is its spelling's key, but where NUL or \x01 (the
-    # copy's spaces, not the key's) stand in it.
-    controls = written.get_column("surface").str.contains("[\x00\x01]")
-    if controls.any():
-        written = written.with_columns(
-            key=pl.when(controls).then(normalise_surface(pl.col("surface"))).otherwise("key"),
-            pattern=pl.when(~controls).then("pattern"),
-        )
+    data, starts = utf8_buffer(texts.get_column("value"))
+    odd = needs_copy(data, as_words(data), starts)
+    plain = _plain_candidates(texts, data, starts, odd, automaton)
+    if not odd.any():
+        return plain
     # In one chunk: the rules gather from these columns by row, three times as fast from
     # one chunk as from two.
-    return pl.concat(
-        [scanned.filter(~in_copies).with_columns(plain).select(columns), written.select(columns)],
-        rechunk=True,
-    )
+    return pl.concat([plain, _copied_candidates(texts, data, starts, odd, automaton)], rechunk=True)

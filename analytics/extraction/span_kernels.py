@@ -1,7 +1,8 @@
 """The loops that turn the automaton's byte matches into candidate spans, compiled (numba).
 
-The texts of a batch are one UTF-8 buffer (each text followed by a separator byte no
-spelling holds), the automaton finds byte offsets in it, and these loops give each
+The texts of a batch are one UTF-8 buffer (Arrow's layout of their column: each text's
+bytes right after the one before), the automaton finds byte offsets in it (none across a
+text's end), and these loops give each
 match its text, its offsets in characters (code points, as Python and polars count
 them) and the byte bounds of its context, then cut the context strings out of the
 buffer. A character starts at every byte that is not a continuation byte (0b10xxxxxx).
@@ -149,11 +150,11 @@ def locate(
     match next to another character of a word (a non-ASCII letter) is left to the caller
     to tell.
 
-    Text ``t`` is ``data[text_starts[t] : text_starts[t + 1] - 1]`` (its last byte is
-    the separator); ``words`` and ``counts`` are ``continuations(data)``: characters
-    are counted in a step, a context's a stretch at a time (``chars_back``,
-    ``chars_ahead``; counted eight bytes at a time, and a context holding a curly quote a
-    byte at a time, the loop took 38 ms on a 31 MB chunk's 182,000 matches)."""
+    Text ``t`` is ``data[text_starts[t] : text_starts[t + 1]]``; ``words`` and
+    ``counts`` are ``continuations(data)``: characters are counted in a step, a
+    context's a stretch at a time (``chars_back``, ``chars_ahead``; counted eight bytes
+    at a time, and a context holding a curly quote a byte at a time, the loop took 38 ms
+    on a 31 MB chunk's 182,000 matches)."""
     n = hit_starts.size
     text = np.empty(n, dtype=np.int64)
     start = np.empty(n, dtype=np.int64)
@@ -182,17 +183,17 @@ def locate(
         t = text[i]
         glued[i] = (
             hit_starts[i] > text_starts[t] and _ascii_word_byte(data[hit_starts[i] - 1])
-        ) or (hit_ends[i] < text_starts[t + 1] - 1 and _ascii_word_byte(data[hit_ends[i]]))
+        ) or (hit_ends[i] < text_starts[t + 1] and _ascii_word_byte(data[hit_ends[i]]))
         previous_end = end[i - 1] if i >= 1 and text[i - 1] == t else 0
         gap_before[i] = start[i] - previous_end
         if i + 1 < n and text[i + 1] == t:
             gap_after[i] = start[i + 1] - end[i]
         else:  # the text's last match: to its end
-            gap_after[i] = _chars(data, words, counts, hit_ends[i], text_starts[t + 1] - 1)
+            gap_after[i] = _chars(data, words, counts, hit_ends[i], text_starts[t + 1])
 
         low = hit_ends[i - 2] if i >= 2 and text[i - 2] == t else text_starts[t]
         before_from[i] = chars_back(data, words, counts, hit_starts[i], low, context_chars)
-        high = hit_starts[i + 2] if i + 2 < n and text[i + 2] == t else text_starts[t + 1] - 1
+        high = hit_starts[i + 2] if i + 2 < n and text[i + 2] == t else text_starts[t + 1]
         after_to[i] = chars_ahead(data, words, counts, hit_ends[i], high, context_chars)
     return text, start, end, gap_before, gap_after, before_from, after_to, glued
 
@@ -212,11 +213,10 @@ def neighbours(
     hit_ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """The code point of the character right before each match and right after it in its
-    text (``locate``'s layout and ``text``), or -1 where the text has none (the
-    separator after a text is a character of its own, ``\\x01``)."""
+    text (``locate``'s layout and ``text``), or -1 where the text has none."""
     n = hit_starts.size
     before = np.full(n, -1, dtype=np.int64)
-    after = np.empty(n, dtype=np.int64)
+    after = np.full(n, -1, dtype=np.int64)
     for i in range(n):
         low = text_starts[text[i]]
         p = hit_starts[i]
@@ -225,7 +225,8 @@ def neighbours(
             while p > low and not _starts_char(data[p]):
                 p -= 1
             before[i] = _code_point(data, p)
-        after[i] = _code_point(data, hit_ends[i])
+        if hit_ends[i] < text_starts[text[i] + 1]:
+            after[i] = _code_point(data, hit_ends[i])
     return before, after
 
 

@@ -185,6 +185,48 @@ def test_matches_across_the_scan_s_blocks() -> None:
             assert found(machine, text) == expected(TRICKY, text), (name, shift)
 
 
+def _found_in_texts(
+    machine: Automaton, texts: list[str], skip: list[bool]
+) -> list[tuple[int, int, int]]:
+    """The machine's matches in ``texts`` scanned as one buffer of texts (byte offsets
+    into it), the texts where ``skip`` holds passed by."""
+    raw = [text.encode() for text in texts]
+    starts = np.cumsum([0] + [len(r) for r in raw]).astype(np.int64)
+    data = np.frombuffer(b"".join(raw), dtype=np.uint8)
+    pattern, start, end = machine.scan(data, starts, np.array(skip, dtype=np.bool_))
+    return list(zip(pattern.tolist(), start.tolist(), end.tolist(), strict=True))
+
+
+def test_no_match_runs_from_one_text_into_the_next() -> None:
+    """Texts scanned as one buffer are matched each on its own, as Aho-Corasick matches
+    each: no spelling across a text's end ("United" + " States", "the " + "Gambia", "al-"
+    + "Sisi"), a lead never taken from the text before, and the texts to skip unread,
+    however the texts fall across the scan's blocks."""
+    rng = random.Random(13)
+    machine = Automaton(TRICKY)
+    for round_ in range(300):
+        texts = [
+            "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12)))
+            for _ in range(rng.randint(1, 8))
+        ]
+        if round_ % 10 == 0:  # a long text: the texts after it start in a later block
+            texts.insert(rng.randrange(len(texts)), "x" * (BLOCK_BYTES - rng.randint(0, 9)))
+        skip = [rng.random() < 0.3 for _ in texts]
+        want = []
+        at = 0
+        for text, skipped in zip(texts, skip, strict=True):
+            if not skipped:
+                want += [(p, at + s, at + e) for p, s, e in expected(TRICKY, text)]
+            at += len(text.encode())
+        assert _found_in_texts(machine, texts, skip) == want, (texts, skip)
+    pairs = ["United", " States", "the ", "Gambia", "al-", "Sisi", "U", "S"]
+    assert _found_in_texts(machine, pairs, [False] * 8) == [
+        (TRICKY.index("United"), 0, 6),
+        (TRICKY.index("Gambia"), 17, 23),
+        (TRICKY.index("Sisi"), 26, 30),
+    ]
+
+
 def test_invalid_utf8_and_nul_bytes_are_scanned_as_bytes() -> None:
     data = b"\xff\xfeUnited\x00States \xc3United States\xe2\x80 the Gambia\x80"
     assert found(Automaton(TRICKY), data) == expected(TRICKY, data)

@@ -19,7 +19,7 @@ def _reference(texts: list[str], hits: list[tuple[int, int, int]]) -> list[tuple
     bounds (as absolute byte offsets) and glued, counted on Python strings."""
     starts = [0]
     for text in texts:
-        starts.append(starts[-1] + len(text.encode()) + 1)
+        starts.append(starts[-1] + len(text.encode()))
     rows = []
     for i, (t, low, high) in enumerate(hits):
         raw = texts[t].encode()
@@ -63,10 +63,11 @@ def test_locate_counts_as_python_counts_characters() -> None:
             for low, high in zip(edges[::2], edges[1::2], strict=False):
                 if high > low:
                     hits.append((t, len(text[:low].encode()), len(text[:high].encode())))
-        data = np.frombuffer("".join(text + "\x01" for text in texts).encode(), np.uint8)
+        # The texts' bytes one after the other, as a column holds them.
+        data = np.frombuffer("".join(texts).encode(), np.uint8)
         # Unaligned, as a column's bytes may be: the words are read from any offset.
         data = np.concatenate([np.zeros(3, np.uint8), data])[3:]
-        offsets = np.cumsum([0] + [len(text.encode()) + 1 for text in texts]).astype(np.int64)
+        offsets = np.cumsum([0] + [len(text.encode()) for text in texts]).astype(np.int64)
         first = offsets[[t for t, _, _ in hits]]
         located = locate(
             data,
