@@ -51,12 +51,18 @@ def continuations(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (``counts[W + 1 + k]``, k from 0 to 7): with these, the characters between any two
     bytes are counted in a step (``_chars``)."""
     words = as_words(data)
-    return words, _word_counts(data, words)
+    # Four bytes a count where they hold any (a buffer under 2 GB): the counts are as
+    # large as the buffer in eight.
+    wide = np.int32 if data.size < 1 << 31 else np.int64
+    counts = np.empty(words.size + 9, dtype=wide)
+    _word_counts(data, words, counts)
+    return words, counts
 
 
 @njit(cache=True, nogil=True)
-def _word_counts(data: np.ndarray, words: np.ndarray) -> np.ndarray:  # pragma: no cover
-    counts = np.empty(words.size + 9, dtype=np.int64)
+def _word_counts(
+    data: np.ndarray, words: np.ndarray, counts: np.ndarray
+) -> None:  # pragma: no cover - compiled
     seen = np.int64(0)
     for w in range(words.size):
         counts[w] = seen
@@ -67,7 +73,6 @@ def _word_counts(data: np.ndarray, words: np.ndarray) -> np.ndarray:  # pragma: 
         at = words.size * 8 + k
         if at < data.size and not _starts_char(data[at]):
             seen += 1
-    return counts
 
 
 @njit(cache=True, nogil=True)
