@@ -129,7 +129,7 @@ def with_context(rows: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
 
 def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """The country meanings among ``rows`` that count: span, doc, entity_id, country,
-    form, rule.
+    country_code (``resolve.country_codes``), form, rule.
 
     ``rows`` are candidate meanings of kind 'country' (span, doc, key, entity_id,
     country, form, before, after, and the alias's facts: ``alias_facts``); ``docs`` has
@@ -137,7 +137,13 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     """
     if rows.is_empty():
         return rows.select(
-            "span", "doc", "entity_id", "country", "form", rule=pl.lit(None, pl.String)
+            "span",
+            "doc",
+            "entity_id",
+            "country",
+            "country_code",
+            "form",
+            rule=pl.lit(None, pl.String),
         )
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
@@ -238,6 +244,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         "doc",
         "entity_id",
         "country",
+        "country_code",
         "form",
         rule=pl.when(pl.col("context_pattern").is_not_null())
         .then(pl.lit("country-alias+context"))

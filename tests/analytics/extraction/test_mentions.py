@@ -152,10 +152,49 @@ def test_meanings_by_spelling_are_the_meanings_of_its_key(gazetteer: Gazetteer) 
         joined = spellings.join(
             meanings.filter(pl.col("kind") == kind), left_on="key", right_on="alias"
         )
-        columns = ["spelling", "entity_id", "form", "shouted", "country"]
+        columns = ["spelling", "entity_id", "form", "shouted", "country", "country_code"]
         assert gathered.height == joined.height > 1000
         assert gathered.sort(columns).select(columns).equals(joined.sort(columns).select(columns))
         assert gathered.get_column("kind").unique().to_list() == [kind]
+
+
+def test_each_country_has_one_number(gazetteer: Gazetteer) -> None:
+    """Every entity's country is numbered once, 0, 1 ..., and a meaning carries its
+    entity's country's number: which countries an article mentions is read by it."""
+    from analytics.extraction.resolve import _meanings, country_codes
+
+    codes = country_codes(gazetteer)
+    countries = gazetteer.entities.get_column("country")
+    assert codes.get_column("country_code").to_list() == list(range(codes.height))
+    assert sorted(codes.get_column("country").to_list()) == sorted(countries.unique().to_list())
+    numbered = dict(codes.iter_rows())
+    meanings = _meanings(gazetteer).select("country", "country_code").unique()
+    assert meanings.height > 100
+    assert all(numbered[country] == code for country, code in meanings.iter_rows())
+
+
+def test_a_cascade_decides_each_span_by_its_first_step_with_one_leader() -> None:
+    """A span goes to the one row of the first step whose flag holds on exactly one of
+    its rows: a step that holds for two leaders decides nothing, a null is no, and a
+    span no step singles out is left out."""
+    from analytics.extraction.leader_rules import _cascade
+
+    rows = pl.DataFrame(
+        {
+            "span": [7, 7, 7, 2, 2, 9, 9, 4],
+            "leader": ["a", "b", "c", "d", "e", "f", "g", "h"],
+            "first": [True, True, False, None, True, False, False, True],
+            "second": [False, True, False, True, True, True, True, False],
+        }
+    )
+    steps = [(pl.col("first"), "first-rule"), (pl.col("second"), "second-rule")]
+    decided = _cascade(rows, steps)
+    assert decided.select("span", "leader", "rule").rows() == [
+        (7, "b", "second-rule"),
+        (2, "e", "first-rule"),
+        (4, "h", "first-rule"),
+    ]
+    assert _cascade(rows.clear(), steps).columns == [*rows.columns, "rule"]
 
 
 def test_a_name_wrapped_around_a_nul_has_no_meaning(gazetteer: Gazetteer) -> None:
