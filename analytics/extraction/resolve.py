@@ -51,13 +51,25 @@ def _meanings(gazetteer: Gazetteer) -> pl.DataFrame:
         aliases.filter((pl.col("kind") != "none") & ~pl.col("alias").is_in(blocked.implode()))
         .join(namesakes, on=["alias", "entity_id"], how="anti", maintain_order="left")
         .join(
-            gazetteer.entities.select("entity_id", "country").join(
-                country_codes(gazetteer), on="country"
-            ),
+            gazetteer.entities.select("entity_id", "country")
+            .join(country_codes(gazetteer), on="country")
+            .join(entity_codes(gazetteer), on="entity_id"),
             on="entity_id",
             how="left",
             maintain_order="left",
         )
+    )
+
+
+@per_version
+def entity_codes(gazetteer: Gazetteer) -> pl.DataFrame:
+    """Each entity of the gazetteer (entity_id) and its number (entity_code: 0, 1 ...),
+    in the order of their ids: a meaning carries its entity by number too, so the
+    leaders an article names are a set of numbers (``leader_rules._ARTICLE_LEADER``)."""
+    return (
+        gazetteer.entities.select(pl.col("entity_id").unique().sort())
+        .with_row_index("entity_code")
+        .select("entity_id", "entity_code")
     )
 
 
