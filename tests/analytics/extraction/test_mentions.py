@@ -158,19 +158,25 @@ def test_meanings_by_spelling_are_the_meanings_of_its_key(gazetteer: Gazetteer) 
         assert gathered.get_column("kind").unique().to_list() == [kind]
 
 
-def test_each_country_has_one_number(gazetteer: Gazetteer) -> None:
-    """Every entity's country is numbered once, 0, 1 ..., and a meaning carries its
-    entity's country's number: which countries an article mentions is read by it."""
-    from analytics.extraction.resolve import _meanings, country_codes
+@pytest.mark.parametrize(
+    ("column", "code"), [("country", "country_code"), ("entity_id", "entity_code")]
+)
+def test_each_country_and_entity_has_one_number(
+    gazetteer: Gazetteer, column: str, code: str
+) -> None:
+    """Every entity's country, and every entity, is numbered once, 0, 1 ..., and a
+    meaning carries its number: which countries an article mentions, and which leaders
+    it names, are read by them."""
+    from analytics.extraction.resolve import _meanings, country_codes, entity_codes
 
-    codes = country_codes(gazetteer)
-    countries = gazetteer.entities.get_column("country")
-    assert codes.get_column("country_code").to_list() == list(range(codes.height))
-    assert sorted(codes.get_column("country").to_list()) == sorted(countries.unique().to_list())
-    numbered = dict(codes.iter_rows())
-    meanings = _meanings(gazetteer).select("country", "country_code").unique()
+    codes = (country_codes if column == "country" else entity_codes)(gazetteer)
+    values = gazetteer.entities.get_column(column)
+    assert codes.get_column(code).to_list() == list(range(codes.height))
+    assert sorted(codes.get_column(column).to_list()) == sorted(values.unique().to_list())
+    numbered = dict(codes.select(column, code).iter_rows())
+    meanings = _meanings(gazetteer).select(column, code).unique()
     assert meanings.height > 100
-    assert all(numbered[country] == code for country, code in meanings.iter_rows())
+    assert all(numbered[value] == number for value, number in meanings.iter_rows())
 
 
 def test_a_cascade_decides_each_span_by_its_first_step_with_one_leader() -> None:
