@@ -220,9 +220,8 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         .filter(pl.col("word").is_not_null())
     )
     if not first_names.is_empty():
-        named = first_names.pipe(with_context, docs).filter(
-            named_as_person(pl.col("word"), pl.col("context"))
-        )
+        read = first_names.pipe(with_context, docs)
+        named = read.filter(named_as_person(read))
         keep[named.get_column("row").to_numpy()] = False
     # Inside the name of a place in the country, an institution or a firm (Kyiv Oblast,
     # Whitehall Corp.), or a U.S. town named after the country or capital (Malta, N.Y.).
