@@ -19,6 +19,7 @@ from analytics.extraction.automaton import automaton
 from analytics.extraction.country_rules import alias_facts, resolve_countries
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.leader_rules import resolve_leaders, with_titles
+from analytics.extraction.span_kernels import meaning_rows
 
 RESOLVED_SCHEMA = {
     "doc": pl.UInt32,
@@ -110,18 +111,10 @@ class _Spelled:
     offsets: np.ndarray
     rows: np.ndarray
 
-    def counts(self, spellings: np.ndarray) -> np.ndarray:
-        """How many meanings each of ``spellings`` has."""
-        return self.offsets[spellings + 1] - self.offsets[spellings]
-
     def of(self, spans: pl.DataFrame, spellings: np.ndarray) -> pl.DataFrame:
         """``spans`` (of these spellings) with each of their meanings, a row each."""
-        counts = self.counts(spellings)
-        span_rows = np.repeat(np.arange(spellings.size), counts)
-        ends = np.cumsum(counts)
-        within = np.arange(ends[-1] if ends.size else 0) - np.repeat(ends - counts, counts)
-        meaning_rows = self.rows[np.repeat(self.offsets[spellings], counts) + within]
-        return pl.concat([spans[span_rows], self.meanings[meaning_rows]], how="horizontal")
+        span_rows, meanings = meaning_rows(spellings, self.offsets, self.rows)
+        return pl.concat([spans[span_rows], self.meanings[meanings]], how="horizontal")
 
 
 @per_version

@@ -298,3 +298,25 @@ def string_views(
                 out[at + 4 + k] = data[low + k]
                 out[at + 12 + k] = (low >> (8 * k)) & 0xFF
     return out
+
+
+@njit(cache=True, nogil=True)
+def meaning_rows(
+    spellings: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Each span (by its spelling, ``spellings``) with each of its meanings, a pair each:
+    the span's index and the meaning's row, ``rows[offsets[p] : offsets[p + 1]]`` for
+    spelling p (``resolve._Spelled``). (By numpy's repeats, gathers and sums, a 31 MB
+    chunk's 132,000 spans took 4 ms for each kind; so, under 1.)"""
+    total = 0
+    for i in range(spellings.size):
+        total += offsets[spellings[i] + 1] - offsets[spellings[i]]
+    span_rows = np.empty(total, dtype=np.int64)
+    meanings = np.empty(total, dtype=np.int64)
+    k = 0
+    for i in range(spellings.size):
+        for m in range(offsets[spellings[i]], offsets[spellings[i] + 1]):
+            span_rows[k] = i
+            meanings[k] = rows[m]
+            k += 1
+    return span_rows, meanings

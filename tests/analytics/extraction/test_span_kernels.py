@@ -107,3 +107,17 @@ def test_string_views_are_the_slices_they_view() -> None:
     # Filtered and gathered like any column, after the buffer's array is gone.
     del data
     assert cut.gather([2, 0]).to_list() == [expected[2], expected[0]]
+
+
+def test_meaning_rows_pair_each_span_with_each_meaning_of_its_spelling() -> None:
+    """Spelling p means rows[offsets[p]:offsets[p + 1]]: a span of a spelling with none
+    has no pair, one with two has two, in the spans' order then the meanings'."""
+    from analytics.extraction.span_kernels import meaning_rows
+
+    offsets = np.array([0, 2, 2, 3], dtype=np.int64)  # spelling 0: two, 1: none, 2: one
+    rows = np.array([5, 7, 9], dtype=np.int64)
+    spans, meanings = meaning_rows(np.array([2, 1, 0, 2], dtype=np.int64), offsets, rows)
+    assert spans.tolist() == [0, 2, 2, 3]
+    assert meanings.tolist() == [9, 5, 7, 9]
+    empty = meaning_rows(np.array([1], dtype=np.int64), offsets, rows)
+    assert [part.size for part in empty] == [0, 0]
