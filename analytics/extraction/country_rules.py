@@ -127,6 +127,10 @@ def with_context(rows: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# What ``resolve_countries`` returns of each country row it keeps, besides its rule.
+_RESOLVED = ("span", "doc", "entity_id", "country", "country_code", "form")
+
+
 def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """The country meanings among ``rows`` that count: span, doc, entity_id, country,
     country_code (``resolve.country_codes``), form, rule.
@@ -136,15 +140,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
     doc, title and text.
     """
     if rows.is_empty():
-        return rows.select(
-            "span",
-            "doc",
-            "entity_id",
-            "country",
-            "country_code",
-            "form",
-            rule=pl.lit(None, pl.String),
-        )
+        return rows.select(*_RESOLVED, rule=pl.lit(None, pl.String))
     lists = _lists(gazetteer)
     given, given_all, surnames = lists.given, lists.given_all, lists.surnames
     # Each guard marks the rows it drops, read on the rows it concerns only; the rows
@@ -239,12 +235,7 @@ def resolve_countries(rows: pl.DataFrame, docs: pl.DataFrame, gazetteer: Gazette
         geographic_name(before, after) | us_town(after),
     ).to_numpy()
     return rows.filter(pl.Series(keep)).select(
-        "span",
-        "doc",
-        "entity_id",
-        "country",
-        "country_code",
-        "form",
+        *_RESOLVED,
         rule=pl.when(pl.col("context_pattern").is_not_null())
         .then(pl.lit("country-alias+context"))
         .otherwise(pl.lit("country-alias")),
