@@ -19,7 +19,6 @@ from analytics.extraction.automaton import automaton
 from analytics.extraction.country_rules import alias_facts, resolve_countries
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.leader_rules import resolve_leaders, with_titles
-from analytics.extraction.span_kernels import meaning_rows
 
 RESOLVED_SCHEMA = {
     "doc": pl.UInt32,
@@ -113,6 +112,10 @@ class _Spelled:
 
     def of(self, spans: pl.DataFrame, spellings: np.ndarray) -> pl.DataFrame:
         """``spans`` (of these spellings) with each of their meanings, a row each."""
+        # Imported here: numba takes a quarter of a second to import and memory to hold,
+        # paid on first use (a process that only stores, as an ingest's, never does).
+        from analytics.extraction.span_kernels import meaning_rows
+
         span_rows, meanings = meaning_rows(spellings, self.offsets, self.rows)
         return pl.concat([spans[span_rows], self.meanings[meanings]], how="horizontal")
 
