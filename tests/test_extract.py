@@ -190,6 +190,37 @@ def test_a_gzip_pipe_that_trickles_in_is_read_as_gzip(step: int) -> None:
     assert (rows, errors) == (plain_rows, plain_errors)
 
 
+def test_a_raw_stream_that_trickles_in_is_read_in_whole_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A raw stream (a notebook's pipe, unbuffered) gives a few bytes a read: each
+    batch is filled to INPUT_BATCH_BYTES all the same, not cut at every line break the
+    reads happen to hold (each call of the extractor has a fixed cost: a line a batch,
+    a large dump took hours)."""
+    import jobs.extract
+
+    lines = [json.dumps(obj) + "\n" for obj in LINES] * 4
+    plain_rows, plain_errors = _extract(lines)
+    data = "".join(lines).encode("utf-8")
+    monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", len(data) // 2 + 1)
+    batches: list[int] = []
+
+    def counted(batch: object, gazetteer: object) -> object:
+        batches.append(len(batch))  # type: ignore[arg-type]
+        return extract_mentions(batch, gazetteer)
+
+    extract_mentions = jobs.extract.extract_mentions
+    monkeypatch.setattr("jobs.extract.extract_mentions", counted)
+    out = io.BytesIO()
+    errors: list[BadInput] = []
+    extract_jsonl(_Trickle(data, 7), out, SEEDS_DIR, name="in.jsonl", on_error=errors.append)
+    rows = [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
+    assert (rows, errors) == (plain_rows, plain_errors)
+    # The first half of the input up to its last line break, then the rest.
+    assert len(batches) == 2
+    assert sum(batches) == len(lines)
+
+
 def test_a_truncated_gzip_input_is_one_clear_error() -> None:
     packed = gzip.compress((json.dumps(LINES[0]) + "\n").encode("utf-8") * 200)
     with pytest.raises(EOFError, match="end-of-stream"):
