@@ -49,12 +49,15 @@ def child(dump: Path, db: Path) -> None:
     settings = load_settings(None, environ={}, db_path=db)
     samples: list[float] = []
     peaks: list[float] = []
+    clocks: list[tuple[float, float]] = []  # (wall, this process's CPU) at each batch
 
     def sample_rss(_progress: object) -> None:
         samples.append(_rss_mib())
         peaks.append(_peak_mib())
+        clocks.append((time.perf_counter(), time.process_time()))
 
     started = time.perf_counter()
+    clocks.append((started, time.process_time()))
     result = run_ingest(
         settings, [SourceConfig(name="bench", location=str(dump))], on_progress=sample_rss
     )
@@ -76,6 +79,11 @@ def child(dump: Path, db: Path) -> None:
                     round(max(samples[len(samples) * q // 4 : len(samples) * (q + 1) // 4] or [0]))
                     for q in range(4)
                 ],
+                # Wall seconds of each quarter of the batches, and the CPU seconds of
+                # this process (reading, storing) in them: does a batch cost more as the
+                # store grows, and in which process?
+                "seconds_by_quarter": _by_quarter([wall for wall, _ in clocks]),
+                "ingest_process_cpu_by_quarter": _by_quarter([cpu for _, cpu in clocks]),
                 # The peak so far at the end of each quarter: where the peak was reached.
                 "peak_by_quarter_mib": [
                     round(peaks[min(len(peaks) - 1, len(peaks) * (q + 1) // 4 - 1)]) if peaks else 0
@@ -84,6 +92,16 @@ def child(dump: Path, db: Path) -> None:
             }
         )
     )
+
+
+def _by_quarter(clock: list[float]) -> list[float]:
+    """The time between the start (``clock[0]``) and the batches ending each quarter of
+    the run, quarter by quarter."""
+    batches = len(clock) - 1
+    if batches < 4:
+        return []
+    ends = [clock[batches * (q + 1) // 4] for q in range(4)]
+    return [round(end - begin, 2) for begin, end in zip([clock[0], *ends[:-1]], ends, strict=True)]
 
 
 def enlarged(corpus: Path, times: int, out: Path) -> Path:
