@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,12 @@ def child(dump: Path, db: Path) -> None:
                 # Wall seconds of each quarter of the batches, and the CPU seconds of
                 # this process (reading, storing) in them: does a batch cost more as the
                 # store grows, and in which process?
-                "seconds_by_quarter": _by_quarter([wall for wall, _ in clocks]),
-                "ingest_process_cpu_by_quarter": _by_quarter([cpu for _, cpu in clocks]),
+                "seconds_by_quarter": by_quarter(
+                    [after[0] - before[0] for before, after in pairwise(clocks)]
+                ),
+                "ingest_process_cpu_by_quarter": by_quarter(
+                    [after[1] - before[1] for before, after in pairwise(clocks)]
+                ),
                 # The peak so far at the end of each quarter: where the peak was reached.
                 "peak_by_quarter_mib": [
                     round(peaks[min(len(peaks) - 1, len(peaks) * (q + 1) // 4 - 1)]) if peaks else 0
@@ -94,14 +99,10 @@ def child(dump: Path, db: Path) -> None:
     )
 
 
-def _by_quarter(clock: list[float]) -> list[float]:
-    """The time between the start (``clock[0]``) and the batches ending each quarter of
-    the run, quarter by quarter."""
-    batches = len(clock) - 1
-    if batches < 4:
-        return []
-    ends = [clock[batches * (q + 1) // 4] for q in range(4)]
-    return [round(end - begin, 2) for begin, end in zip([clock[0], *ends[:-1]], ends, strict=True)]
+def by_quarter(values: list[float]) -> list[float]:
+    """The sums of ``values`` (one a batch) over each quarter of them, in order."""
+    n = len(values)
+    return [round(sum(values[n * q // 4 : n * (q + 1) // 4]), 2) for q in range(4)]
 
 
 def enlarged(corpus: Path, times: int, out: Path) -> Path:

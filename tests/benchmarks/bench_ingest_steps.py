@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench_ingest import by_quarter
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,12 +38,6 @@ def _timed(module: Any, name: str, seconds: dict[str, list[float]], key: str) ->
             seconds.setdefault(key, []).append(time.perf_counter() - started)
 
     setattr(module, name, timed)
-
-
-def by_quarter(values: list[float]) -> list[float]:
-    """The sums of ``values`` over each quarter of them, in order."""
-    n = len(values)
-    return [round(sum(values[n * q // 4 : n * (q + 1) // 4]), 2) for q in range(4)]
 
 
 def main() -> None:
