@@ -201,7 +201,8 @@ class AttachingWriter:
                 yield con
         finally:
             self._attached = None
-            self._detach()
+            if self._hub is not None:  # else closed meanwhile, the file with it
+                self._detach()
 
     @contextmanager
     def _unit(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -216,7 +217,10 @@ class AttachingWriter:
             con.close()
 
     def close(self) -> None:
+        """Close the in-memory DuckDB, and the file if a unit left it attached (one a
+        KeyboardInterrupt kept from ending: it ends quietly when collected)."""
         hub, self._hub = self._hub, None
+        self._attached = None
         if hub is not None:
             hub.close()
 
