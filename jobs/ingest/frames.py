@@ -119,14 +119,49 @@ def articles_frame(records: Iterable[Record], source_id: str, now: datetime) -> 
 
 
 @dataclass(frozen=True)
+class DailyCounts:
+    """A batch's additions to ``daily_entity_forms`` and ``daily_entities``: per UTC day
+    of publication, entity (and form), the distinct articles and the mentions, in those
+    tables' columns."""
+
+    forms: pl.DataFrame
+    entities: pl.DataFrame
+
+
+def daily_counts(articles: pl.DataFrame, mentions: pl.DataFrame) -> DailyCounts:
+    """The daily counts of ``mentions`` of ``articles`` (article_id, published_at), as
+    ``jobs.store.aggregates.ADD_BATCH_SQL`` counts a batch's new articles in SQL. Counted
+    where the batch is prepared (a worker), the ingest process merges a few thousand rows
+    into each table instead of grouping the batch's 80,000 mentions itself: the merge
+    into ``daily_entity_forms`` took 46 ms from the mentions, 11 from the counts."""
+    days = articles.select("article_id", day=pl.col("published_at").dt.date())
+    dated = mentions.select("article_id", "entity_id", "kind", "form").join(
+        days, on="article_id", how="inner"
+    )
+
+    def counted(keys: list[str]) -> pl.DataFrame:
+        return dated.group_by(keys).agg(
+            articles=pl.col("article_id").n_unique().cast(pl.Int64),
+            mentions=pl.len().cast(pl.Int64),
+        )
+
+    return DailyCounts(
+        forms=counted(["day", "entity_id", "kind", "form"]),
+        entities=counted(["day", "entity_id", "kind"]),
+    )
+
+
+@dataclass(frozen=True)
 class PreparedBatch:
     """A batch ready to store: its articles (with content hashes, duplicates inside
-    the batch dropped), their mentions, and their story signatures row for row."""
+    the batch dropped), their mentions, their story signatures row for row, and the
+    daily counts of all its articles (None: to be counted from what is stored)."""
 
     articles: pl.DataFrame
     mentions: pl.DataFrame
     signatures: np.ndarray
     shingles: np.ndarray
+    counts: DailyCounts | None = None
 
 
 # Articles extracted at a time: a chunk's candidate frames (about 70 matches an
@@ -149,4 +184,4 @@ def prepare(articles: pl.DataFrame, gazetteer: Gazetteer) -> PreparedBatch:
         else extract_mentions(articles, gazetteer)
     )
     signatures, shingles = sign(articles)
-    return PreparedBatch(articles, mentions, signatures, shingles)
+    return PreparedBatch(articles, mentions, signatures, shingles, daily_counts(articles, mentions))

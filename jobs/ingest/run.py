@@ -430,8 +430,19 @@ def _store_batch(
             new = group_into_stories(
                 con, articles[rows], prepared.signatures[rows], prepared.shingles[rows]
             )
+            daily = prepared.counts
             counts = (
-                insert_new_articles(con, new, prepared.mentions, gazetteer.version, all_new=True)
+                insert_new_articles(
+                    con,
+                    new,
+                    prepared.mentions,
+                    gazetteer.version,
+                    all_new=True,
+                    # counted for every article prepared: right only if all are new
+                    counts=(daily.forms, daily.entities)
+                    if daily is not None and rows.size == articles.height
+                    else None,
+                )
                 if rows.size
                 else (0, 0)
             )

@@ -74,12 +74,46 @@ ADD_BATCH_SQL = (
 )
 
 
-def add_new_articles(con: duckdb.DuckDBPyConnection) -> None:
+# The same, from the counts of the batch's new articles counted beforehand
+# (``jobs.ingest.frames.daily_counts``), registered as batch_form_counts and
+# batch_entity_counts.
+ADD_COUNTED_SQL = (
+    """MERGE INTO daily_entity_forms t USING batch_form_counts d
+    ON t.day = d.day AND t.entity_id = d.entity_id AND t.kind = d.kind AND t.form = d.form
+    WHEN MATCHED THEN UPDATE SET articles = t.articles + d.articles,
+                                 mentions = t.mentions + d.mentions
+    WHEN NOT MATCHED THEN INSERT BY NAME""",
+    """MERGE INTO daily_entities t USING batch_entity_counts d
+    ON t.day = d.day AND t.entity_id = d.entity_id AND t.kind = d.kind
+    WHEN MATCHED THEN UPDATE SET articles = t.articles + d.articles,
+                                 mentions = t.mentions + d.mentions
+    WHEN NOT MATCHED THEN INSERT BY NAME""",
+    ADD_BATCH_SQL[2],
+)
+
+
+def add_new_articles(
+    con: duckdb.DuckDBPyConnection,
+    forms: pl.DataFrame | None = None,
+    entities: pl.DataFrame | None = None,
+) -> None:
     """Inside the caller's transaction, after insert_new_articles stored the batch's
     new articles and mentions: add their counts. Ingest never changes a stored
-    article, so adding is exact."""
-    for sql in ADD_BATCH_SQL:
-        con.execute(sql)
+    article, so adding is exact. ``forms`` and ``entities``, if given, are the counts
+    of exactly those new articles (``jobs.ingest.frames.daily_counts``), merged as
+    they are instead of counted from the mentions."""
+    if forms is None or entities is None:
+        for sql in ADD_BATCH_SQL:
+            con.execute(sql)
+        return
+    con.register("batch_form_counts", forms)
+    con.register("batch_entity_counts", entities)
+    try:
+        for sql in ADD_COUNTED_SQL:
+            con.execute(sql)
+    finally:
+        con.unregister("batch_form_counts")
+        con.unregister("batch_entity_counts")
 
 
 # Each batch merges its counts into these tables, so a bulk ingest leaves a row group

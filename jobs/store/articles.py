@@ -141,11 +141,13 @@ def insert_new_articles(
     gazetteer_version: str | None,
     *,
     all_new: bool = False,
+    counts: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> tuple[int, int]:
     """Inside the caller's transaction: store those of ``articles`` not stored yet (by id
     or content) and their mentions; return (article_ids stored, mentions stored).
     ``all_new``: the caller found them all new in this transaction (``new_article_ids``),
-    so the store is not searched again."""
+    so the store is not searched again. ``counts``: the daily counts (forms, entities)
+    of all of ``articles``, used only if all of them are stored."""
     batch_articles = articles.select(ARTICLE_COLUMNS).with_columns(
         gazetteer_version=pl.lit(None, pl.String)
     )
@@ -164,7 +166,10 @@ def insert_new_articles(
         con.execute(INSERT_KEYS_SQL)
         _compact_keys_past(con, new_ids.height)
         con.execute(INSERT_MENTIONS_SQL)
-        add_new_articles(con)
+        if counts is not None and new_ids.height == batch_articles.height:
+            add_new_articles(con, *counts)
+        else:
+            add_new_articles(con)
         con.unregister("new_ids")
     finally:
         con.unregister("batch_articles")

@@ -21,6 +21,7 @@ import jobs.store.articles
 from jobs import explore
 from jobs.extract import run_extract
 from jobs.ingest import run_ingest
+from jobs.ingest.frames import daily_counts
 from jobs.settings import Settings, SourceConfig
 from jobs.store.aggregates import ADD_BATCH_SQL, aggregate_mismatches
 from jobs.store.check import verify
@@ -126,6 +127,52 @@ def test_ingest_keeps_them_exact_over_batches_and_duplicates(
     assert rus.select("articles", "mentions").row(0) == (3, 5)
 
 
+def test_a_batch_s_counts_come_from_its_worker_unless_some_of_it_is_stored(
+    stored: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose articles are all new merges the daily counts counted where it was
+    prepared; one holding an article stored already (here by content, under another
+    id: only the transaction finds it) counts its new articles' mentions in SQL. Both
+    leave the tables equal to a direct count."""
+    given: list[bool] = []
+    add = jobs.store.articles.add_new_articles
+
+    def spy(con: duckdb.DuckDBPyConnection, *counts: pl.DataFrame) -> None:
+        given.append(bool(counts))
+        add(con, *counts)
+
+    monkeypatch.setattr(jobs.store.articles, "add_new_articles", spy)
+    assert _ingest(stored, _write(tmp_path / "second.jsonl", SECOND)) == 3
+    assert given == [True]
+    assert_aggregates_exact(stored.db_path)
+    mixed = [
+        ("d1", "2023-05-03", SECOND[2][2]),  # b3's text under a new id
+        ("d2", "2023-05-03", "Russia, Russian oil and Saudi Arabia: Putin in Riyadh."),
+        ("d3", "2023-05-04", "Germany and Ukraine; the German chancellor and Zelensky."),
+    ]
+    assert _ingest(stored, _write(tmp_path / "mixed.jsonl", mixed)) == 2
+    assert given == [True, False]
+    assert_aggregates_exact(stored.db_path)
+
+
+def test_a_batch_s_own_counts_are_those_sql_counts(stored: Settings) -> None:
+    """``daily_counts`` in polars and ADD_BATCH_SQL's grouping agree on stored articles
+    (several a day, several forms an article, articles without mentions)."""
+    with duckdb.connect(str(stored.db_path), read_only=True) as con:
+        articles = con.sql("SELECT article_id, published_at FROM articles").pl()
+        mentions = con.sql("SELECT * EXCLUDE (day) FROM mentions").pl()
+        direct = {t: con.sql(DIRECT_SQL[t]).pl() for t in ("daily_entity_forms", "daily_entities")}
+    counts = daily_counts(articles, mentions)
+    for table, counted in (
+        ("daily_entity_forms", counts.forms),
+        ("daily_entities", counts.entities),
+    ):
+        expected = direct[table]
+        keys = [c for c in expected.columns if c not in ("articles", "mentions")]
+        assert counted.schema == expected.schema
+        assert_frame_equal(counted.select(expected.columns).sort(keys), expected.sort(keys))
+
+
 def test_re_extraction_after_a_seeds_change_recounts(stored: Settings, tmp_path: Path) -> None:
     _ingest(stored, _write(tmp_path / "second.jsonl", SECOND))
     seeds = tmp_path / "seeds"
@@ -150,7 +197,7 @@ def test_a_crash_inside_the_batch_leaves_them_consistent(
 ) -> None:
     before = assert_aggregates_exact(stored.db_path)
 
-    def half_then_crash(con: duckdb.DuckDBPyConnection) -> None:
+    def half_then_crash(con: duckdb.DuckDBPyConnection, *counts: pl.DataFrame) -> None:
         con.execute(ADD_BATCH_SQL[0])
         raise RuntimeError("crash between two aggregate tables")
 
