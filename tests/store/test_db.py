@@ -186,9 +186,9 @@ def test_a_unit_an_interrupt_left_open_is_let_go_quietly_after_the_writer(
     """A KeyboardInterrupt that strikes inside ``contextlib``, between a unit's start and
     the ``with`` block taking it, leaves the unit open, never exited: the interrupted
     job closes its writer (and the file with it), and the unit is closed when it is
-    collected. It then has nothing left to let go of, and says nothing (CI saw an
-    interrupted ingest print "Exception ignored in: AttachingWriter.connect" with an
-    AssertionError's traceback)."""
+    collected. It then has nothing left to let go of, and says nothing (the Ctrl-C test
+    of a parallel ingest saw it print "Exception ignored in: AttachingWriter.connect"
+    with an AssertionError's traceback)."""
     path = tmp_path / "m.duckdb"
     writer = AttachingWriter()
     unit = writer.connect(path)
