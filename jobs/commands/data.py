@@ -194,6 +194,7 @@ def extract(
 
     from jobs.extract import ExtractResult, extract_jsonl
     from jobs.lake.files import replace_atomically
+    from jobs.write_behind import WriteBehind
 
     # What the imports made lives as long as the command: kept out of the collector's
     # full passes, which otherwise read it all again (0.25 s of a GB's extraction, 0.06).
@@ -214,6 +215,11 @@ def extract(
             )
         named.flush()
 
+    def extract_behind(sink: IO[bytes], name: str) -> None:
+        # The output file's pages go to disk as it grows (``jobs.write_behind``).
+        with WriteBehind(sink) as behind:
+            extract_to(cast("IO[bytes]", behind), name)
+
     try:
         if output_path == "-":
             with click.open_file("-", "wb") as stdout:
@@ -222,7 +228,7 @@ def extract(
             # Written beside it and renamed over it only when whole: an extract that fails
             # leaves the old file as it was. (click's atomic files, 8.5, put the
             # half-written file in its place.)
-            replace_atomically(Path(output_path), lambda sink: extract_to(sink, output_path))
+            replace_atomically(Path(output_path), lambda sink: extract_behind(sink, output_path))
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # click takes EOFError as ^D
         raise click.ClickException(f"{input_path}: not a whole gzip file ({exc})") from exc
     except BrokenPipeError:
