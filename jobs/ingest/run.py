@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ from jobs.ingest.result import (
     input_bytes,
     records_bytes,
 )
-from jobs.ingest.workers import BatchPreparer
+from jobs.ingest.workers import BatchPreparer, Preparing
 from jobs.interrupts import interruptible
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
@@ -383,7 +382,7 @@ def _ingest_source(
 class _Pending:
     """A batch on its way: prepared (maybe in a worker), not stored yet."""
 
-    prepared: Future[PreparedBatch]
+    prepared: Preparing
     articles: pl.DataFrame
     records: int
     done: list[FileDone]

@@ -20,16 +20,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from analytics.extraction.gazetteer import Gazetteer
 from jobs.allocator import CONF_VARIABLE, KEEP_FREED_PAGES
-from jobs.ingest.frames import PreparedBatch, prepare, records_frame
+from jobs.ingest.frames import DailyCounts, PreparedBatch, prepare, records_frame
 from jobs.interrupts import ignore_sigint, sigint_blocked
 from jobs.sources.records import Record
 
@@ -130,27 +132,77 @@ def _warm_up(version: str, pickled: bytes) -> None:
         _keep_for_good()
 
 
-def _prepare_in_worker(articles: pl.DataFrame, version: str, pickled: bytes) -> PreparedBatch:
+# Frames cross between the processes as Arrow tables of polars' own buffers (strings as
+# Arrow's string views, no copy: ``CompatLevel.newest``): pickled, a table is its
+# buffers, where a polars frame pickles through its IPC serialisation. A batch of 2,000
+# articles (22 MB) took 26-28 ms to pickle in the ingest process and 11-12 to unpickle
+# in a worker as a polars frame, 16-17 and 2.1-2.2 as a table; its 80,000 mentions back,
+# 9-11 and 11 ms, 3 and 1.3 (tests/benchmarks/bench_handover.py). The ingest of 46,000
+# articles, four rounds alternating with 324cb88: 19.9-20.3 s against 20.3-20.7, system
+# time 3.5 s against 4.1-4.5.
+_WIRE_LEVEL = pl.CompatLevel.newest()
+
+
+def _to_wire(frame: pl.DataFrame) -> pa.Table:
+    return frame.to_arrow(compat_level=_WIRE_LEVEL)
+
+
+def _from_wire(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+@dataclass(frozen=True)
+class PreparedInWorker:
+    """A batch as a worker sends it back: ``PreparedBatch``'s with only the keys of its
+    articles (``_KEYS``; the ingest process holds the texts already, so less is copied
+    and less held per batch in flight) and its mentions as an Arrow table."""
+
+    keys: pl.DataFrame
+    mentions: pa.Table
+    signatures: np.ndarray
+    shingles: np.ndarray
+    counts: DailyCounts | None
+
+
+def _prepare_in_worker(articles: pa.Table, version: str, pickled: bytes) -> PreparedInWorker:
     gazetteer, new = _use_gazetteer(version, pickled)
-    prepared = prepare(articles, gazetteer)
+    prepared = prepare(_from_wire(articles), gazetteer)
     if new:
         _keep_for_good()
-    # The ingest process holds the texts already: send back only the keys of the rows
-    # kept, and their hashes (less to copy, less held per batch in flight).
-    return replace(prepared, articles=prepared.articles.select(_KEYS))
+    return PreparedInWorker(
+        keys=prepared.articles.select(_KEYS),
+        mentions=_to_wire(prepared.mentions),
+        signatures=prepared.signatures,
+        shingles=prepared.shingles,
+        counts=prepared.counts,
+    )
 
 
 _KEYS = ["article_id", "content_hash"]
+# A batch on its way: prepared here, or in a worker (``BatchPreparer.outcome`` makes
+# either whole).
+Preparing = Future[PreparedBatch | PreparedInWorker]
 
 
-def _with_texts(prepared: PreparedBatch, articles: pl.DataFrame) -> PreparedBatch:
-    """A worker's batch with its rows whole again, from the batch as it was sent."""
-    if prepared.articles.columns != _KEYS:
+def _with_texts(
+    prepared: PreparedBatch | PreparedInWorker, articles: pl.DataFrame
+) -> PreparedBatch:
+    """A batch prepared here as it is; a worker's with its rows whole again, from the
+    batch as it was sent, and its mentions a frame again."""
+    if isinstance(prepared, PreparedBatch):
         return prepared
     whole = articles.drop("content_hash").join(
-        prepared.articles, on="article_id", how="inner", maintain_order="right"
+        prepared.keys, on="article_id", how="inner", maintain_order="right"
     )
-    return replace(prepared, articles=whole.select(articles.columns))
+    return PreparedBatch(
+        articles=whole.select(articles.columns),
+        mentions=_from_wire(prepared.mentions),
+        signatures=prepared.signatures,
+        shingles=prepared.shingles,
+        counts=prepared.counts,
+    )
 
 
 class BatchPreparer:
@@ -185,14 +237,17 @@ class BatchPreparer:
             self._without_workers(exc)
             return []
 
-    def submit(self, articles: pl.DataFrame) -> Future[PreparedBatch]:
+    def submit(self, articles: pl.DataFrame) -> Preparing:
         if self._pool is None and (self.workers < 2 or articles.height < self.batch_size):
-            done: Future[PreparedBatch] = Future()
+            done: Preparing = Future()
             done.set_result(prepare(articles, self.gazetteer))
             return done
         try:
             return self._submit(
-                _prepare_in_worker, articles, self.gazetteer.version, self._gazetteer_bytes()
+                _prepare_in_worker,
+                _to_wire(articles),
+                self.gazetteer.version,
+                self._gazetteer_bytes(),
             )
         except BrokenProcessPool as exc:  # they died before this batch: prepared here
             self._without_workers(exc)
@@ -221,7 +276,7 @@ class BatchPreparer:
         with sigint_blocked(), _worker_environment():
             return self._pool.submit(task, *args)
 
-    def outcome(self, future: Future[PreparedBatch], articles: pl.DataFrame) -> PreparedBatch:
+    def outcome(self, future: Preparing, articles: pl.DataFrame) -> PreparedBatch:
         """The prepared batch of ``future`` (from ``submit(articles)``). If the workers
         died or could not start (a script without ``if __name__ == "__main__":`` cannot
         spawn them), this batch and the next are prepared in this process instead."""

@@ -31,7 +31,7 @@ from analytics.extraction.mentions import extract_mentions
 from jobs.allocator import CONF_VARIABLE, KEEP_FREED_PAGES
 from jobs.ingest import run_ingest
 from jobs.ingest.frames import PreparedBatch, prepare, records_frame
-from jobs.ingest.workers import BatchPreparer, _prepare_in_worker
+from jobs.ingest.workers import BatchPreparer, _prepare_in_worker, _to_wire, _with_texts
 from jobs.settings import Settings, SourceConfig
 from jobs.sources.records import Record
 
@@ -274,15 +274,26 @@ def test_a_worker_freezes_what_it_keeps_after_its_first_batch(gazetteer: Gazette
         max_workers=1, mp_context=multiprocessing.get_context("spawn")
     ) as pool:  # one worker: every call below runs in the same process
         assert pool.submit(gc.get_freeze_count).result() == 0
-        got = pool.submit(_prepare_in_worker, batch, gazetteer.version, pickled).result()
+        sent = _to_wire(batch)
+        got = pool.submit(_prepare_in_worker, sent, gazetteer.version, pickled).result()
         frozen = pool.submit(gc.get_freeze_count).result()
-        again = pool.submit(_prepare_in_worker, batch, gazetteer.version, pickled).result()
+        again = pool.submit(_prepare_in_worker, sent, gazetteer.version, pickled).result()
         assert pool.submit(gc.get_freeze_count).result() == frozen, "frozen once"
     assert frozen > 10_000
     expected = prepare(batch, gazetteer)
-    for prepared in (got, again):
-        assert prepared.articles.equals(expected.articles.select("article_id", "content_hash"))
+    for sent_back in (got, again):
+        assert sent_back.keys.equals(expected.articles.select("article_id", "content_hash"))
+        prepared = _with_texts(sent_back, batch)
+        assert prepared.articles.equals(expected.articles)
         assert prepared.mentions.equals(expected.mentions)
+        assert prepared.counts is not None and expected.counts is not None
+        for got_counts, expected_counts in (
+            (prepared.counts.forms, expected.counts.forms),
+            (prepared.counts.entities, expected.counts.entities),
+        ):  # grouped: rows in no set order
+            columns = got_counts.columns
+            assert got_counts.sort(columns).equals(expected_counts.sort(columns))
+        assert (prepared.signatures == expected.signatures).all()
 
 
 def _loaded_version() -> str | None:
