@@ -87,12 +87,15 @@ def write_report_files(folder: Path, report: BuiltReport) -> Path:
     return drawing.finish()
 
 
-def _write(path: Path, pdf: PdfDocument, pages: Sequence[int] | None = None) -> None:
-    """The PDF's ``pages`` (indices; default all) at ``path``, numbered in the whole."""
+def _write(
+    path: Path, pdf: PdfDocument, pages: Sequence[int] | None = None, *, of: Path | None = None
+) -> None:
+    """The PDF's ``pages`` (indices; default all) at ``path``, numbered in the whole
+    (``of``: the report's PDF, if ``path`` is a part of it)."""
     chosen = range(len(pdf.pages)) if pages is None else pages
     write_pdf(path, [pdf.pages[i] for i in chosen], title=pdf.title,
               created_at=pdf.created_at, captions=[pdf.captions[i] for i in chosen],
-              numbers=[i + 1 for i in chosen], total=len(pdf.pages))  # fmt: skip
+              numbers=[i + 1 for i in chosen], total=len(pdf.pages), named=of)  # fmt: skip
 
 
 def _draw_pdf(
@@ -101,7 +104,7 @@ def _draw_pdf(
     """``_write``, its failure a ``PdfError`` naming the report's PDF (``of``: the
     whole ``path`` is a part of)."""
     try:
-        _write(path, pdf, pages)
+        _write(path, pdf, pages, of=of)
     except Exception as exc:
         raise PdfError(of or path, f"{type(exc).__name__}: {exc}") from exc
 
@@ -124,7 +127,7 @@ def _draw_in_child(
         try:
             _draw_charts(folder, charts)
             what = _PDF
-            _write(part, pdf, pages)
+            _write(part, pdf, pages, of=folder / PDF_NAME)
             code = 0
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")

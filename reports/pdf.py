@@ -14,7 +14,9 @@ Erdoğan, Ελλάδα) embeds DejaVu Sans, as the PNGs use: no character is eve
 from __future__ import annotations
 
 import logging
+import re
 import textwrap
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from reports.style import DPI, MUTED_TEXT
+
+log = logging.getLogger(__name__)
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 LINES_PER_PAGE = 42
@@ -141,12 +145,14 @@ def write_pdf(
     captions: Sequence[str | None] | None = None,
     numbers: Sequence[int] | None = None,
     total: int | None = None,
+    named: Path | None = None,
 ) -> Path:
     """Write every page (text pages and charts, each at its own size) into one PDF,
     each with its caption (``captions``, by page; None for none) and its page number.
     ``numbers`` and ``total``: the pages' numbers in a document of ``total`` pages
-    drawn in parts (``merge_pdf`` puts them together); by default 1 to N of N. The
-    pages are left as they were."""
+    drawn in parts (``merge_pdf`` puts them together); by default 1 to N of N;
+    ``named``: the document the log names (default ``path``). The pages are left as
+    they were."""
     # Imported here: it brings fontTools (0.36 s), which only a PDF needs; the report
     # job imports it on a thread while it queries (jobs.preload).
     from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415
@@ -156,7 +162,12 @@ def write_pdf(
     captions = captions or [None] * len(pages)
     numbers = numbers or range(1, len(pages) + 1)
     total = total or len(pages)
-    with PdfPages(path, metadata=metadata) as pdf, _quiet_standard_font_weights():
+    missing: set[str] = set()
+    with (
+        PdfPages(path, metadata=metadata) as pdf,
+        _quiet_standard_font_weights(),
+        _missing_glyphs(missing),
+    ):
         for page, caption, number in zip(pages, captions, numbers, strict=True):
             # rcParams are the process's: a PDF is drawn in a child of its own, or by
             # the one job the scheduler runs at a time, never beside another drawing.
@@ -165,7 +176,39 @@ def write_pdf(
                 mpl.rc_context({"pdf.use14corefonts": standard_fonts_suffice(page)}),
             ):
                 pdf.savefig(page)
+    if missing:
+        log.info(
+            "%s: %d character%s no font has (%s), drawn as a placeholder",
+            named or path,
+            len(missing),
+            "" if len(missing) == 1 else "s",
+            ", ".join(sorted(missing)),
+        )
     return path
+
+
+# matplotlib's warning for a character its fonts lack: "Glyph 128200 (...) missing from
+# font(s) DejaVu Sans."
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+
+
+@contextmanager
+def _missing_glyphs(missing: set[str]) -> Iterator[None]:
+    """Collect in ``missing`` (as "U+1F4C8") the characters matplotlib warns that no
+    font has (it draws a placeholder for each: an emoji in a quoted sentence), instead
+    of a warning each on the terminal; any other warning is shown as it would have
+    been, once the block ends. The warning filters are the process's, as rcParams are
+    (see ``write_pdf``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", message=_MISSING_GLYPH.pattern, category=UserWarning)
+        yield
+    for warning in caught:
+        found = _MISSING_GLYPH.match(str(warning.message))
+        if found and issubclass(warning.category, UserWarning):
+            missing.add(f"U+{int(found.group(1)):04X}")
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename,
+                                 warning.lineno, warning.file, warning.line)  # fmt: skip
 
 
 def merge_pdf(path: Path, parts: Sequence[tuple[Path, Sequence[int]]]) -> Path:

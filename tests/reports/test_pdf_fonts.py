@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -119,3 +120,24 @@ def test_ticks_that_are_not_drawn_do_not_choose_the_font(tmp_path: Path) -> None
     assert {name for name, _ in _fonts(path)} == {"Helvetica"}
     below.tick_params(labelleft=True)
     assert not standard_fonts_suffice(fig)  # its -3 is drawn again
+
+
+def test_characters_no_font_has_are_one_log_line_not_warnings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Article text may hold characters DejaVu Sans lacks (an emoji in a quote): the
+    page is written with the placeholder matplotlib draws for them, and instead of a
+    Python warning per character on the terminal (naming a line of reports/pdf.py),
+    the log says once which characters they were."""
+    pages = [_page("Markets rose \U0001f4c8 in Nairobi"), _page("again \U0001f4c8 and \u2603")]
+    path = tmp_path / "r.pdf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning that escapes fails the test
+        with caplog.at_level(logging.INFO, logger="reports.pdf"):
+            write_pdf(path, pages, title="t", created_at=datetime(2026, 1, 1))
+    [record] = [r for r in caplog.records if r.name == "reports.pdf"]
+    assert record.getMessage() == (
+        f"{path}: 1 character no font has (U+1F4C8), drawn as a placeholder"
+    )
+    assert "Markets rose" in _text(path, 1) and "Nairobi" in _text(path, 1)
+    assert "\u2603" in _text(path, 2)  # DejaVu Sans has the snowman
