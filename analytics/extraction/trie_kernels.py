@@ -5,10 +5,11 @@ A spelling's *anchor* is its first byte that is not a small ASCII letter (a capi
 apostrophe, the lead byte of "Ö" or "ʻ"), its *lead* the bytes before it ("al-" in
 "al-Sisi", "the " in "the Gambia", none in most) and its *tail* the bytes from the anchor
 on. The scan finds the anchors of a block of text with a loop over its bytes that
-branches at each anchor (about one in twenty bytes is one: see the loop), and keeps an anchor only where a tail can start there, read
-once for all the leads (``lengths``, then the first three, four or five bytes hashed,
-``tri``, ``quad`` and ``quint``: two in three anchors, the capitals that start sentences
-and names that are none, end there). From a kept anchor it tries the starts its leads
+branches at each anchor (about one in twenty bytes is one: see the loop), and keeps an
+anchor only where a tail can start there, read once for all the leads (``lengths``,
+then the first three, four or five bytes hashed, ``tri``, ``quad`` and ``quint``: two
+in three anchors, the capitals that start sentences and names that are none, end
+there). From a kept anchor it tries the starts its leads
 allow, cheapest test first: the two bytes before the anchor (``before``), the first two
 bytes of the start (``starts``), the first two of the tail as that lead's spellings have
 them (``tails``: "the United" is no start, though "the UAE" and "United" are), and only
