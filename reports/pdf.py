@@ -199,16 +199,20 @@ def _missing_glyphs(missing: set[str]) -> Iterator[None]:
     of a warning each on the terminal; any other warning is shown as it would have
     been, once the block ends. The warning filters are the process's, as rcParams are
     (see ``write_pdf``)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.filterwarnings("always", message=_MISSING_GLYPH.pattern, category=UserWarning)
-        yield
-    for warning in caught:
-        found = _MISSING_GLYPH.match(str(warning.message))
-        if found and issubclass(warning.category, UserWarning):
-            missing.add(f"U+{int(found.group(1)):04X}")
-        else:
-            warnings.showwarning(warning.message, warning.category, warning.filename,
-                                 warning.lineno, warning.file, warning.line)  # fmt: skip
+    recorded: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.filterwarnings("always", message=_MISSING_GLYPH.pattern, category=UserWarning)
+            recorded = caught
+            yield
+    finally:  # a PDF that fails still shows the other warnings its drawing gave
+        for warning in recorded:
+            found = _MISSING_GLYPH.match(str(warning.message))
+            if found and issubclass(warning.category, UserWarning):
+                missing.add(f"U+{int(found.group(1)):04X}")
+            else:
+                warnings.showwarning(warning.message, warning.category, warning.filename,
+                                     warning.lineno, warning.file, warning.line)  # fmt: skip
 
 
 def merge_pdf(path: Path, parts: Sequence[tuple[Path, Sequence[int]]]) -> Path:

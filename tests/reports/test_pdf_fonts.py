@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from matplotlib import font_manager
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 from reports.pdf import TextBlock, standard_fonts_suffice, text_pages, write_pdf
@@ -141,3 +142,31 @@ def test_characters_no_font_has_are_one_log_line_not_warnings(
     )
     assert "Markets rose" in _text(path, 1) and "Nairobi" in _text(path, 1)
     assert "\u2603" in _text(path, 2)  # DejaVu Sans has the snowman
+
+
+class _Warns(Artist):
+    """An artist whose drawing warns (and, if ``fails``, then raises)."""
+
+    def __init__(self, fails: bool) -> None:
+        super().__init__()
+        self.fails = fails
+
+    def draw(self, renderer: object) -> None:
+        warnings.warn("the artist's own warning", UserWarning, stacklevel=1)
+        if self.fails:
+            raise RuntimeError("the artist cannot draw")
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_other_warnings_of_a_pdf_s_drawing_still_show(tmp_path: Path, fails: bool) -> None:
+    """Only the missing characters are gathered: any other warning the drawing gives
+    is shown as it was, also when the PDF then fails."""
+    page = _page("Nairobi")
+    page.add_artist(_Warns(fails))
+    path = tmp_path / "r.pdf"
+    with pytest.warns(UserWarning, match="the artist's own warning"):
+        if fails:
+            with pytest.raises(RuntimeError, match="cannot draw"):
+                write_pdf(path, [page], title="t", created_at=datetime(2026, 1, 1))
+        else:
+            write_pdf(path, [page], title="t", created_at=datetime(2026, 1, 1))
