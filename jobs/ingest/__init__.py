@@ -15,9 +15,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from jobs.ingest.frames import article_id_for, articles_frame, content_hash_for, plausible_dates
+    from jobs.ingest.frames import article_id_for, articles_frame, content_hash_for
     from jobs.ingest.result import IngestProgress, IngestResult
-    from jobs.ingest.run import fetch_limits, run_ingest
+    from jobs.ingest.run import fetch_limits, plausible_dates, run_ingest
 
 _WHERE = {
     "IngestProgress": "jobs.ingest.result",
@@ -26,7 +26,7 @@ _WHERE = {
     "articles_frame": "jobs.ingest.frames",
     "content_hash_for": "jobs.ingest.frames",
     "fetch_limits": "jobs.ingest.run",
-    "plausible_dates": "jobs.ingest.frames",
+    "plausible_dates": "jobs.ingest.run",
     "run_ingest": "jobs.ingest.run",
 }
 

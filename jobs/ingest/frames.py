@@ -8,9 +8,9 @@ process or in a worker process (``jobs.ingest.workers``) alike.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -20,8 +20,7 @@ from analytics.extraction.mentions import extract_mentions
 from analytics.frames import ARTICLE_SCHEMA
 from analytics.minhash import sign
 from analytics.utf8 import utf8_buffer
-from jobs.sources.dumps import JsonlChunk, chunk_records
-from jobs.sources.records import BadInput, Record
+from jobs.sources.records import Record
 
 
 def article_id_for(url: str) -> str:
@@ -74,58 +73,6 @@ def content_hashes(titles: pl.Series, texts: pl.Series) -> list[str]:
         for row, (title, text) in zip(slow, pairs, strict=True):
             hashes[row] = content_hash_for(title or "", text or "")
     return hashes
-
-
-# Clocks and time zones disagree a little; a date further ahead than this is an error.
-FUTURE_SLACK = timedelta(days=1)
-
-
-def plausible_dates(
-    records: Iterator[Record], now: datetime, on_error: Callable[[BadInput], None]
-) -> Iterator[Record]:
-    """Records whose publication time lies in the future get the ingestion time instead."""
-    limit = now + FUTURE_SLACK
-    for record in records:
-        if record.published_at is not None and record.published_at > limit:
-            on_error(
-                BadInput(
-                    record.url,
-                    f"published date {record.published_at:%Y-%m-%d %H:%M} is in the future; "
-                    "using ingestion time",
-                )
-            )
-            record = replace(record, published_at=None, date_source="ingested")
-        yield record
-
-
-@dataclass(frozen=True)
-class ParsedChunk:
-    """A ``JsonlChunk``'s lines as rows of ``articles`` (``records_frame``), what their
-    reading reported (``errors``, in the order read), how many records they held, and
-    ``stops``: not empty when the file's reading ends with this chunk."""
-
-    articles: pl.DataFrame
-    errors: list[BadInput]
-    records: int
-    stops: list[BadInput]
-
-
-def parse_chunk(chunk: JsonlChunk, source_id: str, now: datetime) -> ParsedChunk:
-    """A chunk's lines parsed as the ingest reads a dump's records (``read_jsonl`` and
-    ``plausible_dates``), the errors kept in the order they come."""
-    errors: list[BadInput] = []
-    stops: list[BadInput] = []
-    read = 0
-
-    def counted(records: Iterator[Record]) -> Iterator[Record]:
-        nonlocal read
-        for record in records:
-            read += 1
-            yield record
-
-    records = counted(chunk_records(chunk, errors.append, stops))
-    articles = records_frame(plausible_dates(records, now, errors.append), source_id, now)
-    return ParsedChunk(articles, errors, read, stops)
 
 
 def records_frame(records: Iterable[Record], source_id: str, now: datetime) -> pl.DataFrame:

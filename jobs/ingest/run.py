@@ -13,17 +13,16 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
 
 import duckdb
 import numpy as np
 import polars as pl
 
 from analytics.extraction.gazetteer import Gazetteer
-from jobs.ingest.frames import PreparedBatch, parse_chunk, plausible_dates, records_frame
+from jobs.ingest.frames import PreparedBatch, records_frame
 from jobs.ingest.result import (
     IngestProgress,
     IngestResult,
@@ -31,13 +30,13 @@ from jobs.ingest.result import (
     input_bytes,
     records_bytes,
 )
-from jobs.ingest.workers import BatchPreparer, Preparing, PreparingChunk
+from jobs.ingest.workers import BatchPreparer, Preparing
 from jobs.interrupts import interruptible
 from jobs.reextract import reextract_stale
 from jobs.settings import Settings, SourceConfig
-from jobs.sources.dumps import EMPTY_DUMP, JsonlChunk, JsonlChunks
+from jobs.sources.dumps import EMPTY_DUMP
 from jobs.sources.limits import FetchLimits
-from jobs.sources.read import read_chunks, read_items, source_kind
+from jobs.sources.read import read_items, source_kind
 from jobs.sources.records import BadInput, FileDone, ReadContext, Record, SourceError, SourceState
 from jobs.sources.urls import is_url
 from jobs.store.articles import (
@@ -96,6 +95,8 @@ BULK_ARTICLES = 1_000
 # read before and unchanged, starts nothing.
 PRESTART_BYTES = 32_000_000
 TIDY_CONFIG: dict[str, str | int] = {**STORE_CONFIG, "max_vacuum_tasks": 1}
+# Clocks and time zones disagree a little; a date further ahead than this is an error.
+FUTURE_SLACK = timedelta(days=1)
 
 
 def _batches(
@@ -223,6 +224,24 @@ def fetch_limits(settings: Settings) -> FetchLimits:
     )
 
 
+def plausible_dates(
+    records: Iterator[Record], now: datetime, on_error: Callable[[BadInput], None]
+) -> Iterator[Record]:
+    """Records whose publication time lies in the future get the ingestion time instead."""
+    limit = now + FUTURE_SLACK
+    for record in records:
+        if record.published_at is not None and record.published_at > limit:
+            on_error(
+                BadInput(
+                    record.url,
+                    f"published date {record.published_at:%Y-%m-%d %H:%M} is in the future; "
+                    "using ingestion time",
+                )
+            )
+            record = replace(record, published_at=None, date_source="ingested")
+        yield record
+
+
 def _new_bytes(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig]) -> int:
     """The bytes of the files given as ``sources`` (not folders, not URLs) that an ingest
     would read: not those it read before and finds unchanged (same size and time)."""
@@ -292,38 +311,18 @@ def _ingest_source(
         known_urls=stored,
         track_files=tracked,
     )
-    chunks = _chunks_for(source.location, kind, tracked, preparer)
+    items = read_items(source.location, kind, on_error, context=ctx)
     pending: deque[_Pending] = deque()
 
     def store_next() -> None:
         nonlocal seen
         batch = pending.popleft()
-        if batch.chunk is None:
-            assert batch.articles is not None
-            prepared = preparer.outcome(cast(Preparing, batch.prepared), batch.articles)
-            records, nbytes = batch.records, batch.nbytes
-        else:
-            outcome = preparer.chunk_outcome(
-                cast(PreparingChunk, batch.prepared), batch.chunk, source.name, now
-            )
-            for bad in outcome.errors:
-                on_error(bad)
-            if outcome.stops and chunks is not None:
-                # The file's reading ended in this chunk: the chunks read after it are
-                # not stored (as the lines after it were never read), their files' ends
-                # are, with this batch.
-                chunks.stop()
-                while pending:
-                    later = pending.pop()
-                    later.prepared.cancel()
-                    batch.done.extend(later.done)
-            prepared, records, nbytes = outcome.prepared, outcome.records, outcome.nbytes
-        poll = seen == 0 and prepared.articles.height < BULK_ARTICLES
+        poll = seen == 0 and batch.articles.height < BULK_ARTICLES
         new, new_mentions = _store_batch(
             writer,
             settings,
             source.name,
-            prepared,
+            preparer.outcome(batch.prepared, batch.articles),
             batch.done,
             gazetteer,
             now,
@@ -331,61 +330,34 @@ def _ingest_source(
             result,
             TIDY_CONFIG if poll else STORE_CONFIG,
         )
-        result.articles_seen += records
-        seen += records
+        result.articles_seen += batch.records
+        seen += batch.records
         result.articles_new += new
         result.mentions_new += new_mentions
-        log.debug("%s: batch of %d stored (%d new)", source.name, records, new)
-        if progress is not None and records:
-            progress.stored(records, nbytes)
-
-    def add(batch: _Pending) -> None:
-        pending.append(batch)
-        # One batch in flight per worker: memory stays flat, the workers stay busy.
-        while len(pending) > (preparer.workers if preparer.parallel else 0):
-            store_next()
+        log.debug("%s: batch of %d stored (%d new)", source.name, batch.records, new)
+        if progress is not None and batch.records:
+            progress.stored(batch.records, batch.nbytes)
 
     failed_run = True
     try:
-        if chunks is None:
-            items = read_items(source.location, kind, on_error, context=ctx)
-            for records, done in _batches(items, settings.ingest_batch_size):
-                articles = records_frame(
-                    plausible_dates(iter(records), now, on_error), source.name, now
+        for records, done in _batches(items, settings.ingest_batch_size):
+            articles = records_frame(
+                plausible_dates(iter(records), now, on_error), source.name, now
+            )
+            if articles.height:
+                articles = _not_stored(writer, settings, articles)
+            pending.append(
+                _Pending(
+                    preparer.submit(articles),
+                    articles,
+                    len(records),
+                    done,
+                    records_bytes(records) if progress is not None else 0,
                 )
-                if articles.height:
-                    articles = _not_stored(writer, settings, articles)
-                nbytes = records_bytes(records) if progress is not None else 0
-                add(_Pending(preparer.submit(articles), articles, len(records), done, nbytes))
-        else:
-            here = True  # the next chunk is parsed in this process
-            for item in read_chunks(Path(source.location), chunks, ctx):
-                if isinstance(item, FileDone):
-                    if pending:
-                        pending[-1].done.append(item)
-                    else:
-                        articles = records_frame([], source.name, now)
-                        add(_Pending(preparer.submit(articles), articles, 0, [item], 0))
-                elif here:
-                    # Parsed here, so that only its articles not stored are prepared,
-                    # as records are: the first chunk (an ingest cut short and run again
-                    # finds its first articles stored), and each after one that held
-                    # stored articles; from the first that holds none, the workers parse.
-                    parsed = parse_chunk(item, source.name, now)
-                    for bad in parsed.errors:
-                        on_error(bad)
-                    if parsed.stops:
-                        chunks.stop()
-                    articles = parsed.articles
-                    nbytes = _text_bytes(articles) if progress is not None else 0
-                    if articles.height:
-                        fresh = _not_stored(writer, settings, articles)
-                        here = fresh.height < articles.height
-                        articles = fresh
-                    add(_Pending(preparer.submit(articles), articles, parsed.records, [], nbytes))
-                else:
-                    prepared = preparer.submit_chunk(item, source.name, now)
-                    add(_Pending(prepared, None, 0, [], 0, chunk=item))
+            )
+            # One batch in flight per worker: memory stays flat, the workers stay busy.
+            while len(pending) > (preparer.workers if preparer.parallel else 0):
+                store_next()
         while pending:
             store_next()
         failed_run = False
@@ -408,46 +380,13 @@ def _ingest_source(
 
 @dataclass(frozen=True)
 class _Pending:
-    """A batch on its way: prepared (maybe in a worker), not stored yet. Records read
-    here (``articles`` and their count), or a chunk of a dump's lines that a worker
-    parses and prepares (``chunk``: the rest is known when it comes back)."""
+    """A batch on its way: prepared (maybe in a worker), not stored yet."""
 
-    prepared: Preparing | PreparingChunk
-    articles: pl.DataFrame | None
+    prepared: Preparing
+    articles: pl.DataFrame
     records: int
     done: list[FileDone]
     nbytes: int
-    chunk: JsonlChunk | None = None
-
-
-# A dump of JSON lines this large, given by name and read by workers, is read in chunks
-# of whole lines that the workers parse as they prepare them (``JsonlChunks``): parsing
-# the lines and making records of them was a fifth of the ingest process's CPU, and that
-# process bounds the pipeline (46,000 articles: 25.5 CPU seconds in 29.1 s of wall, the
-# two workers 13.6 and 12.6).
-CHUNKED_BYTES = PRESTART_BYTES
-
-
-def _chunks_for(
-    location: str, kind: str, tracked: bool, preparer: BatchPreparer
-) -> JsonlChunks | None:
-    """How a source is read in unparsed chunks, or None when it is read record by record
-    (not a large JSON-lines file, or no workers to parse the chunks)."""
-    if kind != "jsonl" or not tracked or preparer.workers < 2:
-        return None
-    try:
-        size = Path(location).stat().st_size
-    except OSError:  # read record by record: the reader says why
-        return None
-    return JsonlChunks(preparer.batch_size) if size >= CHUNKED_BYTES else None
-
-
-def _text_bytes(articles: pl.DataFrame) -> int:
-    """The UTF-8 bytes of the articles' titles and texts."""
-    total = articles.select(
-        pl.col("title").str.len_bytes().sum() + pl.col("text").str.len_bytes().sum()
-    ).item()
-    return int(total or 0)
 
 
 def _not_stored(

@@ -31,10 +31,9 @@ import pyarrow as pa
 
 from analytics.extraction.gazetteer import Gazetteer
 from jobs.allocator import CONF_VARIABLE, KEEP_FREED_PAGES
-from jobs.ingest.frames import DailyCounts, PreparedBatch, parse_chunk, prepare, records_frame
+from jobs.ingest.frames import DailyCounts, PreparedBatch, prepare, records_frame
 from jobs.interrupts import ignore_sigint, sigint_blocked
-from jobs.sources.dumps import JsonlChunk
-from jobs.sources.records import BadInput, Record
+from jobs.sources.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -181,86 +180,10 @@ def _prepare_in_worker(articles: pa.Table, version: str, pickled: bytes) -> Prep
     )
 
 
-@dataclass(frozen=True)
-class ChunkOutcome:
-    """A ``JsonlChunk``'s batch prepared, with what the reading of its lines told
-    (``parse_chunk``): the errors to report, the records read, ``stops`` (not empty: the
-    file's reading ends with this chunk) and the bytes of the articles' title and text."""
-
-    prepared: PreparedBatch
-    errors: list[BadInput]
-    records: int
-    stops: list[BadInput]
-    nbytes: int
-
-
-def prepare_chunk(
-    chunk: JsonlChunk, source_id: str, now: datetime, gazetteer: Gazetteer
-) -> ChunkOutcome:
-    """Parse a chunk's lines into rows of ``articles``, then prepare them."""
-    parsed = parse_chunk(chunk, source_id, now)
-    prepared = prepare(parsed.articles, gazetteer)
-    nbytes = parsed.articles.select(
-        pl.col("title").str.len_bytes().sum() + pl.col("text").str.len_bytes().sum()
-    ).item()
-    return ChunkOutcome(prepared, parsed.errors, parsed.records, parsed.stops, nbytes or 0)
-
-
-@dataclass(frozen=True)
-class _ChunkInWorker:
-    """A ``ChunkOutcome`` as a worker sends it back: its frames as Arrow tables (the
-    articles whole: the ingest process never held their texts)."""
-
-    articles: pa.Table
-    mentions: pa.Table
-    signatures: np.ndarray
-    shingles: np.ndarray
-    counts: DailyCounts | None
-    errors: list[BadInput]
-    records: int
-    stops: list[BadInput]
-    nbytes: int
-
-
-def _prepare_chunk_in_worker(
-    chunk: JsonlChunk, source_id: str, now: datetime, version: str, pickled: bytes
-) -> _ChunkInWorker:
-    gazetteer, new = _use_gazetteer(version, pickled)
-    outcome = prepare_chunk(chunk, source_id, now, gazetteer)
-    if new:
-        _keep_for_good()
-    prepared = outcome.prepared
-    return _ChunkInWorker(
-        _to_wire(prepared.articles),
-        _to_wire(prepared.mentions),
-        prepared.signatures,
-        prepared.shingles,
-        prepared.counts,
-        outcome.errors,
-        outcome.records,
-        outcome.stops,
-        outcome.nbytes,
-    )
-
-
-def _chunk_outcome(result: ChunkOutcome | _ChunkInWorker) -> ChunkOutcome:
-    if isinstance(result, ChunkOutcome):
-        return result
-    prepared = PreparedBatch(
-        articles=_from_wire(result.articles),
-        mentions=_from_wire(result.mentions),
-        signatures=result.signatures,
-        shingles=result.shingles,
-        counts=result.counts,
-    )
-    return ChunkOutcome(prepared, result.errors, result.records, result.stops, result.nbytes)
-
-
 _KEYS = ["article_id", "content_hash"]
 # A batch on its way: prepared here, or in a worker (``BatchPreparer.outcome`` makes
 # either whole).
 Preparing = Future[PreparedBatch | PreparedInWorker]
-PreparingChunk = Future[ChunkOutcome | _ChunkInWorker]
 
 
 def _with_texts(
@@ -329,37 +252,6 @@ class BatchPreparer:
         except BrokenProcessPool as exc:  # they died before this batch: prepared here
             self._without_workers(exc)
             return self.submit(articles)
-
-    def submit_chunk(self, chunk: JsonlChunk, source_id: str, now: datetime) -> PreparingChunk:
-        """A chunk of a dump's lines parsed and prepared, in a worker when there are
-        workers (the pool starts with the first: chunks are read only from large dumps)."""
-        if self.workers < 2:
-            done: PreparingChunk = Future()
-            done.set_result(prepare_chunk(chunk, source_id, now, self.gazetteer))
-            return done
-        try:
-            return self._submit(
-                _prepare_chunk_in_worker,
-                chunk,
-                source_id,
-                now,
-                self.gazetteer.version,
-                self._gazetteer_bytes(),
-            )
-        except BrokenProcessPool as exc:  # they died before this chunk: prepared here
-            self._without_workers(exc)
-            return self.submit_chunk(chunk, source_id, now)
-
-    def chunk_outcome(
-        self, future: PreparingChunk, chunk: JsonlChunk, source_id: str, now: datetime
-    ) -> ChunkOutcome:
-        """The outcome of ``future`` (from ``submit_chunk``); prepared here if the
-        workers died, as ``outcome`` does."""
-        try:
-            return _chunk_outcome(future.result())
-        except BrokenProcessPool as exc:
-            self._without_workers(exc)
-            return prepare_chunk(chunk, source_id, now, self.gazetteer)
 
     def _gazetteer_bytes(self) -> bytes:
         # The gazetteer (5 MB) goes with each task, unpickled once per worker. Sent as

@@ -162,22 +162,17 @@ def _open_binary(path: Path) -> gzip.GzipFile | io.BufferedReader:
 @dataclass(frozen=True)
 class JsonLine:
     """A line of a JSON-lines file that is not blank: where it is ("name:line"), and
-    its value if it is JSON (``decoded``; if not, it was reported). ``unreadable``: the
-    file could not be read on from this line (it is the last)."""
+    its value if it is JSON (``decoded``; if not, it was reported)."""
 
     where: str
     decoded: bool
     value: Any
-    unreadable: bool = False
 
 
-def jsonl_lines(
-    lines: Iterable[bytes], name: str, on_error: ErrorSink, *, first_line: int = 1
-) -> Iterator[JsonLine]:
-    """The lines of a JSON-lines file that are not blank, parsed (the first numbered
-    ``first_line``: a part of a file, ``JsonlChunk``). Where the file cannot be read on
-    (not UTF-8, a damaged gzip stream), that is reported and the lines end with the line
-    that could not be read, not decoded.
+def jsonl_lines(lines: Iterable[bytes], name: str, on_error: ErrorSink) -> Iterator[JsonLine]:
+    """The lines of a JSON-lines file that are not blank, parsed. Where the file cannot be
+    read on (not UTF-8, a damaged gzip stream), that is reported and the lines end with
+    the line that could not be read, not decoded.
 
     The lines are read as bytes and parsed by orjson (46,000 articles of 11 KB: 30 µs a
     line, where a text file's lines and ``json.loads`` took 45). A line orjson refuses,
@@ -186,7 +181,7 @@ def jsonl_lines(
     read by ``json``, so every line means what it meant, and a bad one gets the same
     message. As in a text file opened with ``newline=""``, a lone "\r" ends a line too,
     and a UTF-8 byte order mark opening the file is no part of it."""
-    line_no = first_line - 1  # the last line read
+    line_no = 0  # the last line read
     try:
         for raw in lines:
             if line_no == 0 and raw.startswith(_BOM):
@@ -212,101 +207,11 @@ def jsonl_lines(
                 yield _json_text(text, f"{name}:{line_no}", on_error)
     except _Unreadable as exc:
         on_error(BadInput(exc.where, f"unreadable: {exc.__cause__}"))
-        yield JsonLine(exc.where, False, None, unreadable=True)
+        yield JsonLine(exc.where, False, None)
     except (OSError, EOFError) as exc:
         where = f"{name}:{line_no + 1}"
         on_error(BadInput(where, f"unreadable: {exc}"))
-        yield JsonLine(where, False, None, unreadable=True)
-
-
-def lines_in(data: bytes) -> int:
-    """The lines ``jsonl_lines`` numbers in ``data`` (whole lines): each "\n" ends one,
-    and so does a lone "\r"; a last line without either is one too."""
-    count = data.count(b"\n")
-    if b"\r" in data:
-        count += data.count(b"\r") - data.count(b"\r\n")
-    if data and not data.endswith((b"\n", b"\r")):
-        count += 1
-    return count
-
-
-@dataclass(frozen=True)
-class JsonlChunk:
-    """Whole lines of a JSON-lines file, read and not parsed: an ingest's worker parses
-    them (``chunk_records``) as it prepares their batch, where the ingest process parsed
-    every line itself (46,000 articles: a fifth of its CPU, the pipeline's bound).
-    ``failure``: what stopped the file's reading right after these lines (a damaged gzip
-    stream), reported after theirs."""
-
-    path: Path
-    columns: Columns
-    first_line: int
-    data: bytes
-    failure: BadInput | None = None
-
-
-def chunk_records(
-    chunk: JsonlChunk, on_error: ErrorSink, stops: list[BadInput]
-) -> Iterator[Record]:
-    """The records of a chunk's lines, as ``read_jsonl`` reads them; a line that could not
-    be read ends them (and the file's reading: it is added to ``stops``)."""
-    name = str(chunk.path)
-    for line in jsonl_lines(io.BytesIO(chunk.data), name, on_error, first_line=chunk.first_line):
-        if line.unreadable:
-            stops.append(BadInput(line.where, "unreadable"))
-            return
-        if line.decoded:
-            record = dump_record(line.value, chunk.path, line.where, chunk.columns, on_error)
-            if record is not None:
-                yield record
-    if chunk.failure is not None:
-        on_error(chunk.failure)
-        stops.append(chunk.failure)
-
-
-class JsonlChunks:
-    """A JSON-lines file read as ``JsonlChunk`` of ``lines`` lines each, unparsed
-    (``read``, a reader for ``jobs.sources.read``); ``stop`` ends the reading before the
-    next chunk (a line of the last could not be read)."""
-
-    def __init__(self, lines: int) -> None:
-        self.lines = lines
-        self.stopped = False
-
-    def stop(self) -> None:
-        self.stopped = True
-
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[JsonlChunk]:
-        columns = column_map(str(path), ctx.options)
-        try:
-            handle = _open_binary(path)
-        except OSError as exc:
-            ctx.on_error(BadInput(str(path), f"cannot read: {exc.strerror or exc}"))
-            return
-        first_line = 1
-        with handle:
-            while not self.stopped:
-                # The file's own line iterator (in C: 2 ms for 2,000 lines of 11 KB),
-                # then one copy of them.
-                lines: list[bytes] = []
-                failure = None
-                try:
-                    for line in handle:
-                        lines.append(line)
-                        if len(lines) == self.lines:
-                            break
-                except (OSError, EOFError) as exc:
-                    failure = f"unreadable: {exc}"
-                data = b"".join(lines)
-                count = lines_in(data)
-                if failure is not None:
-                    where = BadInput(f"{path}:{first_line + count}", failure)
-                    yield JsonlChunk(path, columns, first_line, data, where)
-                    return
-                if not data:
-                    return
-                yield JsonlChunk(path, columns, first_line, data)
-                first_line += count
+        yield JsonLine(where, False, None)
 
 
 _BOM = codecs.BOM_UTF8

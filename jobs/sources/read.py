@@ -19,17 +19,9 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
 
 from jobs.sources.dates import filename_date
-from jobs.sources.dumps import (
-    JsonlChunk,
-    JsonlChunks,
-    dump_kind,
-    read_csv,
-    read_jsonl,
-    read_parquet,
-)
+from jobs.sources.dumps import dump_kind, read_csv, read_jsonl, read_parquet
 from jobs.sources.kinds import FEED_SUFFIXES, FILE_KINDS, HTML_SUFFIXES, URL_KINDS
 from jobs.sources.records import BadInput, ErrorSink, FileDone, ReadContext, Record, SourceError
 from jobs.sources.urls import is_url
@@ -40,7 +32,6 @@ TEXT_SUFFIXES = (".txt", ".text", ".md")
 MAX_FILE_BYTES = 20_000_000
 
 Item = Record | FileDone
-_T = TypeVar("_T")
 Reader = Callable[[Path, ReadContext], Iterator[Record]]
 
 
@@ -192,17 +183,7 @@ class _Digest:
         self._thread.join()
 
 
-def read_chunks(
-    path: Path, chunks: JsonlChunks, ctx: ReadContext
-) -> Iterator[JsonlChunk | FileDone]:
-    """A JSON-lines file as ``chunks`` reads it, unparsed, skipped when unchanged and
-    followed by its FileDone as ``read_items`` reads it."""
-    yield from _tracked(path, chunks.read, ctx)
-
-
-def _tracked(
-    path: Path, read: Callable[[Path, ReadContext], Iterator[_T]], ctx: ReadContext
-) -> Iterator[_T | FileDone]:
+def _tracked(path: Path, read: Reader, ctx: ReadContext) -> Iterator[Item]:
     if not ctx.track_files:
         yield from read(path, ctx)
         return
@@ -228,12 +209,7 @@ def _tracked(
     yield FileDone(key, stat.st_size, stat.st_mtime_ns, digest)
 
 
-def _read_hashing(
-    path: Path,
-    read: Callable[[Path, ReadContext], Iterator[_T]],
-    ctx: ReadContext,
-    done: FileDone,
-) -> Iterator[_T | FileDone]:
+def _read_hashing(path: Path, read: Reader, ctx: ReadContext, done: FileDone) -> Iterator[Item]:
     """A new file read while its digest is computed beside: nothing but its FileDone
     (``done``, given the digest) needs it, as there is no earlier one to compare."""
     digest = _Digest(path)

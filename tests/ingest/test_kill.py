@@ -16,9 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import pytest
 
-import jobs.ingest.run as run
 from jobs.ingest import run_ingest
 from jobs.settings import Settings, SourceConfig
 from tests.conftest import ROOT
@@ -101,12 +99,9 @@ def _state(db: Path) -> dict[str, list[tuple]]:
         return {name: con.execute(sql).fetchall() for name, sql in STATE_SQL.items()}
 
 
-@pytest.mark.parametrize("chunked", [False, True], ids=["records", "chunks"])
 def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, chunked: bool
+    tmp_path: Path, settings: Settings
 ) -> None:
-    """Also with the dump read in chunks that the workers parse, as a large dump is
-    (``jobs.ingest.run.CHUNKED_BYTES``, lowered here in the killed run and the rerun)."""
     dump = _dump(tmp_path / "news.jsonl", 1500)
     config = tmp_path / "mentions.toml"
     config.write_text("[ingest]\nbatch_size = 100\nworkers = 2\n", encoding="utf-8")
@@ -125,8 +120,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
     command = [
         sys.executable,
         "-c",
-        ("import jobs.ingest.run as run; run.CHUNKED_BYTES = 0; " if chunked else "")
-        + "from jobs.cli import cli; cli()",
+        "from jobs.cli import cli; cli()",
         "--db",
         str(killed),
         "--config",
@@ -158,8 +152,6 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(
     partial = _state(killed)["articles"]
     assert 400 <= len(partial) < 1500
 
-    if chunked:
-        monkeypatch.setattr(run, "CHUNKED_BYTES", 0)
-    rerun = replace(settings, db_path=killed, ingest_batch_size=100, ingest_workers=2)
+    rerun = replace(settings, db_path=killed, ingest_batch_size=100)
     run_ingest(rerun, [source])
     assert _state(killed) == expected
