@@ -12,9 +12,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from analytics.frames import require_columns
-
-# Quarters start on 1 January, April, July and October; years on 1 January.
-PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
+from analytics.time_names import PERIODS
 
 
 class UnknownPeriodError(ValueError):

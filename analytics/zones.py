@@ -9,35 +9,13 @@ February. Reports convert published_at once, to the wall clock of
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
-
-class UnknownTimeZoneError(ValueError):
-    """A name that is not an IANA time zone (such as 'Europe/Paris')."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"unknown time zone {name!r}; use an IANA name such as 'UTC', "
-            "'Europe/Paris' or 'America/New_York'"
-        )
-
-
-def check_time_zone(name: str) -> str:
-    """``name`` if it is an IANA time zone known here, else UnknownTimeZoneError."""
-    if not isinstance(name, str) or not name or name != name.strip():
-        raise UnknownTimeZoneError(name)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UnknownTimeZoneError(name) from None
-    # polars carries its own copy of the database: both must know the name.
-    try:
-        pl.select(pl.lit(datetime(2000, 1, 1)).dt.replace_time_zone(name))
-    except pl.exceptions.PolarsError:
-        raise UnknownTimeZoneError(name) from None
-    return name
+# Re-exported: the checks of a zone name live where settings read them without polars.
+from analytics.time_names import UnknownTimeZoneError as UnknownTimeZoneError
+from analytics.time_names import check_time_zone as check_time_zone
 
 
 def local_times(frame: pl.DataFrame, zone: str, column: str = "published_at") -> pl.DataFrame:

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.form_policy import ALL_FORMS, DEFAULT_FORMS, UnknownFormError, parse_forms
-from analytics.frequencies import PERIODS
-from analytics.zones import UnknownTimeZoneError, check_time_zone
+from analytics.time_names import PERIODS, UnknownTimeZoneError, check_time_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS_DIR = PROJECT_ROOT / "seeds"

@@ -10,14 +10,14 @@ from typing import Any
 
 import click
 
+from analytics.time_names import PERIODS
 from jobs.commands.context import friendly_errors, settings_of
 
 
 @click.command()
 @click.option(
     "--period",
-    # The names of analytics.frequencies.PERIODS, spelled out: importing it loads polars.
-    type=click.Choice(["day", "week", "month", "quarter", "year"]),
+    type=click.Choice(list(PERIODS)),
     default=None,
     help="The length of the period (default: from the config, else week).",
 )

@@ -11,7 +11,7 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from analytics.frequencies import PERIODS as PERIOD_INTERVALS
+from analytics.time_names import PERIODS as PERIOD_INTERVALS
 from jobs.scheduler.triggers import (
     ScheduleError,
     cron_trigger,
