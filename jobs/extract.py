@@ -3,6 +3,7 @@ stored articles whose mentions were made from an older version of ``seeds/``."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import logging
@@ -318,12 +319,23 @@ def extract_jsonl(
             if isinstance(sink, io.TextIOBase):
                 sink.write(lines.getvalue().decode("utf-8"))
             else:
-                cast("IO[bytes]", sink).write(lines.getbuffer())
+                _write_all(cast("IO[bytes]", sink), lines.getbuffer())
         result.articles += batch.height
         result.mentions += out.height
         if on_progress is not None:
             on_progress(batch.height)
     return result
+
+
+def _write_all(sink: IO[bytes], data: memoryview) -> None:
+    """Every byte of ``data`` written to ``sink``. A raw stream (standard output when
+    Python runs unbuffered, ``PYTHONUNBUFFERED``) may take part of a write and say so: a
+    pipe whose reader stopped took 72 KB of 5 MB, and the rest was dropped in silence."""
+    while data:
+        written = sink.write(data)
+        if written is None:  # a non-blocking stream that could take nothing now
+            raise BlockingIOError(errno.EAGAIN, "the output takes no more now")
+        data = data[written:]
 
 
 def run_extract(

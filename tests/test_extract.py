@@ -330,24 +330,37 @@ def test_a_text_sink_gets_the_same_lines() -> None:
     assert binary.getvalue() and text.getvalue() == binary.getvalue().decode("utf-8")
 
 
-def test_a_reader_that_stops_early_stops_the_extract_quietly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize("batch_bytes", [100_000, 32_000_000])
+def test_a_reader_that_stops_early_stops_the_extract_quietly(
+    tmp_path: Path, batch_bytes: int, unbuffered: str
+) -> None:
     """`mentions extract ... | head -1`: the pipe closes, the extract stops without
-    blaming its input ("Error: in.jsonl: Broken pipe") or a traceback."""
+    blaming its input ("Error: in.jsonl: Broken pipe") or a traceback; and without
+    claiming it wrote every mention. Unbuffered (``PYTHONUNBUFFERED``), standard output
+    is the raw pipe, whose write of 5 MB wrote the 72 KB the reader took, said so, and
+    the rest was dropped: the command went on to say "40,000 mentions" and exit 0."""
+    import os
     import subprocess
     import sys
 
     source = tmp_path / "in.jsonl"
     line = json.dumps({"id": "x", "title": "", "text": "Russia and Ukraine."}) + "\n"
     source.write_text(line * 20_000, encoding="utf-8")  # 40,000 mentions: 5 MB of lines
-    # Batches of 100 kB: lines are written batch by batch, after the pipe has closed.
+    # Batches of 100 kB: lines are written batch by batch, after the pipe has closed; of
+    # 32 MB, in one write of 5 MB, which the pipe takes in part.
     code = (
-        "import sys, jobs.extract; jobs.extract.INPUT_BATCH_BYTES = 100_000; "
+        f"import sys, jobs.extract; jobs.extract.INPUT_BATCH_BYTES = {batch_bytes}; "
         "from jobs.cli import main; sys.argv[0] = 'mentions'; main()"
     )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
     with subprocess.Popen(
         [sys.executable, "-c", code, "extract", "--input", str(source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=env,
     ) as process:
         try:
             assert process.stdout is not None and process.stderr is not None
@@ -386,3 +399,30 @@ def test_a_full_output_is_named_not_the_input(tmp_path: Path) -> None:
         )
     assert ran.returncode == 1
     assert ran.stderr.splitlines()[-1] == "Error: <stdout>: No space left on device"
+
+
+class _Narrow(io.RawIOBase):
+    """A raw stream that takes at most ``step`` bytes a write, and says so (as a pipe
+    does when it fills, or a write a signal cuts short)."""
+
+    def __init__(self, step: int) -> None:
+        self.taken = io.BytesIO()
+        self._step = step
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        return self.taken.write(bytes(data[: self._step]))
+
+
+def test_a_sink_that_takes_part_of_a_write_gets_every_line() -> None:
+    """A raw sink (standard output unbuffered, a socket's file) may take part of a
+    write: the rest is written, not dropped."""
+    lines = [json.dumps(obj) + "\n" for obj in LINES] * 50
+    plain_rows, _ = _extract(lines)
+    sink = _Narrow(1_000)
+    extract_jsonl(io.BytesIO("".join(lines).encode("utf-8")), sink, SEEDS_DIR)
+    rows = [json.loads(line) for line in sink.taken.getvalue().decode("utf-8").splitlines()]
+    assert len(rows) == 200
+    assert rows == plain_rows
