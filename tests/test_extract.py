@@ -203,6 +203,7 @@ def test_a_raw_stream_that_trickles_in_is_read_in_whole_batches(
     plain_rows, plain_errors = _extract(lines)
     data = "".join(lines).encode("utf-8")
     monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", len(data) // 2 + 1)
+    monkeypatch.setattr("jobs.extract.EXTRACT_BATCH_BYTES", 1)  # each batch extracted alone
     batches: list[int] = []
 
     def counted(batch: object, gazetteer: object) -> object:
@@ -351,6 +352,7 @@ def test_a_reader_that_stops_early_stops_the_extract_quietly(
     # 32 MB, in one write of 5 MB, which the pipe takes in part.
     code = (
         f"import sys, jobs.extract; jobs.extract.INPUT_BATCH_BYTES = {batch_bytes}; "
+        f"jobs.extract.EXTRACT_BATCH_BYTES = {batch_bytes}; jobs.extract.OUTPUT_ROWS = 10**6; "
         "from jobs.cli import main; sys.argv[0] = 'mentions'; main()"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
@@ -399,6 +401,33 @@ def test_a_full_output_is_named_not_the_input(tmp_path: Path) -> None:
         )
     assert ran.returncode == 1
     assert ran.stderr.splitlines()[-1] == "Error: <stdout>: No space left on device"
+
+
+@pytest.mark.parametrize(
+    ("batch_bytes", "extract_bytes", "output_rows"), [(1, 1, 1), (200, 500, 3)]
+)
+def test_batches_extracted_together_and_written_in_parts_give_the_same_lines(
+    monkeypatch: pytest.MonkeyPatch, batch_bytes: int, extract_bytes: int, output_rows: int
+) -> None:
+    """Parsed batches gathered into one extraction (``EXTRACT_BATCH_BYTES``) and its
+    mentions written a few rows at a time (``OUTPUT_ROWS``) give the lines, in the order,
+    and the bad lines' numbers that one batch of every line gives."""
+    texts = ["Kyiv and Moscow.", "President Bush spoke.", "", "Russia, then France."]
+    lines = [
+        json.dumps({"id": i, "title": f"Iran {i}", "text": texts[i % 4], "published": "1990-08-02"})
+        + "\n"
+        for i in range(12)
+    ]
+    lines.insert(5, "{not json\n")
+    whole_rows, whole_errors = _extract(lines)
+    monkeypatch.setattr("jobs.extract.INPUT_BATCH_BYTES", batch_bytes)
+    monkeypatch.setattr("jobs.extract.EXTRACT_BATCH_BYTES", extract_bytes)
+    monkeypatch.setattr("jobs.extract.OUTPUT_ROWS", output_rows)
+    rows, errors = _extract(lines)
+    assert len(whole_rows) == 12 + 3 * 2 + 3 + 3 * 2  # the titles, Kyiv and Moscow, Bush...
+    assert rows == whole_rows
+    assert errors == whole_errors == [BadInput("in.jsonl:6", errors[0].reason)]
+    assert errors[0].reason.startswith("not JSON")
 
 
 class _Narrow(io.RawIOBase):

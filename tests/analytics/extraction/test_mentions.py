@@ -208,3 +208,35 @@ def test_a_name_wrapped_around_a_nul_has_no_meaning(gazetteer: Gazetteer) -> Non
     keeps its own key, which no alias has: not counted, and the rest of the text is."""
     found = _mentions(gazetteer, "The United\x00States and\n  Russia met. Xi\x00Jinping spoke.")
     assert found.select("entity_id", "surface").rows() == [("RUS", "Russia")]
+
+
+@pytest.mark.parametrize("slice_bytes", [1, 300])
+def test_texts_matched_in_slices_give_the_mentions_of_the_whole(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, slice_bytes: int
+) -> None:
+    """A batch's texts matched a few articles at a time (``MATCH_SLICE_BYTES``; one byte:
+    an article a slice), their candidates put together before the rules: the same
+    mentions as the batch matched whole, also where a rule reads another article's
+    mention (a surname named in full elsewhere in its own article only) and a text is
+    wire copy."""
+    texts = [
+        "Vladimir Putin spoke. Later Putin's aide spoke.",
+        "Putin alone, named by surname in another article.",
+        "The talks in\n  Kyiv with President\n   Zelensky and the United\nStates.",
+        "",
+        "Ünïcode: the U.S.-Russia talks in Washington, then Moscow's reply.",
+    ] * 3
+    articles = pl.DataFrame(
+        {
+            "article_id": [f"a{i}" for i in range(len(texts))],
+            "title": ["Ukraine" if i % 2 else "" for i in range(len(texts))],
+            "text": texts,
+            "published_at": [date(2023, 5, 1)] * len(texts),
+        }
+    )
+    whole = extract_mentions(articles, gazetteer)
+    monkeypatch.setattr("analytics.extraction.mentions.MATCH_SLICE_BYTES", slice_bytes)
+    sliced = extract_mentions(articles, gazetteer)
+    assert whole.height > 30
+    assert set(whole["entity_id"]) >= {"Vladimir Putin", "Volodymyr Zelenskyy", "USA", "UKR"}
+    assert sliced.equals(whole)
