@@ -77,14 +77,16 @@ def main() -> None:
     found = 0
     with open("/dev/null", "wb") as sink:
         started = time.perf_counter()
-        for batch in extract._input_batches(io.BytesIO(data), args.input.name, print):
+        batches = extract._input_batches(io.BytesIO(data), args.input.name, print)
+        for batch in extract._gathered(batches, extract.EXTRACT_BATCH_BYTES):
             extracting = time.perf_counter()
             out = mentions.extract_mentions(batch, gazetteer)
             seconds["extract_mentions"] = (
                 seconds.get("extract_mentions", 0.0) + time.perf_counter() - extracting
             )
             writing = time.perf_counter()
-            extract.output_rows(out).write_ndjson(sink)
+            for part in extract.output_rows(out).iter_slices(extract.OUTPUT_ROWS):
+                part.write_ndjson(sink)
             seconds["write"] = seconds.get("write", 0.0) + time.perf_counter() - writing
             found += out.height
         total = time.perf_counter() - started
