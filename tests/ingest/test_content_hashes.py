@@ -70,3 +70,21 @@ def test_the_loop_s_tables_are_python_s() -> None:
     points = range(sys.maxunicode + 1)
     assert is_space.tolist() == [chr(p).isspace() for p in points]
     assert changes.tolist() == [p >= 0x80 and chr(p).lower() != chr(p) for p in points]
+
+
+def test_mostly_ascii_texts_hash_as_python() -> None:
+    """Mostly ASCII texts, as news is, read by the loop without its tables of code
+    points: capitals and the neighbours of "A" and "Z" ("@", "[", "`", "{"), runs of
+    spaces, tabs and line breaks, the separators 0x1C-0x1F, other control bytes and DEL
+    (no whitespace), a letter that lowering changes, words run up to a text's end."""
+    import random
+
+    pieces = list("abcxyzABCXYZ@[`{~09.,'\"-") + [" "] * 12 + ["  ", "\t", "\n", "\r\n"]
+    pieces += ["\x1c", "\x1f", "\x00", "\x01", "\x7f", "É", "é", "’"]
+    rng = random.Random(8)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 60))) for _ in range(3_000)]
+    texts += [" " * k + "Word" * k + " Kyiv SAYS" + " " * (k % 3) for k in range(24)]
+    titles = [f"t{n}" for n in range(len(texts))]
+    frame = pl.DataFrame({"title": titles, "text": texts})
+    expected = [content_hash_for(title, text) for title, text in zip(titles, texts, strict=True)]
+    assert content_hashes(frame["title"], frame["text"]) == expected
