@@ -165,13 +165,16 @@ class PreparedBatch:
 
 
 # Articles extracted at a time: a chunk's candidate frames (about 70 matches an
-# article, each with its context) cost memory, and each call a fixed 50 ms or so (a few
-# hundred polars steps, whatever their size). 8,000 articles on one polars thread, as a
+# article, each with its context) cost memory, and each call a fixed 50 ms or so (some
+# 165 polars steps, whatever their size). 8,000 articles on one polars thread, as a
 # worker runs: 4.88-5.03 s of CPU and a 490-497 MiB peak at 500, 4.19-4.38 s and 543-544
-# MiB at 1,000; the ingest of 46,000 articles, five alternating rounds, 58.0-61.6 CPU
-# seconds against 60.6-63.1 (one outlier of 71 left out), the summed peak within the
-# same range (1,589-1,642 MiB against 1,568-1,690). At 2,000 the peak rose 190 MiB.
-EXTRACT_CHUNK = 1000
+# MiB at 1,000 (then 2,000 raised the peak 190 MiB). Since the rules carry less, 16,000
+# articles: 2.94-3.08 s of CPU at 2,000 against 3.41-3.50 at 1,000, the peak 60-65 MiB
+# higher; the ingest of 46,000 articles, five alternating rounds, 42.1-45.8 user CPU
+# seconds against 42.6-47.7, each worker's peak 10-30 MiB higher, the summed peak within
+# the same range (1,802-1,843 MiB against 1,782-1,866). A batch of 2,000 (the default
+# ``[ingest] batch_size``) is one call.
+EXTRACT_CHUNK = 2000
 
 
 def prepare(articles: pl.DataFrame, gazetteer: Gazetteer) -> PreparedBatch:
