@@ -310,3 +310,17 @@ def test_sql_starts_without_polars(schema_db: Path) -> None:
     assert "(0 rows)" in rows
     zoned, _ = loaded(env={"MENTIONS_TIMEZONE": "Europe/Paris"})
     assert zoned == "True"
+
+
+def test_the_table_shows_values_as_they_are(settings: Settings, schema_db: Path) -> None:
+    """Stored text is shown as stored: square brackets are no style tags to the table
+    (a title with "[bold]" lost it; one with "[/b]" ended the command in a traceback)
+    and ":flag_us:" is no emoji code, in the values and in the column names."""
+    values = ["[bold]x[/bold] a[1] [red]", "before [/oops] after", ":flag_us: :smile:"]
+    selects = ", ".join(f"'{value}' as c{n}" for n, value in enumerate(values))
+    result = _sql(settings, f'select {selects}, 1 as "[/h]"')
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    cells = [cell.strip() for cell in lines[3].strip("│").split("│")]
+    assert cells == [*values, "1"]
+    assert [cell.strip() for cell in lines[1].strip("┃").split("┃")] == ["c0", "c1", "c2", "[/h]"]

@@ -138,5 +138,8 @@ def echo_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     table = Table(*columns, show_edge=True, header_style="bold")
     for row in rows:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
-    Console(width=width, soft_wrap=False).print(table)
+    # Values and names as stored: "[bold]" or ":smile:" in a title is text, not a style
+    # tag or an emoji code (a "[/b]" ended the command in rich's MarkupError).
+    console = Console(width=width, soft_wrap=False, markup=False, emoji=False, highlight=False)
+    console.print(table)
     click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
