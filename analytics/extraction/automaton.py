@@ -20,6 +20,8 @@ import polars as pl
 from analytics.extraction.gazetteer import Gazetteer, per_version
 from analytics.extraction.spelling import normalise_surface
 
+_NO_WORDS = np.empty(0, dtype=np.uint64)
+
 
 class Automaton:
     """Finds the spellings of ``patterns`` in texts: leftmost, then longest (of equal
@@ -37,6 +39,8 @@ class Automaton:
         if not all(encoded):
             raise ValueError("a spelling of the automaton is empty")
         self._tables = _tables(encoded) if encoded else None
+        # Whether the scan looks for anchors eight bytes at a time (``trie_kernels``).
+        self._by_words: bool | None = None
 
     def scan(
         self,
@@ -57,9 +61,13 @@ class Automaton:
         if self._tables is None or not data.size:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty.copy(), empty.copy()
-        from analytics.extraction.trie_kernels import scan  # numba: imported on first use
+        # numba: imported on first use
+        from analytics.extraction.trie_kernels import by_words, scan, word_view
 
-        return scan(data, text_starts, skip, *self._tables)
+        if self._by_words is None:
+            self._by_words = by_words(self._tables[0])
+        words, offset = word_view(data) if self._by_words else (_NO_WORDS, 0)
+        return scan(data, text_starts, skip, words, offset, *self._tables)
 
 
 def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:

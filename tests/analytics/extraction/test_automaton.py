@@ -14,7 +14,7 @@ import pytest
 
 from analytics.extraction.automaton import Automaton, automaton
 from analytics.extraction.gazetteer import Gazetteer, per_version
-from analytics.extraction.trie_kernels import BLOCK_BYTES, MAX_LEAD
+from analytics.extraction.trie_kernels import BLOCK_BYTES, MAX_LEAD, by_words
 from tests.conftest import CORPUS, needs_shared
 
 PATTERNS = ["United States", "Biden", "Ma"]
@@ -42,7 +42,10 @@ _TRICKY = [
     "der Bellen",
     "eSwatini",
     "'Akilisi Pohiva",
+    "’Akilisi Pohiva",  # led by punctuation: anchored on the capital after it
     "ʻAkilisi Pōhiva",
+    "'abc",  # punctuation and small letters: anchored on the apostrophe
+    "’X",
     "Öcalan",
     "中国",
     "US",
@@ -62,6 +65,11 @@ _TRICKY = [
     "Sisio",
 ]
 TRICKY = sorted(_TRICKY, key=len, reverse=True)
+# Without "中国" and those anchored on a small letter or an apostrophe, every anchor is a
+# byte the scan looks for eight at a time (``trie_kernels.by_words``); with them, byte by
+# byte. Both ways are checked.
+WORDS = [s for s in TRICKY if s not in {"中国", "abc", "bcd", "'abc", "a" * 20 + "B"}]
+BOTH_WAYS = pytest.mark.parametrize("patterns", [TRICKY, WORDS], ids=["bytes", "words"])
 # Pieces to build texts from: the spellings, their parts, and what stands around names.
 PIECES = [
     *TRICKY,
@@ -75,6 +83,8 @@ PIECES = [
     "a",
     "aaaa",
     "'",
+    "’",
+    "“",
     "ʻ",
     "Ö",
     "中",
@@ -142,6 +152,7 @@ def test_the_longest_spelling_at_a_place_wins() -> None:
         "President van der Bellen and der Bellen",
         "eSwatini; Swatini; e",
         "'Akilisi Pohiva, ʻAkilisi Pōhiva, Öcalan, 中国",
+        "’Akilisi Pohiva, “Akilisi Pohiva”, ’X, ’Xi, 'abc, ’abc",
         "X, Xi, US, USA",  # one, two and three bytes
         "abc abcd xbcd",  # small letters only: anchored on their first byte
         "aaaaaaaaaaaaaaaaaaaaB aaaaaaaaaaaaaaaaaaaaaB",  # its capital past MAX_LEAD
@@ -162,27 +173,66 @@ def test_each_path_of_the_scan_finds_what_aho_corasick_finds(text: str) -> None:
     assert found(Automaton(TRICKY), text) == expected(TRICKY, text)
 
 
+def test_punctuation_in_the_text_is_never_an_anchor() -> None:
+    """A spelling led by punctuation ("’Akilisi Pohiva") is anchored on its first
+    letter: the lead byte of curly quotes and dashes (one in eight of the benchmark
+    text's anchors when it was one) and the apostrophe start no walk. Punctuation
+    followed by small letters only is still anchored on its first byte."""
+    anchor = Automaton(["’Akilisi Pohiva", "'Akilisi Pohiva", "Biden"])._tables[0]  # type: ignore[index]
+    assert not anchor[0xE2] and not anchor[ord("'")]
+    assert anchor[ord("A")] and anchor[ord("B")]
+    assert Automaton(["'abc"])._tables[0][ord("'")]  # type: ignore[index]
+
+
 def test_a_spelling_whose_capital_is_past_max_lead_is_found() -> None:
     spelling = "a" * (MAX_LEAD + 4) + "B"
     assert found(Automaton([spelling]), "x " + spelling) == [(0, 2, 2 + len(spelling))]
 
 
-def test_random_texts_find_what_aho_corasick_finds() -> None:
+def test_the_anchors_are_looked_for_eight_bytes_at_a_time_where_they_can_be(
+    gazetteer: Gazetteer,
+) -> None:
+    assert by_words(Automaton(WORDS)._tables[0])  # type: ignore[index]
+    assert not by_words(Automaton(TRICKY)._tables[0])  # type: ignore[index]
+    for odd in ("中国", "abc", "'abc"):  # anchored on 0xE4, a small letter, an apostrophe
+        assert not by_words(Automaton([*WORDS, odd])._tables[0])  # type: ignore[index]
+    assert by_words(automaton(gazetteer)._tables[0])  # type: ignore[index]
+
+
+@BOTH_WAYS
+def test_random_texts_find_what_aho_corasick_finds(patterns: list[str]) -> None:
     rng = random.Random(12)
-    machine = Automaton(TRICKY)
+    machine = Automaton(patterns)
     for _ in range(400):
         text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
-        assert found(machine, text) == expected(TRICKY, text), text
+        assert found(machine, text) == expected(patterns, text), text
 
 
-def test_matches_across_the_scan_s_blocks() -> None:
+def test_a_text_at_any_address_is_scanned_alike() -> None:
+    """Read eight bytes at a time from the first address that is a multiple of 8: the
+    bytes before it and after the last whole word are read one by one, wherever the
+    text starts and however long it is."""
+    machine = Automaton(WORDS)
+    rng = random.Random(14)
+    for _ in range(60):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30))).encode()
+        want = expected(WORDS, text)
+        for shift in range(9):
+            data = np.frombuffer(b"x" * shift + text, dtype=np.uint8)[shift:]
+            assert found(machine, data.tobytes()) == want
+            pattern, start, end = machine.scan(data)
+            assert list(zip(pattern.tolist(), start.tolist(), end.tolist(), strict=True)) == want
+
+
+@BOTH_WAYS
+def test_matches_across_the_scan_s_blocks(patterns: list[str]) -> None:
     """The scan gathers anchors block by block: a lead ending one block, its anchor
     starting the next, and a name across the boundary are found all the same."""
-    machine = Automaton(TRICKY)
-    for name in ("the Gambia", "United States of America", "al-Sisi", "eSwatini"):
-        for shift in range(len(name) + 1):
+    machine = Automaton(patterns)
+    for name in ("the Gambia", "United States of America", "al-Sisi", "eSwatini", "Öcalan"):
+        for shift in range(len(name) + 9):
             text = "x" * (BLOCK_BYTES - shift) + name + " " + name
-            assert found(machine, text) == expected(TRICKY, text), (name, shift)
+            assert found(machine, text) == expected(patterns, text), (name, shift)
 
 
 def _found_in_texts(
@@ -197,13 +247,14 @@ def _found_in_texts(
     return list(zip(pattern.tolist(), start.tolist(), end.tolist(), strict=True))
 
 
-def test_no_match_runs_from_one_text_into_the_next() -> None:
+@BOTH_WAYS
+def test_no_match_runs_from_one_text_into_the_next(patterns: list[str]) -> None:
     """Texts scanned as one buffer are matched each on its own, as Aho-Corasick matches
     each: no spelling across a text's end ("United" + " States", "the " + "Gambia", "al-"
     + "Sisi"), a lead never taken from the text before, and the texts to skip unread,
     however the texts fall across the scan's blocks."""
     rng = random.Random(13)
-    machine = Automaton(TRICKY)
+    machine = Automaton(patterns)
     for round_ in range(300):
         texts = [
             "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 12)))
@@ -216,14 +267,14 @@ def test_no_match_runs_from_one_text_into_the_next() -> None:
         at = 0
         for text, skipped in zip(texts, skip, strict=True):
             if not skipped:
-                want += [(p, at + s, at + e) for p, s, e in expected(TRICKY, text)]
+                want += [(p, at + s, at + e) for p, s, e in expected(patterns, text)]
             at += len(text.encode())
         assert _found_in_texts(machine, texts, skip) == want, (texts, skip)
     pairs = ["United", " States", "the ", "Gambia", "al-", "Sisi", "U", "S"]
     assert _found_in_texts(machine, pairs, [False] * 8) == [
-        (TRICKY.index("United"), 0, 6),
-        (TRICKY.index("Gambia"), 17, 23),
-        (TRICKY.index("Sisi"), 26, 30),
+        (patterns.index("United"), 0, 6),
+        (patterns.index("Gambia"), 17, 23),
+        (patterns.index("Sisi"), 26, 30),
     ]
 
 
