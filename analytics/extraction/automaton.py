@@ -62,12 +62,13 @@ class Automaton:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty.copy(), empty.copy()
         # numba: imported on first use
-        from analytics.extraction.trie_kernels import by_words, scan, word_view
+        from analytics.extraction.span_kernels import as_words
+        from analytics.extraction.trie_kernels import by_words, scan
 
         if self._by_words is None:
             self._by_words = by_words(self._tables[0])
-        words, offset = word_view(data) if self._by_words else (_NO_WORDS, 0)
-        return scan(data, text_starts, skip, words, offset, *self._tables)
+        words = as_words(data) if self._by_words else _NO_WORDS
+        return scan(data, text_starts, skip, words, *self._tables)
 
 
 def _tables(encoded: list[bytes]) -> tuple[np.ndarray, ...]:

@@ -323,19 +323,10 @@ def by_words(anchor: np.ndarray) -> bool:
     return sys.byteorder == "little" and bool(np.all((bytes_ & 0x60) == 0x40))
 
 
-def word_view(data: np.ndarray) -> tuple[np.ndarray, int]:
-    """``data``'s bytes from its first one at an address that is a multiple of 8, as
-    uint64 words (the last few bytes left out), and the index of that byte."""
-    offset = -data.ctypes.data % 8 if data.size else 0
-    whole = max(data.size - offset, 0) // 8 * 8
-    return data[offset : offset + whole].view(np.uint64), offset
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _gather(
     data: np.ndarray,
     words: np.ndarray,
-    offset: int,
     anchor: np.ndarray,
     low: int,
     high: int,
@@ -355,14 +346,14 @@ def _gather(
     found = 0
     i = low
     if words.size:
-        aligned = min(high, low + ((offset - low) & 7))
-        while i < aligned:
+        whole = min(high, (low + 7) & ~7)  # the first byte of a word
+        while i < whole:
             if anchor[data[i]]:
                 anchors[found] = i
                 found += 1
             i += 1
-        while i + 8 <= high and (i - offset) >> 3 < words.size:
-            word = words[(i - offset) >> 3]
+        while i + 8 <= high and i >> 3 < words.size:
+            word = words[i >> 3]
             maybe = word & (~word << np.uint64(1)) & WORD_BIT_6
             while maybe:
                 at = i + np.int64(_trailing_zeros(maybe) >> np.uint64(3))  # type: ignore[call-arg]
@@ -385,7 +376,6 @@ def scan(
     text_starts: np.ndarray,
     skip: np.ndarray,
     words: np.ndarray,
-    offset: int,
     anchor: np.ndarray,
     leads: np.ndarray,
     before: np.ndarray,
@@ -403,8 +393,8 @@ def scan(
     """Every match in the texts ``data[text_starts[t] : text_starts[t + 1]]`` (UTF-8
     bytes) but those where ``skip[t]``, left to right, none overlapping, none running
     past its text's end: the spelling's index, start and end (byte offsets into
-    ``data``, end exclusive) of each. ``words`` are ``data``'s bytes from ``offset`` on
-    read eight at a time (``word_view``), or none where the anchors cannot be looked for
+    ``data``, end exclusive) of each. ``words`` are ``data``'s bytes read eight at a time
+    (``span_kernels.as_words``), or none where the anchors cannot be looked for
     so (``by_words``). The tables are ``automaton.Automaton``'s (see there)."""
     capacity = data.size // 128 + 1024
     pattern = np.empty(capacity, dtype=np.int64)
@@ -432,7 +422,7 @@ def scan(
         resume = text_starts[text]  # a match starts here or later: its text's, the last's end
         for block in range(text_starts[first], run_end, BLOCK_BYTES):
             high = min(block + BLOCK_BYTES, run_end)
-            found = _gather(data, words, offset, anchor, block, high, anchors)
+            found = _gather(data, words, anchor, block, high, anchors)
             for k in range(found):
                 at = anchors[k]
                 # Does a spelling's part from its anchor on start here? The first two bytes,

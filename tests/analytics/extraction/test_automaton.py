@@ -208,20 +208,21 @@ def test_random_texts_find_what_aho_corasick_finds(patterns: list[str]) -> None:
         assert found(machine, text) == expected(patterns, text), text
 
 
-def test_a_text_at_any_address_is_scanned_alike() -> None:
-    """Read eight bytes at a time from the first address that is a multiple of 8: the
-    bytes before it and after the last whole word are read one by one, wherever the
-    text starts and however long it is."""
+def test_a_text_anywhere_is_scanned_alike() -> None:
+    """Read eight bytes at a time, the bytes before a text's first whole word and after
+    its last one by one: wherever the text starts in its buffer and in memory, and
+    however long it is."""
     machine = Automaton(WORDS)
     rng = random.Random(14)
     for _ in range(60):
-        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30))).encode()
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30)))
         want = expected(WORDS, text)
         for shift in range(9):
-            data = np.frombuffer(b"x" * shift + text, dtype=np.uint8)[shift:]
-            assert found(machine, data.tobytes()) == want
-            pattern, start, end = machine.scan(data)
+            data = np.frombuffer(b"x" * shift + text.encode(), dtype=np.uint8)[shift:]
+            pattern, start, end = machine.scan(data)  # at another address
             assert list(zip(pattern.tolist(), start.tolist(), end.tolist(), strict=True)) == want
+            moved = [(p, shift + s, shift + e) for p, s, e in want]  # after a skipped text
+            assert _found_in_texts(machine, ["x" * shift, text], [True, False]) == moved
 
 
 @BOTH_WAYS
