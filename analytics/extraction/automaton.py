@@ -39,8 +39,10 @@ class Automaton:
         if not all(encoded):
             raise ValueError("a spelling of the automaton is empty")
         self._tables = _tables(encoded) if encoded else None
-        # Whether the scan looks for anchors eight bytes at a time (``trie_kernels``).
-        self._by_words: bool | None = None
+        from analytics.extraction.trie_kernels import by_words  # numba, as ``_tables``
+
+        # Whether the scan looks for anchors eight bytes at a time.
+        self._by_words = self._tables is not None and by_words(self._tables[0])
 
     def scan(
         self,
@@ -63,10 +65,8 @@ class Automaton:
             return empty, empty.copy(), empty.copy()
         # numba: imported on first use
         from analytics.extraction.span_kernels import as_words
-        from analytics.extraction.trie_kernels import by_words, scan
+        from analytics.extraction.trie_kernels import scan
 
-        if self._by_words is None:
-            self._by_words = by_words(self._tables[0])
         words = as_words(data) if self._by_words else _NO_WORDS
         return scan(data, text_starts, skip, words, *self._tables)
 

@@ -52,7 +52,8 @@ SHORT, THREE, FOUR, FIVE = 1, 2, 4, 8
 # (the lead bytes of two-byte characters: "Ö", "ʻ", Greek, Cyrillic).
 WORD_BIT_6 = np.uint64(0x4040404040404040)
 # A spelling's anchor is among its first MAX_LEAD bytes; one with none there anchors on
-# its first byte (then every such byte of the text is tried).
+# its first byte that can be one (``_strong``), else its first byte (then every such byte
+# of the text is tried).
 MAX_LEAD = 16
 
 
@@ -155,8 +156,8 @@ def _set_bit(bitmap: np.ndarray, bit: np.int64) -> None:  # pragma: no cover - c
 def _strong(byte: int) -> bool:  # pragma: no cover - compiled
     """Whether ``byte`` can anchor a spelling: not a small ASCII letter, nor other ASCII
     that is no letter or digit (an apostrophe, a space), nor a byte inside a character
-    (0x80-0xBF), nor the lead byte of punctuation (0xE2: "’", "—", quotes), which is
-    about one in eight of the text's capitals and such."""
+    (0x80-0xBF), nor the lead byte of punctuation (0xE2: "’", "—", quotes; one in eight
+    of the benchmark text's anchors while it was one)."""
     if byte < 0x80:
         return (0x41 <= byte <= 0x5A) or (0x30 <= byte <= 0x39)
     return byte >= 0xC0 and byte != 0xE2
