@@ -26,7 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jobs.allocator import keep_freed_pages
+# The checkout this script is in, not the one the environment installed: run from another
+# worktree (to compare two versions of the code), it measures that worktree's code.
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from jobs.allocator import keep_freed_pages  # noqa: E402 (after the path is set)
 
 # As `mentions extract` does, before polars loads: its allocator keeps freed pages 5 s.
 keep_freed_pages()
@@ -37,8 +42,6 @@ from analytics.extraction import mentions  # noqa: E402
 from analytics.extraction.automaton import Automaton, automaton  # noqa: E402
 from jobs import extract  # noqa: E402
 from jobs.store.seeds import load_gazetteer  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> None:
