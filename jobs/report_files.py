@@ -1,13 +1,17 @@
 """Write a report's files into its folder: each chart as PNG and CSV, the tables, the PDF.
 
-The drawing is shared with a forked child process, as the machine has a second core:
-the child lays out and draws the second half of the charts (their PNGs and their pages
-of the PDF, a part of its own), this process the first half and the text pages, and
-the two parts are merged (``reports.pdf.merge_pdf``: qpdf, a few milliseconds). Each
-process lays out only the charts it draws. For a month at a million articles the
-whole drawing (layout, eight PNGs, fourteen PDF pages) is about 1.8 s of one core: a
-child drawing the whole PDF while this process drew every PNG waited for this one's
-layout of every chart first (0.27 s), and ran 0.15 s past the PNGs.
+Each chart is drawn once, on its page of the PDF; its PNG is that page rasterised
+(``reports.raster``: PDFium, a few milliseconds a chart). The drawing is shared with a
+forked child process, as the machine has a second core: the child lays out the second
+half of the charts, draws their pages into a part of the PDF of its own and their
+PNGs from it; this process does the same for the text pages and the first half (a
+chart less where it has text pages too: they weigh one or two charts), and the two
+parts are merged (``reports.pdf.merge_pdf``: qpdf, a few milliseconds). Each process
+lays out only the charts it draws. For a month at a million articles the whole drawing
+(layout, fourteen PDF pages, eight PNGs) is about 2.6 s of one core (the charts 2.0, the
+six text pages 0.65) where drawing each chart on Agg too took 3.9 (matplotlib 3.11
+rasterises text a glyph at a time in Python); ``mentions report`` took 4.7-4.9 s from
+the CLI on a slow day's machine against 5.4-5.7 (three alternating rounds).
 The child starts with matplotlib's PDF backend imported (0.36 s), by a thread of the
 report job while it queried (``jobs.preload``); the fork waits for that import. The
 footers the PDF's pages get are removed once each is drawn (``write_pdf``).
@@ -38,10 +42,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from jobs.preload import wait_for_preload
-from reports.charts import save_chart
+from reports.charts import lay_out, save_chart
 from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.navigation import PDF_NAME
 from reports.pdf import merge_pdf, write_pdf
+from reports.raster import pngs_from_pdf
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +79,9 @@ def write_report_files(folder: Path, report: BuiltReport) -> Path:
     """Write every chart (PNG and CSV), table (CSV) and the PDF of ``report`` into
     ``folder``; return the PDF's path (``PdfError`` if it could not be written)."""
     folder.mkdir(parents=True, exist_ok=True)
-    drawing = SharedDrawing(folder, report, report.charts[len(report.charts) // 2 :])
+    drawing = SharedDrawing(folder, report, report.charts[_first_of_theirs(report) :])
     try:
-        drawing.draw_own_charts()
+        drawing.draw_own_share()
         for chart in report.charts:
             chart.data.write_csv(folder / f"{chart.stem}.csv", float_precision=6)
         for name, table in report.tables.items():
@@ -85,6 +90,16 @@ def write_report_files(folder: Path, report: BuiltReport) -> Path:
         drawing.cancel()
         raise
     return drawing.finish()
+
+
+def _first_of_theirs(report: BuiltReport) -> int:
+    """Where the child's charts begin: at the second half, or, where this process
+    draws text pages too, a chart before it (a month at a million articles: the text
+    pages took as long as one or two charts' PDF page and PNG)."""
+    charts = len(report.charts)
+    on_pages = {id(chart.figure) for chart in report.charts}
+    text_pages = any(id(page) not in on_pages for page in report.pdf.pages)
+    return max(charts // 2 - 1, 0) if text_pages and charts > 2 else charts // 2
 
 
 def _write(
@@ -109,25 +124,44 @@ def _draw_pdf(
         raise PdfError(of or path, f"{type(exc).__name__}: {exc}") from exc
 
 
-def _draw_charts(folder: Path, charts: Sequence[ChartFile]) -> None:
-    for chart in charts:  # laid out first (save_chart): the layout is drawn on
-        save_chart(chart.figure, folder / f"{chart.stem}.png")
+def _lay_out(charts: Sequence[ChartFile]) -> None:
+    """Each chart laid out before its PDF page is drawn: the page is drawn on it."""
+    for chart in charts:
+        lay_out(chart.figure)
+
+
+def _draw_pngs(
+    folder: Path, charts: Sequence[ChartFile], path: Path, pdf: PdfDocument, pages: Sequence[int]
+) -> None:
+    """Each chart's PNG: rasterised from its page in the PDF at ``path`` (which holds
+    the document's ``pages``, in order), or drawn where it is on none of them."""
+    where = {id(pdf.pages[index]): k for k, index in enumerate(pages)}
+    on_pages = []
+    for chart in charts:
+        target = folder / f"{chart.stem}.png"
+        if id(chart.figure) in where:
+            on_pages.append((where[id(chart.figure)], chart.figure, target))
+        else:
+            save_chart(chart.figure, target)
+    if on_pages:
+        pngs_from_pdf(path, on_pages)
 
 
 def _draw_in_child(
     folder: Path, charts: Sequence[ChartFile], part: Path, pdf: PdfDocument,
     pages: Sequence[int], errors: int,
 ) -> NoReturn:  # fmt: skip
-    """The child's whole life: draw its charts and its part of the PDF, send the error
-    if any (what it was about, a NUL, the message), exit without cleanups (the parent's
-    buffers, atexit hooks and connections are the parent's)."""
+    """The child's whole life: draw its part of the PDF, then its charts' PNGs from it,
+    send the error if any (what it was about, a NUL, the message), exit without cleanups
+    (the parent's buffers, atexit hooks and connections are the parent's)."""
     code = 1
-    what = _CHART
+    what = _PDF
     try:
         try:
-            _draw_charts(folder, charts)
-            what = _PDF
+            _lay_out(charts)
             _write(part, pdf, pages, of=folder / PDF_NAME)
+            what = _CHART
+            _draw_pngs(folder, charts, part, pdf, pages)
             code = 0
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
@@ -151,6 +185,7 @@ class SharedDrawing:
                        self.path.with_name(f".{PDF_NAME}.child"))  # fmt: skip
         self.child: int | None = None
         """The child's pid while it draws; None where everything is drawn here."""
+        self._own_drawn = False
         if not self._theirs or not hasattr(os, "fork"):
             return
         wait_for_preload()  # no import half done in the child
@@ -176,24 +211,39 @@ class SharedDrawing:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         self.child, self._errors = pid, read
 
-    def draw_own_charts(self) -> None:
-        """The PNGs of the charts this process draws: all of them without a child."""
-        theirs = {id(chart) for chart in self._theirs} if self.child is not None else set()
-        _draw_charts(self._folder, [c for c in self._report.charts if id(c) not in theirs])
+    def draw_own_share(self) -> None:
+        """This process's part of the PDF (the whole PDF without a child), then the PNGs
+        of its charts from it."""
+        pdf = self._report.pdf
+        charts, path = self._report.charts, self.path
+        pages: Sequence[int] = range(len(pdf.pages))
+        if self.child is not None:
+            theirs_charts = {id(chart) for chart in self._theirs}
+            charts = [c for c in charts if id(c) not in theirs_charts]
+            theirs = set(self._their_pages)
+            path, pages = self._parts[0], [i for i in pages if i not in theirs]
+        _lay_out(charts)
+        if pages:
+            _draw_pdf(path, pdf, pages, of=self.path)
+        _draw_pngs(self._folder, charts, path, pdf, pages)
+        self._own_drawn = True
 
     def finish(self, timeout: float = PDF_WAIT) -> Path:
-        """Draw this process's part of the PDF, wait for the child's (or draw its share
-        here) and put the PDF together; return its path."""
+        """Draw this process's share unless it is drawn (``draw_own_share``), wait for
+        the child's (or draw its share here) and put the PDF together; return its path."""
         pdf = self._report.pdf
+        if not self._own_drawn:
+            try:
+                self.draw_own_share()
+            except BaseException:
+                self.cancel()
+                raise
         if self.child is None:
-            _draw_pdf(self.path, pdf)
             return self.path
         theirs = set(self._their_pages)
         own = [i for i in range(len(pdf.pages)) if i not in theirs]
         parts = [(self._parts[0], own), (self._parts[1], self._their_pages)]
         try:
-            if own:
-                _draw_pdf(self._parts[0], pdf, own, of=self.path)
             message, done = self._read_errors(timeout)
             if not done:
                 self.cancel()
@@ -220,8 +270,10 @@ class SharedDrawing:
             self.cancel()
 
     def _draw_theirs_here(self) -> Path:
-        _draw_charts(self._folder, self._theirs)
-        _draw_pdf(self.path, self._report.pdf)
+        pdf = self._report.pdf
+        _lay_out(self._theirs)
+        _draw_pdf(self.path, pdf)
+        _draw_pngs(self._folder, self._theirs, self.path, pdf, range(len(pdf.pages)))
         return self.path
 
     def cancel(self) -> None:

@@ -9,8 +9,9 @@ Usage (after ingesting, e.g. the wh-briefings corpus into /tmp/wh.duckdb):
 Prints, for each step (after one warm-up run; the best of --runs), the process time
 (CPU of this process: on a shared machine less noisy than wall time) and the wall
 time: the queries, the analysis, building the figures (each chart's drawing code),
-each chart's PNG (layout, Agg drawing, encoding), the PDF, the HTML, and the whole
-``run_report``; then the wall time of each run of the CLI (a fresh process: imports
+this process's share of the files (its charts' layout, its part of the PDF, its
+charts' PNGs rasterised from it), the wait for the child's share, the HTML, and the
+whole ``run_report``; then the wall time of each run of the CLI (a fresh process: imports
 included).
 """
 
@@ -142,11 +143,13 @@ def main() -> None:
     clock = Clock()
     for name in CHARTS:
         clock.wrap(page, name, lambda _, name=name: f"  draw {name}")
-    # save_chart lays out and draws a chart's PNG: here, the charts this process draws.
-    clock.wrap(report_files, "save_chart", lambda a: f"  png {a[1].stem}")
-    # A child process draws half the charts beside them: the job's own part of the PDF,
-    # its wait for the child's part and the merge.
-    clock.wrap(report_files.SharedDrawing, "finish", lambda _: "  pdf (own part, wait, merge)")
+    # This process lays out its charts, draws its part of the PDF (the text pages and
+    # its charts' pages) and rasterises its charts' PNGs from it, while a child process
+    # does the same for the other charts; then it waits for the child and merges.
+    clock.wrap(report_files, "_lay_out", lambda _: "  layout (own charts)")
+    clock.wrap(report_files, "_draw_pdf", lambda _: "  pdf (own part)")
+    clock.wrap(report_files, "pngs_from_pdf", lambda a: f"  pngs rasterised ({len(a[1])})")
+    clock.wrap(report_files.SharedDrawing, "finish", lambda _: "  wait for the child, merge")
     runs: list[dict[str, tuple[float, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         at = date.fromisoformat(args.at)

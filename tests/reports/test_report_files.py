@@ -29,6 +29,7 @@ from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.html import ReportPage
 from reports.pdf import TextBlock, text_pages, write_pdf
 from reports.render import png_bytes
+from tests.conftest import assert_chart_image
 
 
 def _figure(title: str) -> Figure:
@@ -74,6 +75,34 @@ def test_pngs_csvs_and_a_pdf_of_every_page(tmp_path: Path) -> None:
     assert pl.read_csv(tmp_path / "r" / "top.csv").columns == ["x", "y"]
     # The PDF's footers were added to the child's copies of the figures, not to these.
     assert [tuple(c.figure.get_size_inches()) for c in report.charts] == sizes
+
+
+def test_each_chart_is_drawn_once_its_png_rasterised_from_its_pdf_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def drawn_again(*args: object) -> None:
+        raise AssertionError("a chart on a page of the PDF drawn a second time for its PNG")
+
+    monkeypatch.setattr(report_files, "save_chart", drawn_again)  # the child's too (fork)
+    report = _report(4)
+    write_report_files(tmp_path / "r", report)
+    for i in range(4):
+        with Image.open(tmp_path / "r" / f"chart{i}.png") as image:
+            assert image.size == (400, 300)
+            # The chart's line, in matplotlib's first colour, is in it.
+            pixels = np.asarray(image.convert("RGB")).astype(int)
+        assert (np.abs(pixels - (31, 119, 180)).sum(axis=2) < 60).sum() > 100
+
+
+def test_a_chart_on_no_page_of_the_pdf_is_drawn_for_its_png(tmp_path: Path) -> None:
+    report = _report(4)
+    pdf = PdfDocument(pages=report.pdf.pages[:3], captions=report.pdf.captions[:3],
+                      title="t", created_at=datetime(2026, 1, 1))  # fmt: skip
+    write_report_files(tmp_path / "r", BuiltReport(report.page, report.charts, {}, pdf))
+    for i in range(4):
+        assert_chart_image(tmp_path / "r" / f"chart{i}.png", (400, 300))
+    with pikepdf.open(tmp_path / "r" / "report.pdf") as merged:
+        assert len(merged.pages) == 3
 
 
 def test_a_pdf_that_cannot_be_written_is_named_with_its_reason(tmp_path: Path) -> None:
@@ -332,9 +361,10 @@ def _constrained(title: str) -> Figure:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
 def test_the_two_halves_of_the_drawing_make_one_pdf_in_page_order(tmp_path: Path) -> None:
-    """This process draws the first half of the charts and the text pages, a child the
-    second half: one PDF comes of the two parts, every page in its place, numbered in
-    the whole, with the report's title; each process laid out only what it drew."""
+    """This process draws the text pages and the charts before the second half's first
+    (it has the text pages to draw besides), a child the rest: one PDF comes of the two
+    parts, every page in its place, numbered in the whole, with the report's title;
+    each process laid out only what it drew."""
     charts = [
         ChartFile(stem=f"chart{i}", figure=_constrained(f"Chart number {i}"),
                   data=pl.DataFrame({"x": [i]}), caption=f"Caption {i}.")
@@ -365,8 +395,8 @@ def test_the_two_halves_of_the_drawing_make_one_pdf_in_page_order(tmp_path: Path
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(
         [f"chart{i}.{ext}" for i in range(4) for ext in ("png", "csv")] + ["report.pdf"]
     )  # no part left behind
-    # The child laid out and drew charts 2 and 3: here they still wait for a layout.
-    assert [c.figure.get_layout_engine() is None for c in charts] == [True, True, False, False]
+    # The child laid out and drew charts 1 to 3: here they still wait for a layout.
+    assert [c.figure.get_layout_engine() is None for c in charts] == [True, False, False, False]
     for chart in charts:
         with Image.open(tmp_path / "r" / f"{chart.stem}.png") as image:
             assert image.size == (400, 300)
