@@ -134,7 +134,8 @@ def _draw_pngs(
     folder: Path, charts: Sequence[ChartFile], path: Path, pdf: PdfDocument, pages: Sequence[int]
 ) -> None:
     """Each chart's PNG: rasterised from its page in the PDF at ``path`` (which holds
-    the document's ``pages``, in order), or drawn where it is on none of them."""
+    the document's ``pages``, in order), or drawn where it is on none of them or its
+    page came out at another size."""
     where = {id(pdf.pages[index]): k for k, index in enumerate(pages)}
     on_pages = []
     for chart in charts:
@@ -143,8 +144,8 @@ def _draw_pngs(
             on_pages.append((where[id(chart.figure)], chart.figure, target))
         else:
             save_chart(chart.figure, target)
-    if on_pages:
-        pngs_from_pdf(path, on_pages)
+    for _, figure, target in pngs_from_pdf(path, on_pages) if on_pages else []:
+        save_chart(figure, target)
 
 
 def _draw_in_child(

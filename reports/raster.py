@@ -24,23 +24,28 @@ import png
 import pypdfium2 as pdfium
 from matplotlib.figure import Figure
 
+Target = tuple[int, Figure, Path]
+"""A page's index in the PDF, the figure drawn on it, and where its PNG goes."""
 
-class RasterSizeError(ValueError):
-    """A page rasterised to another size than its figure's."""
 
-
-def pngs_from_pdf(pdf: Path, pages: Sequence[tuple[int, Figure, Path]]) -> None:
-    """For each (page index in ``pdf``, the figure drawn on that page, PNG path): write
-    the page's top, the figure's size at the figure's dpi, as an opaque PNG."""
+def pngs_from_pdf(pdf: Path, targets: Sequence[Target]) -> list[Target]:
+    """For each target, write the page's top, the figure's size at the figure's dpi,
+    as an opaque PNG; return the targets whose page came out at another size (a figure
+    of a fractional number of pixels, which PDFium and Agg may round apart), written
+    nowhere: they are for Agg to draw."""
+    left = []
     document = pdfium.PdfDocument(pdf)
     try:
-        for index, figure, path in pages:
-            _write_png(document[index], figure, path)
+        for target in targets:
+            index, figure, path = target
+            if not _write_png(document[index], figure, path):
+                left.append(target)
     finally:
         document.close()
+    return left
 
 
-def _write_png(page: pdfium.PdfPage, figure: Figure, path: Path) -> None:
+def _write_png(page: pdfium.PdfPage, figure: Figure, path: Path) -> bool:
     width_in, height_in = figure.get_size_inches()
     expected = (int(width_in * figure.dpi), int(height_in * figure.dpi))
     _, page_height = page.get_size()
@@ -52,9 +57,10 @@ def _write_png(page: pdfium.PdfPage, figure: Figure, path: Path) -> None:
         page.close()
     height, width = pixels.shape[:2]
     if (width, height) != expected:
-        raise RasterSizeError(f"{path.name}: rasterised at {width}x{height}, not {expected}")
+        return False
     packed = pixels[:, :, :3].tobytes()  # RGB (or RGBx: x dropped), row after row
     stride = width * 3
     writer = png.Writer(width, height, greyscale=False, alpha=False, bitdepth=8, compression=3)
     with path.open("wb") as file:
         writer.write_packed(file, [packed[i * stride : (i + 1) * stride] for i in range(height)])
+    return True

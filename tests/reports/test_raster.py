@@ -7,12 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
 from reports.pdf import write_pdf
-from reports.raster import RasterSizeError, pngs_from_pdf
+from reports.raster import pngs_from_pdf
 
 RED = (220, 20, 20)
 
@@ -54,10 +53,9 @@ def test_the_png_is_the_figure_without_the_pdf_s_footer(tmp_path: Path) -> None:
     assert (pixels[60:140, 220:] > 245).all()
 
 
-def test_a_page_of_another_size_than_its_figure_is_refused(tmp_path: Path) -> None:
+def test_a_page_of_another_size_than_its_figure_is_left_for_agg(tmp_path: Path) -> None:
     drawn, other = _quartered((4.0, 3.0)), _quartered((5.0, 3.0))
     pdf = write_pdf(tmp_path / "r.pdf", [drawn], title="t", created_at=datetime(2026, 1, 1))
-    with pytest.raises(
-        RasterSizeError, match=r"chart\.png: rasterised at 400x300, not \(500, 300\)"
-    ):
-        pngs_from_pdf(pdf, [(0, other, tmp_path / "chart.png")])
+    fits, misfit = (0, drawn, tmp_path / "a.png"), (0, other, tmp_path / "b.png")
+    assert pngs_from_pdf(pdf, [fits, misfit]) == [misfit]
+    assert (tmp_path / "a.png").is_file() and not (tmp_path / "b.png").exists()

@@ -105,6 +105,16 @@ def test_a_chart_on_no_page_of_the_pdf_is_drawn_for_its_png(tmp_path: Path) -> N
         assert len(merged.pages) == 3
 
 
+def test_a_page_rasterised_at_another_size_is_drawn_for_its_png(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PDFium and Agg may round a fractional number of pixels apart: such a PNG is drawn.
+    monkeypatch.setattr(report_files, "pngs_from_pdf", lambda path, targets: list(targets))
+    write_report_files(tmp_path / "r", _report(2))
+    for i in range(2):
+        assert_chart_image(tmp_path / "r" / f"chart{i}.png", (400, 300))
+
+
 def test_a_pdf_that_cannot_be_written_is_named_with_its_reason(tmp_path: Path) -> None:
     folder = tmp_path / "r"
     (folder / "report.pdf").mkdir(parents=True)  # a folder where the PDF should go
