@@ -148,6 +148,18 @@ def _draw_pngs(
         save_chart(figure, target)
 
 
+def _draw_share(
+    folder: Path, charts: Sequence[ChartFile], path: Path, pdf: PdfDocument,
+    pages: Sequence[int], *, of: Path | None = None,
+) -> None:  # fmt: skip
+    """Lay out ``charts``, draw the PDF's ``pages`` at ``path`` (``PdfError`` naming
+    ``of``, the report's PDF, if ``path`` is a part of it), then the charts' PNGs."""
+    _lay_out(charts)
+    if pages:
+        _draw_pdf(path, pdf, pages, of=of)
+    _draw_pngs(folder, charts, path, pdf, pages)
+
+
 def _draw_in_child(
     folder: Path, charts: Sequence[ChartFile], part: Path, pdf: PdfDocument,
     pages: Sequence[int], errors: int,
@@ -223,10 +235,7 @@ class SharedDrawing:
             charts = [c for c in charts if id(c) not in theirs_charts]
             theirs = set(self._their_pages)
             path, pages = self._parts[0], [i for i in pages if i not in theirs]
-        _lay_out(charts)
-        if pages:
-            _draw_pdf(path, pdf, pages, of=self.path)
-        _draw_pngs(self._folder, charts, path, pdf, pages)
+        _draw_share(self._folder, charts, path, pdf, pages, of=self.path)
         self._own_drawn = True
 
     def finish(self, timeout: float = PDF_WAIT) -> Path:
@@ -272,9 +281,7 @@ class SharedDrawing:
 
     def _draw_theirs_here(self) -> Path:
         pdf = self._report.pdf
-        _lay_out(self._theirs)
-        _draw_pdf(self.path, pdf)
-        _draw_pngs(self._folder, self._theirs, self.path, pdf, range(len(pdf.pages)))
+        _draw_share(self._folder, self._theirs, self.path, pdf, range(len(pdf.pages)))
         return self.path
 
     def cancel(self) -> None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import png
 import pypdfium2 as pdfium
 from matplotlib.figure import Figure
+
+from reports.render import write_pixels
 
 Target = tuple[int, Figure, Path]
 """A page's index in the PDF, the figure drawn on it, and where its PNG goes."""
@@ -58,9 +59,5 @@ def _write_png(page: pdfium.PdfPage, figure: Figure, path: Path) -> bool:
     height, width = pixels.shape[:2]
     if (width, height) != expected:
         return False
-    packed = pixels[:, :, :3].tobytes()  # RGB (or RGBx: x dropped), row after row
-    stride = width * 3
-    writer = png.Writer(width, height, greyscale=False, alpha=False, bitdepth=8, compression=3)
-    with path.open("wb") as file:
-        writer.write_packed(file, [packed[i * stride : (i + 1) * stride] for i in range(height)])
+    write_pixels(pixels[:, :, :3], path, compression=3)  # RGB (of RGBx: x dropped)
     return True

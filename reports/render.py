@@ -86,22 +86,23 @@ def fix_ticks(ax: Axes) -> None:
         axis.set_major_formatter(fixed)
 
 
-def _rows(fig: Figure) -> tuple[int, int, bool, list[bytes]]:
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    with drawing_rc():
-        canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
-    height, width = pixels.shape[:2]
-    alpha = bool((pixels[:, :, 3] != 255).any())
-    packed = (pixels if alpha else pixels[:, :, :3]).tobytes()
-    stride = len(packed) // height
-    return width, height, alpha, [packed[i * stride : (i + 1) * stride] for i in range(height)]
-
-
 def write_png(fig: Figure, target: Path | BinaryIO, compression: int = 1) -> None:
     """Draw ``fig`` once at its own dpi and write it as PNG to a path or a binary file
     (zlib ``compression`` 0-9; 1 is fastest and, unfiltered, already small)."""
-    width, height, alpha, rows = _rows(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    with drawing_rc():
+        canvas.draw()
+    write_pixels(np.asarray(canvas.buffer_rgba()), target, compression)
+
+
+def write_pixels(pixels: np.ndarray, target: Path | BinaryIO, compression: int = 1) -> None:
+    """An image (height x width x 3 bytes, RGB, or 4, RGBA) as PNG with unfiltered rows,
+    to a path or a binary file; an RGBA image opaque everywhere is written as RGB."""
+    height, width, channels = pixels.shape
+    alpha = channels == 4 and bool((pixels[:, :, 3] != 255).any())
+    packed = (pixels if alpha else pixels[:, :, :3]).tobytes()
+    stride = len(packed) // height
+    rows = [packed[i * stride : (i + 1) * stride] for i in range(height)]
     writer = png.Writer(
         width, height, greyscale=False, alpha=alpha, bitdepth=8, compression=compression
     )
