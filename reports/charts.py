@@ -23,6 +23,7 @@ from reports.style import (
     PREVIOUS,
     RISING,
     SIZE,
+    DashMinus,
     chart_title,
     drawing_rc,
     no_data,
@@ -151,11 +152,13 @@ def movers_chart(
             gid=INSIDE,  # the longest bar's label may need more room than the limit leaves
         )
     ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_formatter(DashMinus())  # falling: negative changes
     heading = "Movers" if significant or not names else "Largest changes, none significant"
     chart_title(
         fig,
         f"{heading}, {period_label(start, end)}: change in share of articles "
-        f"against {baseline} (a mover has |z| ≥ {z_min:g} and at least {min_articles} articles)",
+        f"against {baseline} (a mover has |z| of {z_min:g} or more and at least "
+        f"{min_articles} articles)",
     )
     ax.set_xlabel("change in share of articles (percentage points)")
     ax.set_ylabel("country or leader")

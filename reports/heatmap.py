@@ -9,7 +9,7 @@ import polars as pl
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from reports.style import DPI, SQUARE_SIZE, chart_title, no_data
+from reports.style import DPI, SQUARE_SIZE, DashMinus, chart_title, no_data
 from reports.words import period_label
 
 # PuOr is a ColorBrewer diverging scheme that stays readable with red-green
@@ -72,4 +72,5 @@ def comention_heatmap(matrix: pl.DataFrame, *, start: date, end: date) -> Figure
     ax.set_ylabel("country or leader")
     colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
     colorbar.set_label("NPMI (normalised pointwise mutual information)")
+    colorbar.formatter = DashMinus()  # its scale runs from -1
     return fig

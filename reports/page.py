@@ -255,7 +255,7 @@ def _top_section(files: ChartList, a: PeriodAnalysis) -> Section:
                 caption=(
                     f"change: share points since the previous {a.period}; usual: the share "
                     f"over {baseline_words(a.period)}; mover: a change against the usual share "
-                    f"with |z| ≥ {Z_MIN:g} and at least {MIN_ARTICLES} articles."
+                    f"with |z| of {Z_MIN:g} or more and at least {MIN_ARTICLES} articles."
                 ),
             )
         )
@@ -313,7 +313,7 @@ def _movers_section(files: ChartList, a: PeriodAnalysis) -> Section:
         title="Movers",
         intro=(
             f"Countries and leaders whose share of articles changed against {baseline} by more "
-            f"than chance explains (two-proportion z-test, |z| ≥ {Z_MIN:g}, at least "
+            f"than chance explains (two-proportion z-test, |z| of {Z_MIN:g} or more, at least "
             f"{MIN_ARTICLES} articles now or expected). "
             "The sentences behind each rise are under Evidence."
             + (

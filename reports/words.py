@@ -61,5 +61,6 @@ def shares_apart(before: float | None, after: float | None) -> tuple[str, str]:
 
 
 def shares_from_to(before: float | None, after: float | None) -> str:
-    """'0.8% → 1.1%' (as ``shares_apart`` writes them)."""
-    return " → ".join(shares_apart(before, after))
+    """'0.8% to 1.1%' (as ``shares_apart`` writes them; in words, not an arrow: the
+    PDF's standard fonts have no arrow, ``reports.style.DashMinus``)."""
+    return " to ".join(shares_apart(before, after))

@@ -204,7 +204,7 @@ def test_bar_labels_stay_inside_their_axes(name: str, tmp_path: Path) -> None:
     renderer = FigureCanvasAgg(fig).get_renderer()
     [ax] = fig.axes
     box = ax.get_window_extent(renderer)
-    labels = [t for t in ax.texts if "→" in t.get_text() or "mentions" in t.get_text()]
+    labels = [t for t in ax.texts if "% to " in t.get_text() or "mentions" in t.get_text()]
     assert len(labels) in {3, 10}
     for label in labels:
         with drawing_rc():  # measured as drawn

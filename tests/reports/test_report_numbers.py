@@ -191,13 +191,13 @@ def test_a_rise_in_share_is_never_written_as_no_change() -> None:
     """A mover from 0.8% to 1.1% of articles read "1% -> 1%", and one from 0.4% to 0.6%
     "0% -> 1%" (seen in a month at a million articles): two shares are written with the
     fewest decimals, up to two, that keep them apart, one at least under 10%."""
-    assert shares_from_to(0.008, 0.011) == "0.8% → 1.1%"
-    assert shares_from_to(0.004, 0.006) == "0.4% → 0.6%"
-    assert shares_from_to(0.0081, 0.0084) == "0.81% → 0.84%"
-    assert shares_from_to(0.12, 0.35) == "12% → 35%"
-    assert shares_from_to(0.121, 0.124) == "12.1% → 12.4%"
-    assert shares_from_to(0.05, 0.05) == "5.0% → 5.0%"  # no change: nothing to keep apart
-    assert shares_from_to(None, 0.2) == "n/a → 20%"
+    assert shares_from_to(0.008, 0.011) == "0.8% to 1.1%"
+    assert shares_from_to(0.004, 0.006) == "0.4% to 0.6%"
+    assert shares_from_to(0.0081, 0.0084) == "0.81% to 0.84%"
+    assert shares_from_to(0.12, 0.35) == "12% to 35%"
+    assert shares_from_to(0.121, 0.124) == "12.1% to 12.4%"
+    assert shares_from_to(0.05, 0.05) == "5.0% to 5.0%"  # no change: nothing to keep apart
+    assert shares_from_to(None, 0.2) == "n/a to 20%"
     assert shares_apart(0.004, 0.006) == ("0.4%", "0.6%")  # the evidence's sentences
     movers_frame = pl.DataFrame(
         {
@@ -213,7 +213,7 @@ def test_a_rise_in_share_is_never_written_as_no_change() -> None:
         movers_frame, start=date(2026, 11, 1), end=date(2026, 12, 1), baseline="x", z_min=3,
         min_articles=5,
     )  # fmt: skip
-    assert "0.8% → 1.1% (z = 3.2)" in _texts(fig)
+    assert "0.8% to 1.1% (z = 3.2)" in _texts(fig)
 
 
 def test_a_report_says_n_a_without_a_previous_period_and_keeps_small_entities_out(
