@@ -194,6 +194,7 @@ class SharedDrawing:
         self._theirs = list(theirs)
         figures = {id(chart.figure) for chart in self._theirs}
         self._their_pages = [i for i, page in enumerate(report.pdf.pages) if id(page) in figures]
+        self._own_pages = [i for i in range(len(report.pdf.pages)) if i not in self._their_pages]
         self._parts = (self.path.with_name(f".{PDF_NAME}.own"),
                        self.path.with_name(f".{PDF_NAME}.child"))  # fmt: skip
         self.child: int | None = None
@@ -231,17 +232,15 @@ class SharedDrawing:
         charts, path = self._report.charts, self.path
         pages: Sequence[int] = range(len(pdf.pages))
         if self.child is not None:
-            theirs_charts = {id(chart) for chart in self._theirs}
-            charts = [c for c in charts if id(c) not in theirs_charts]
-            theirs = set(self._their_pages)
-            path, pages = self._parts[0], [i for i in pages if i not in theirs]
+            theirs = {id(chart) for chart in self._theirs}
+            charts = [c for c in charts if id(c) not in theirs]
+            path, pages = self._parts[0], self._own_pages
         _draw_share(self._folder, charts, path, pdf, pages, of=self.path)
         self._own_drawn = True
 
     def finish(self, timeout: float = PDF_WAIT) -> Path:
         """Draw this process's share unless it is drawn (``draw_own_share``), wait for
         the child's (or draw its share here) and put the PDF together; return its path."""
-        pdf = self._report.pdf
         if not self._own_drawn:
             try:
                 self.draw_own_share()
@@ -250,9 +249,7 @@ class SharedDrawing:
                 raise
         if self.child is None:
             return self.path
-        theirs = set(self._their_pages)
-        own = [i for i in range(len(pdf.pages)) if i not in theirs]
-        parts = [(self._parts[0], own), (self._parts[1], self._their_pages)]
+        parts = [(self._parts[0], self._own_pages), (self._parts[1], self._their_pages)]
         try:
             message, done = self._read_errors(timeout)
             if not done:
