@@ -45,7 +45,7 @@ from jobs.preload import wait_for_preload
 from reports.charts import lay_out, save_chart
 from reports.files import BuiltReport, ChartFile, PdfDocument
 from reports.navigation import PDF_NAME
-from reports.pdf import merge_pdf, write_pdf
+from reports.pdf import merge_pdf, standard_fonts_likely, write_pdf
 from reports.raster import pngs_from_pdf
 
 log = logging.getLogger(__name__)
@@ -125,9 +125,10 @@ def _draw_pdf(
 
 
 def _lay_out(charts: Sequence[ChartFile]) -> None:
-    """Each chart laid out before its PDF page is drawn: the page is drawn on it."""
+    """Each chart laid out before its PDF page is drawn: the page is drawn on it, in
+    the font its texts foretell (``standard_fonts_likely``)."""
     for chart in charts:
-        lay_out(chart.figure)
+        lay_out(chart.figure, standard=standard_fonts_likely(chart.figure))
 
 
 def _draw_pngs(

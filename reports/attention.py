@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from reports.fitting import wrapped
 from reports.style import (
     DPI,
     LINESTYLES,
@@ -26,7 +27,6 @@ from reports.style import (
     chart_title,
     date_axis,
     no_data,
-    wrapped,
 )
 from reports.words import period_label
 

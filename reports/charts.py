@@ -15,6 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from reports.fitting import fit_texts
 from reports.render import write_png
 from reports.style import (
     DPI,
@@ -27,6 +28,7 @@ from reports.style import (
     chart_title,
     drawing_rc,
     no_data,
+    signed,
 )
 from reports.words import period_label, plural, points, shares_from_to
 
@@ -82,7 +84,8 @@ def top_entities_chart(
     for i, (bar, articles) in enumerate(zip(bars, rows["articles"].to_list(), strict=True)):
         label = f"{bar.get_width():.0f}% · {plural(articles, 'article')}"
         if changes:
-            label += " · change n/a" if changes[i] is None else f" · {points(changes[i], 0)}"
+            change = changes[i]
+            label += " · change n/a" if change is None else f" · {signed(points(change, 0))}"
         # Past the bar and past the previous period's marker, never on top of either;
         # at the bar's start, inside it, when there is no room left before 100% (the
         # marker of a large share is far to the right).
@@ -140,7 +143,7 @@ def movers_chart(
     for bar, row in zip(bars, rows.iter_rows(named=True), strict=True):
         width = bar.get_width()
         # A period without any article has a change (to 0%) but no z to test it by.
-        z = "n/a" if row["z_baseline"] is None else f"{row['z_baseline']:.1f}"
+        z = "n/a" if row["z_baseline"] is None else signed(f"{row['z_baseline']:.1f}")
         ax.annotate(
             f"{shares_from_to(row['baseline_share'], row['share'])} (z = {z})",
             (width, bar.get_y() + bar.get_height() / 2),
@@ -248,8 +251,10 @@ def forms_chart(split: pl.DataFrame, *, start: date, end: date, labels: dict[str
     return fig
 
 
-def lay_out(fig: Figure) -> None:
-    """Compute the figure's layout once, on an Agg canvas, and drop its layout engine.
+def lay_out(fig: Figure, *, standard: bool = False) -> None:
+    """Compute the figure's layout once, on an Agg canvas, and drop its layout engine,
+    its titles broken for the font it will be drawn in (``standard``: the PDF's
+    Helvetica, else DejaVu Sans; ``reports.fitting``).
 
     The PNG and then the PDF each draw the figure once on that layout, sharing the
     renderer's cache of text sizes, instead of savefig drawing it once more for the
@@ -260,6 +265,7 @@ def lay_out(fig: Figure) -> None:
         FigureCanvasAgg(fig)
     engine = fig.get_layout_engine()
     if engine is not None:
+        fit_texts(fig, standard=standard)
         with drawing_rc():
             engine.execute(fig)
             fig.set_layout_engine(None)

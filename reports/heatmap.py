@@ -33,8 +33,8 @@ def comention_heatmap(matrix: pl.DataFrame, *, start: date, end: date) -> Figure
     size = len(labels)
     chart_title(
         fig,
-        f"Co-mentions, {period_label(start, end)}: articles mentioning both (number)\n"
-        "and how tied the pair is (colour: NPMI, -1 never together, 0 independent, 1 always)",
+        f"Co-mentions, {period_label(start, end)}: articles mentioning both (number) and "
+        "how tied the pair is (colour: NPMI, \u20131 never together, 0 independent, 1 always)",
     )
     if size == 0:
         ax.set_xlabel("mentioned with")

@@ -24,9 +24,12 @@ from datetime import datetime
 from pathlib import Path
 
 import matplotlib as mpl
+from matplotlib.category import StrCategoryLocator
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import FixedLocator
 
+from reports.fitting import fit_texts, fitted_for_standard
 from reports.style import DPI, MUTED_TEXT
 
 log = logging.getLogger(__name__)
@@ -136,6 +139,20 @@ def _with_footer(page: Figure, caption: str | None, number: int, total: int) -> 
             page.set_layout_engine(engine)
 
 
+@contextmanager
+def _in_fonts(page: Figure, standard: bool) -> Iterator[bool]:
+    """``page``'s fitted texts (``reports.fitting``) broken for the font it is drawn
+    in (``standard``: Helvetica), as they were after. A chart is laid out with them
+    broken for the font ``standard_fonts_likely`` foresaw, which the page's ticks
+    rarely contradict (a number with U+2212: the line count may then differ)."""
+    before = fitted_for_standard(page)
+    fit_texts(page, standard=standard)
+    try:
+        yield standard
+    finally:
+        fit_texts(page, standard=before)
+
+
 def write_pdf(
     path: Path,
     pages: Sequence[Figure],
@@ -173,7 +190,8 @@ def write_pdf(
             # the one job the scheduler runs at a time, never beside another drawing.
             with (
                 _with_footer(page, caption, number, total),
-                mpl.rc_context({"pdf.use14corefonts": standard_fonts_suffice(page)}),
+                _in_fonts(page, standard_fonts_suffice(page)) as standard,
+                mpl.rc_context({"pdf.use14corefonts": standard}),
             ):
                 pdf.savefig(page)
     if missing:
@@ -251,6 +269,39 @@ def standard_fonts_suffice(page: Figure) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def standard_fonts_likely(page: Figure) -> bool:
+    """``standard_fonts_suffice``'s answer before ``page`` is laid out, cheaply: the
+    texts it was given (titles, labels, legends, annotations, the labels of ticks
+    placed by hand or by category: a bar chart's names), not the numbers and dates its
+    tick locators will write (the charts write a negative number with an en dash,
+    ``reports.style.DashMinus``), and without making its ticks (half the time of a
+    chart's layout)."""
+    try:
+        for text in _given_texts(page):
+            text.encode(STANDARD_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _given_texts(page: Figure) -> Iterator[str]:
+    suptitle = getattr(page, "_suptitle", None)  # no public getter of the artist
+    legends = [*page.legends, *(ax.get_legend() for ax in page.axes)]
+    yield from (text.get_text() for text in [*page.texts, *([suptitle] if suptitle else [])])
+    for ax in page.axes:
+        yield from (text.get_text() for text in ax.texts)
+        yield from (ax.get_title(loc) for loc in ("left", "center", "right"))
+        yield from (ax.get_xlabel(), ax.get_ylabel())
+        for axis in (ax.xaxis, ax.yaxis):
+            locator = axis.get_major_locator()
+            if isinstance(locator, FixedLocator | StrCategoryLocator):  # names
+                yield from axis.get_major_formatter().format_ticks(list(locator()))
+    for legend in legends:
+        if legend is not None:
+            yield legend.get_title().get_text()
+            yield from (text.get_text() for text in legend.get_texts())
 
 
 def _texts(page: Figure) -> Iterator[str]:

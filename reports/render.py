@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator
 
+from reports.fitting import fit_texts
 from reports.style import drawing_rc
 
 PAD_IN = 0.04167  # constrained layout's own padding (3 points)
@@ -90,6 +91,7 @@ def write_png(fig: Figure, target: Path | BinaryIO, compression: int = 1) -> Non
     """Draw ``fig`` once at its own dpi and write it as PNG to a path or a binary file
     (zlib ``compression`` 0-9; 1 is fastest and, unfiltered, already small)."""
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    fit_texts(fig, standard=False)  # Agg draws in DejaVu Sans
     with drawing_rc():
         canvas.draw()
     write_pixels(np.asarray(canvas.buffer_rgba()), target, compression)

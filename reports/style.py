@@ -15,7 +15,6 @@ notebook's own figures keep the user's settings.
 
 from __future__ import annotations
 
-import textwrap
 from contextlib import AbstractContextManager
 
 import matplotlib
@@ -28,6 +27,8 @@ from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import ScalarFormatter  # noqa: E402
+
+from reports.fitting import fit  # noqa: E402
 
 PALETTE = (
     "#0072B2",  # blue        } Okabe & Ito's colour-blind-safe set, in an order where
@@ -67,24 +68,12 @@ def drawing_rc() -> AbstractContextManager[None]:
     return matplotlib.rc_context({"text.hinting": TEXT_HINTING})
 
 
-def wrapped(text: str, width_in: float, fontsize: float = TITLE_SIZE) -> str:
-    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points
-    (DejaVu Sans averages about 0.6 em a character; a margin is kept)."""
-    chars = max(20, int(width_in * 72 / (fontsize * 0.6) * 0.92))
-    lines = [piece for line in text.split("\n") for piece in textwrap.wrap(line, chars) or [""]]
-    return "\n".join(lines)
-
-
 def chart_title(fig: Figure, text: str) -> Text:
-    """The chart's title across the whole figure, left-aligned and wrapped to its width,
-    so a long period label or name is never clipped at either edge."""
-    return fig.suptitle(
-        wrapped(text, fig.get_figwidth() * 0.96),
-        x=0.02,
-        ha="left",
-        fontsize=TITLE_SIZE,
-        parse_math=False,
-    )
+    """The chart's title across the whole figure, left-aligned and broken into lines
+    that fit its width in the font it is drawn in (``reports.fitting``), so a long
+    period label or name is never clipped at either edge."""
+    title = fig.suptitle(text, x=0.02, ha="left", fontsize=TITLE_SIZE, parse_math=False)
+    return fit(fig, title, text, fig.get_figwidth() * 0.96, TITLE_SIZE)
 
 
 def no_data(ax: Axes, text: str = "no mentions in this period") -> None:
@@ -113,6 +102,12 @@ class DashMinus(ScalarFormatter):
     @staticmethod
     def fix_minus(s: str) -> str:
         return s.replace("-", "\N{EN DASH}")
+
+
+def signed(number: str) -> str:
+    """A number as the charts write it, negative with an en dash as their ticks
+    (``DashMinus``): "\u20133.6", not "-3.6"."""
+    return DashMinus.fix_minus(number)
 
 
 class _DateFormatter(mdates.ConciseDateFormatter):

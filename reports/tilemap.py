@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from reports.style import DPI, MAP_SIZE, MUTED_TEXT, SEQUENTIAL, chart_title, wrapped
+from reports.fitting import fit
+from reports.style import DPI, MAP_SIZE, MUTED_TEXT, SEQUENTIAL, chart_title
 from reports.words import period_label
 
 NOT_MENTIONED = "#E6E6E6"
@@ -114,14 +115,9 @@ def world_tile_map(
         )
         more = missing.height - 12
         note = f"Not on the map: {listed}" + (f" and {more} more" if more > 0 else "")
-        ax.text(
-            0.0,
-            -0.02,
-            # Wrapped to the map's width: one long line would squeeze the map to nothing.
-            wrapped(note, MAP_SIZE[0] * 0.8, fontsize=10 * 0.833),
-            transform=ax.transAxes,
-            va="top",
-            fontsize="small",
-            color=MUTED_TEXT,
-        )
+        size = 10 * 0.833  # "small"
+        text = ax.text(0.0, -0.02, note, transform=ax.transAxes, va="top", fontsize=size,
+                       color=MUTED_TEXT)  # fmt: skip
+        # Broken to the map's width: one long line would squeeze the map to nothing.
+        fit(fig, text, note, MAP_SIZE[0] * 0.8, size)
     return fig

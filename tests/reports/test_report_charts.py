@@ -23,11 +23,13 @@ from PIL import Image
 from reports.attention import attention_chart
 from reports.charts import (
     forms_chart,
+    lay_out,
     movers_chart,
     save_chart,
     top_entities_chart,
 )
 from reports.heatmap import comention_heatmap
+from reports.pdf import standard_fonts_likely, standard_fonts_suffice
 from reports.style import PALETTE, PREVIOUS, drawing_rc
 from reports.tilemap import world_tile_map
 from tests.conftest import load_report_corpus
@@ -68,8 +70,8 @@ def _changes(names: list[str]) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _all_charts(period: tuple[date, date]) -> dict[str, Figure]:
-    names = [LONG, "Volodymyr Zelenskyy", "Emmanuel Macron"]
+def _all_charts(period: tuple[date, date], long: str = LONG) -> dict[str, Figure]:
+    names = [long, "Volodymyr Zelenskyy", "Emmanuel Macron"]
     start, end = period
     forms = pl.DataFrame(
         {"entity_id": ["RUS", "RUS"], "name": ["Russia", "Russia"], "form": ["name", "leaders"],
@@ -77,7 +79,7 @@ def _all_charts(period: tuple[date, date]) -> dict[str, Figure]:
     )  # fmt: skip
     matrix = pl.DataFrame(
         {"entity_a": ["RUS", "RUS", "UKR", "UKR"], "entity_b": ["RUS", "UKR", "RUS", "UKR"],
-         "name_a": ["Russia", "Russia", LONG, LONG], "name_b": ["Russia", LONG, "Russia", LONG],
+         "name_a": ["Russia", "Russia", long, long], "name_b": ["Russia", long, "Russia", long],
          "together": [5, 3, 3, 4], "npmi": [1.0, 0.5, 0.5, 1.0]}
     )  # fmt: skip
     world = pl.DataFrame(
@@ -135,6 +137,19 @@ def _outside(fig: Figure, fmt: str, tmp_path: Path) -> list[str]:
 def test_no_title_or_label_is_clipped(period: tuple[date, date], fmt: str, tmp_path: Path) -> None:
     for name, fig in _all_charts(period).items():
         assert _outside(fig, fmt, tmp_path) == [], name
+
+
+@pytest.mark.parametrize("long", [LONG, "Recep Tayyip Erdo\u011fan"], ids=["cp1252", "other"])
+def test_the_font_foreseen_before_the_layout_is_the_one_the_page_is_drawn_in(long: str) -> None:
+    """Each chart's titles are broken for the font its PDF page will be drawn in
+    before its layout is computed (``standard_fonts_likely``, without its ticks): the
+    page's own choice once laid out (``standard_fonts_suffice``) is the same, with a
+    name outside cp1252 (Helvetica has no "\u011f") and without."""
+    for name, fig in _all_charts(WEEK, long).items():
+        foreseen = standard_fonts_likely(fig)
+        lay_out(fig, standard=foreseen)
+        assert standard_fonts_suffice(fig) is foreseen, name
+        assert foreseen is (long == LONG or name in ("forms", "world")), name
 
 
 def _movers_of_a_week(sign: float) -> pl.DataFrame:
