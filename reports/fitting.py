@@ -9,23 +9,27 @@ so a title broken for DejaVu Sans took two lines on a page where one fits.
 
 ``fit`` breaks a text for DejaVu Sans and remembers it; ``fit_texts`` breaks a figure's
 remembered texts again for the font it is about to be drawn in (``standard``: the PDF's
-standard fonts), before its layout is computed. Widths are measured, a word at a time
-(each cached), not guessed from a number of characters; a line keeps a margin
-(``MARGIN``) for the kerning and rounding a sum of words leaves out.
+standard fonts), before its layout is computed. Widths are measured from each font's
+advances, a character at a time, not guessed from a number of characters (Helvetica's
+from its metrics file, DejaVu Sans's from FreeType: 5 us a word, where shaping each
+word as matplotlib draws it took 340); a line keeps a margin (``MARGIN``).
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import threading
+import warnings
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
 import matplotlib
 from fontTools import afmLib, agl
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font, LoadFlags
 from matplotlib.text import Text
-from matplotlib.textpath import TextToPath
 
 MARGIN = 0.97
 """The share of a width a line may fill."""
@@ -56,21 +60,38 @@ def _standard_widths() -> dict[str, float]:
 
 
 @functools.cache
-def _dejavu_width(word: str) -> float:
-    """``word``'s width in DejaVu Sans (matplotlib's default font), in ems."""
-    width, _, _ = TextToPath().get_text_width_height_descent(
-        word, FontProperties(size=_REFERENCE_SIZE), ismath=False
-    )
-    return float(width) / _REFERENCE_SIZE
+def _dejavu() -> FT2Font:
+    """DejaVu Sans (matplotlib's default font) at 10 points, this module's own: the
+    font ``get_font`` caches is shared, and other callers change its size."""
+    font = FT2Font(findfont(FontProperties()))
+    font.set_size(_REFERENCE_SIZE, 72)
+    return font
 
 
-@functools.cache
+_DEJAVU_LOCK = threading.Lock()  # one FreeType face: charts are built on a thread
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _dejavu_width(char: str) -> float:
+    """``char``'s advance in DejaVu Sans, unhinted, in ems; a character it lacks is
+    drawn as a placeholder, counted a full em."""
+    with _DEJAVU_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Glyph ... missing from font(s)": said at drawing
+        try:
+            glyph = _dejavu().load_char(ord(char), flags=LoadFlags.NO_HINTING)
+        except RuntimeError:
+            return 1.0
+    return float(glyph.linearHoriAdvance) / 65536 / _REFERENCE_SIZE
+
+
+@functools.lru_cache(maxsize=1 << 16)  # words of articles: bounded, for a scheduler's months
 def _word_width(word: str, standard: bool) -> float:
-    """``word``'s width in ems, in Helvetica (``standard``) or else DejaVu Sans; a
-    character Helvetica lacks is measured in DejaVu Sans (wider: a page holding it is
-    drawn in DejaVu Sans anyway)."""
+    """``word``'s width in ems, in Helvetica (``standard``) or else DejaVu Sans: the
+    sum of its characters' advances (kerning left out: a little wider than drawn). A
+    character Helvetica lacks is measured in DejaVu Sans (a page holding it is drawn
+    in DejaVu Sans anyway)."""
     if not standard:
-        return _dejavu_width(word)
+        return sum(_dejavu_width(c) for c in word)
     widths = _standard_widths()
     return sum(widths[c] if c in widths else _dejavu_width(c) for c in word)
 
@@ -87,19 +108,30 @@ def text_width(text: str, fontsize: float, *, standard: bool | None) -> float:
     )
 
 
-def wrapped(text: str, width_in: float, fontsize: float, *, standard: bool | None = None) -> str:
+def wrapped(
+    text: str,
+    width_in: float,
+    fontsize: float,
+    *,
+    standard: bool | None = None,
+    even: bool = True,
+    break_long_words: bool = False,
+) -> str:
     """``text`` broken at spaces into lines no wider than ``width_in`` inches at
-    ``fontsize`` points (``text_width``'s fonts), as few as fit and of even lengths
-    (no word left alone on a last line); its own line breaks are kept, and a word
-    wider than the width stands alone on its line."""
+    ``fontsize`` points (``text_width``'s fonts), as few as fit and, if ``even``, of
+    even lengths (no word left alone on a last line: a title's); its own line breaks
+    are kept. A word wider than the width stands alone on its line, or with
+    ``break_long_words`` is cut into pieces that fit (a long web address)."""
     room = width_in * 72 * MARGIN / fontsize
     space = text_width(" ", 1.0, standard=standard)
     lines = []
     for paragraph in text.split("\n"):
         words = paragraph.split(" ")
+        if break_long_words:
+            words = [piece for word in words for piece in _pieces(word, room, standard)]
         widths = [text_width(word, 1.0, standard=standard) for word in words]
         breaks = _breaks(widths, space, room)
-        if len(breaks) > 1:  # the narrowest width that needs no more lines
+        if even and len(breaks) > 1:  # the narrowest width that needs no more lines
             low, high = max(widths), room
             for _ in range(12):
                 middle = (low + high) / 2
@@ -110,6 +142,25 @@ def wrapped(text: str, width_in: float, fontsize: float, *, standard: bool | Non
             breaks = _breaks(widths, space, high)
         lines += [" ".join(words[a:b]) for a, b in breaks]
     return "\n".join(lines)
+
+
+_CUTS = re.compile(r"(?<=[-/?&=_.])")  # where a web address reads on: after its signs
+
+
+def _pieces(word: str, room: float, standard: bool | None) -> list[str]:
+    """``word`` cut into pieces no wider than ``room`` ems (after a hyphen, a slash
+    or another sign of a web address where one is near enough, else anywhere), or
+    whole if it fits."""
+    if text_width(word, 1.0, standard=standard) <= room:
+        return [word]
+    pieces, piece = [], ""
+    for part in _CUTS.split(word):
+        for segment in [part] if text_width(part, 1.0, standard=standard) <= room else part:
+            if piece and text_width(piece + segment, 1.0, standard=standard) > room:
+                pieces.append(piece)
+                piece = ""
+            piece += segment
+    return [*pieces, piece]
 
 
 def _breaks(widths: list[float], space: float, room: float) -> list[tuple[int, int]]:

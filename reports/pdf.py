@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-import textwrap
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,14 +28,15 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator
 
-from reports.fitting import fit_texts, fitted_for_standard
+from reports.fitting import fit_texts, fitted_for_standard, wrapped
 from reports.style import DPI, MUTED_TEXT
 
 log = logging.getLogger(__name__)
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 LINES_PER_PAGE = 42
-WRAP = 120
+BODY_SIZE = 9.0
+LEFT, QUOTE_LEFT = 0.05, 0.08  # a row's start, in page widths
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,22 @@ class TextBlock:
 
 
 def text_pages(title: str, blocks: list[TextBlock]) -> list[Figure]:
-    """Pages of plain text: the title on each page, then the blocks in order."""
+    """Pages of plain text: the title on each page, then the blocks in order, each
+    line broken to the page's width in the font its page will be drawn in: Helvetica
+    where every text is in its encoding (English news), else as wide as DejaVu Sans
+    draws it (``reports.fitting``; a guess of 120 characters filled two thirds of a
+    line of Helvetica)."""
+    standard = _in_standard_encoding([title, *(b.heading for b in blocks),
+                                      *(line for b in blocks for line in b.lines)])  # fmt: skip
     rows: list[tuple[str, str]] = []  # (style, text)
     for block in blocks:
         rows.append(("heading", block.heading))
         for i, line in enumerate(block.lines):
             quoted = bool(block.indent[i]) if i < len(block.indent) else False
-            width = WRAP - 6 if quoted else WRAP
-            wrapped = textwrap.wrap(line, width) or [""]
-            for piece in wrapped:
+            width = PAGE[0] * (1 - (QUOTE_LEFT if quoted else LEFT) - LEFT)
+            pieces = wrapped(" ".join(line.split()), width, BODY_SIZE, standard=standard or None,
+                             even=False, break_long_words=True)  # fmt: skip
+            for piece in pieces.split("\n"):
                 rows.append(("quote" if quoted else "body", piece))
         rows.append(("body", ""))
     pages: list[Figure] = []
@@ -68,10 +75,10 @@ def text_pages(title: str, blocks: list[TextBlock]) -> list[Figure]:
                  fontweight="bold", va="baseline", parse_math=False)  # fmt: skip
         y = 0.89
         for style, text in rows[offset : offset + LINES_PER_PAGE]:
-            size = 10.5 if style == "heading" else 9
+            size = 10.5 if style == "heading" else BODY_SIZE
             fig.text(
-                0.08 if style == "quote" else 0.05,
-                y - _ascent(9),  # every row on one grid of baselines, headings too
+                QUOTE_LEFT if style == "quote" else LEFT,
+                y - _ascent(BODY_SIZE),  # every row on one grid of baselines, headings too
                 text,
                 fontsize=size,
                 fontweight="bold" if style == "heading" else "normal",
@@ -98,13 +105,18 @@ CAPTION_LINE_IN = 0.2  # and per line of caption
 
 
 @contextmanager
-def _with_footer(page: Figure, caption: str | None, number: int, total: int) -> Iterator[None]:
-    """Grow ``page`` at the bottom and write its caption (wrapped) and 'page n of N'
-    there. Everything already on the page keeps its place relative to the rest: axes
-    and figure texts move up into the old height (the layout is fixed by then). The
-    page is as it was after: the footer is the PDF's only."""
+def _with_footer(
+    page: Figure, caption: str | None, number: int, total: int, *, standard: bool
+) -> Iterator[None]:
+    """Grow ``page`` at the bottom and write its caption (broken to the page's width
+    in its font: ``standard``, Helvetica) and 'page n of N' there. Everything already
+    on the page keeps its place relative to the rest: axes and figure texts move up
+    into the old height (the layout is fixed by then). The page is as it was after:
+    the footer is the PDF's only."""
     width, height = page.get_size_inches()
-    lines = textwrap.wrap(caption, int(width * 72 / (9 * 0.55) * 0.85)) if caption else []
+    broken = wrapped(" ".join(caption.split()), width * 0.92, 9, standard=standard,
+                     even=False, break_long_words=True) if caption else ""  # fmt: skip
+    lines = broken.split("\n") if broken else []
     band = FOOTER_IN + CAPTION_LINE_IN * len(lines)
     engine = page.get_layout_engine()
     boxes = [(ax, ax.get_position(original=True)) for ax in page.axes]
@@ -140,7 +152,7 @@ def _with_footer(page: Figure, caption: str | None, number: int, total: int) -> 
 
 
 @contextmanager
-def _in_fonts(page: Figure, standard: bool) -> Iterator[bool]:
+def _in_fonts(page: Figure, standard: bool) -> Iterator[None]:
     """``page``'s fitted texts (``reports.fitting``) broken for the font it is drawn
     in (``standard``: Helvetica), as they were after. A chart is laid out with them
     broken for the font ``standard_fonts_likely`` foresaw, which the page's ticks
@@ -148,7 +160,7 @@ def _in_fonts(page: Figure, standard: bool) -> Iterator[bool]:
     before = fitted_for_standard(page)
     fit_texts(page, standard=standard)
     try:
-        yield standard
+        yield
     finally:
         fit_texts(page, standard=before)
 
@@ -188,9 +200,10 @@ def write_pdf(
         for page, caption, number in zip(pages, captions, numbers, strict=True):
             # rcParams are the process's: a PDF is drawn in a child of its own, or by
             # the one job the scheduler runs at a time, never beside another drawing.
+            standard = standard_fonts_suffice(page) and _in_standard_encoding([caption or ""])
             with (
-                _with_footer(page, caption, number, total),
-                _in_fonts(page, standard_fonts_suffice(page)) as standard,
+                _in_fonts(page, standard),
+                _with_footer(page, caption, number, total, standard=standard),
                 mpl.rc_context({"pdf.use14corefonts": standard}),
             ):
                 pdf.savefig(page)
@@ -259,16 +272,20 @@ def merge_pdf(path: Path, parts: Sequence[tuple[Path, Sequence[int]]]) -> Path:
 STANDARD_ENCODING = "cp1252"  # WinAnsiEncoding, the standard fonts' in a PDF
 
 
-def standard_fonts_suffice(page: Figure) -> bool:
-    """True when every text on ``page`` is in the standard fonts' encoding: its texts,
-    and the tick labels and offsets its axes will draw at its present size (matplotlib
-    writes them when it draws; a negative one starts with U+2212, outside it)."""
+def _in_standard_encoding(texts: Iterable[str]) -> bool:
     try:
-        for text in _texts(page):
+        for text in texts:
             text.encode(STANDARD_ENCODING)
     except UnicodeEncodeError:
         return False
     return True
+
+
+def standard_fonts_suffice(page: Figure) -> bool:
+    """True when every text on ``page`` is in the standard fonts' encoding: its texts,
+    and the tick labels and offsets its axes will draw at its present size (matplotlib
+    writes them when it draws; a negative one starts with U+2212, outside it)."""
+    return _in_standard_encoding(_texts(page))
 
 
 def standard_fonts_likely(page: Figure) -> bool:
@@ -278,12 +295,7 @@ def standard_fonts_likely(page: Figure) -> bool:
     tick locators will write (the charts write a negative number with an en dash,
     ``reports.style.DashMinus``), and without making its ticks (half the time of a
     chart's layout)."""
-    try:
-        for text in _given_texts(page):
-            text.encode(STANDARD_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
+    return _in_standard_encoding(_given_texts(page))
 
 
 def _given_texts(page: Figure) -> Iterator[str]:
