@@ -22,6 +22,7 @@ import re
 import threading
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 import matplotlib
@@ -153,13 +154,14 @@ def _pieces(word: str, room: float, standard: bool | None) -> list[str]:
     whole if it fits."""
     if text_width(word, 1.0, standard=standard) <= room:
         return [word]
-    pieces, piece = [], ""
+    pieces, piece, used = [], "", 0.0
     for part in _CUTS.split(word):
         for segment in [part] if text_width(part, 1.0, standard=standard) <= room else part:
-            if piece and text_width(piece + segment, 1.0, standard=standard) > room:
+            width = text_width(segment, 1.0, standard=standard)  # widths add up: no kerning
+            if piece and used + width > room:
                 pieces.append(piece)
-                piece = ""
-            piece += segment
+                piece, used = "", 0.0
+            piece, used = piece + segment, used + width
     return [*pieces, piece]
 
 
@@ -177,11 +179,12 @@ def _breaks(widths: list[float], space: float, room: float) -> list[tuple[int, i
     return lines
 
 
-class _Fit:
+class _Fit(NamedTuple):
     """A text's own words and the width they are broken to."""
 
-    def __init__(self, raw: str, width_in: float, fontsize: float) -> None:
-        self.raw, self.width_in, self.fontsize = raw, width_in, fontsize
+    raw: str
+    width_in: float
+    fontsize: float
 
 
 # Weak both ways: a figure's texts refer to it, and a text kept here for good would
