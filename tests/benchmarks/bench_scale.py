@@ -11,7 +11,10 @@ over the ingest and its workers, sampled every 0.25 s: ``tree_rss``) and the sto
 (size, stories, space by table and column); the monthly report and the SQL as a user
 runs them (best of --runs) and in-process with the explorer's five-entity timeline;
 ``mentions extract`` (one thread, first --extract-mb MB, start-up subtracted) against
-the read floor (polars ``scan_ndjson`` touching every text).
+two read floors of the same lines: polars ``scan_ndjson`` touching every text (the
+fastest read there is), and each line parsed into a Python object by orjson (how the
+issue measured its floor: 0.7 s to read and parse the wh-briefings dump, which only a
+parse into Python objects takes; polars reads it in 0.2).
 Prints a markdown table; every number goes to --json; a failed step is an ``error:``
 line and the run goes on.
 """
@@ -156,6 +159,20 @@ def child_floor(dump: Path) -> None:
     print(json.dumps({"seconds": round(time.perf_counter() - clock, 3), "text_bytes": total}))
 
 
+def child_lines_floor(dump: Path) -> None:
+    """Read ``dump``'s lines as bytes and parse each into a Python object by orjson,
+    touching every text; seconds as JSON."""
+    import orjson
+
+    clock = time.perf_counter()
+    total = 0
+    with dump.open("rb") as lines:
+        for line in lines:
+            if line.strip():
+                total += len(orjson.loads(line)["text"])
+    print(json.dumps({"seconds": round(time.perf_counter() - clock, 3), "text_chars": total}))
+
+
 def storage(db: Path) -> dict[str, Any]:
     """The file's blocks, and the blocks each table and its largest columns hold."""
     con = duckdb.connect(str(db), read_only=True)
@@ -290,6 +307,9 @@ def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]
         floor = last_json(
             run_child([python, __file__, "--child-floor", str(part)], folder, t, ONE_CORE)
         )
+        lines_floor = last_json(
+            run_child([python, __file__, "--child-lines-floor", str(part)], folder, t, ONE_CORE)
+        )
         part_mb = part.stat().st_size / 1e6
         out.unlink(missing_ok=True)
         seconds = max(whole.wall - startup, 1e-3)
@@ -302,6 +322,10 @@ def measure(size: int, folder: Path, args: argparse.Namespace, errors: list[str]
                 "mb_per_s": round(part_mb / seconds, 1),
                 "floor_s": floor["seconds"],
                 "floor_mb_per_s": round(part_mb / max(floor["seconds"], 1e-3), 1),
+                "times_floor": round(seconds / max(floor["seconds"], 1e-3), 1),
+                "lines_floor_s": lines_floor["seconds"],
+                "lines_floor_mb_per_s": round(part_mb / max(lines_floor["seconds"], 1e-3), 1),
+                "times_lines_floor": round(seconds / max(lines_floor["seconds"], 1e-3), 1),
             }
         }
 
@@ -336,7 +360,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         "timeline s": ("queries", "timeline_again_s"),
         "sql s (CLI / in-process)": ("queries", "sql_cli_s"),
         "extract MB/s": ("extract", "mb_per_s"),
-        "floor MB/s": ("extract", "floor_mb_per_s"),
+        "floor MB/s (polars / lines)": ("extract", "floor_mb_per_s"),
+        "extract's time in floors (polars / lines)": ("extract", "times_floor"),
     }
     lines = ["| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns)]
     for row in rows:
@@ -344,6 +369,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         cells[5] += " / " + get(row, "peak_pss_mib")
         cells[7] += " / " + get(row, "queries", "report_again_s")
         cells[9] += " / " + get(row, "queries", "sql_again_s")
+        cells[11] += " / " + get(row, "extract", "lines_floor_mb_per_s")
+        cells[12] += " / " + get(row, "extract", "times_lines_floor")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -378,12 +405,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep corpora and databases")
     parser.add_argument("--child-queries", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-lines-floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_queries:
         child_queries(*args.child_queries)
         return
     if args.child_floor:
         child_floor(args.child_floor)
+        return
+    if args.child_lines_floor:
+        child_lines_floor(args.child_lines_floor)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     top = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.tmp))
@@ -408,7 +439,7 @@ def main() -> None:
         else:
             shutil.rmtree(top, ignore_errors=True)
     print(f"\nuv run python tests/benchmarks/bench_scale.py {' '.join(sys.argv[1:])}")
-    print(f"({os.cpu_count()} cores; ingest on all, extract and floor on one)\n")
+    print(f"({os.cpu_count()} cores; ingest on all, extract and floors on one)\n")
     print(table(rows))
     for row in rows:
         print(space(row))
