@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from bench_read_floor import parsed_text_chars, streamed_text_bytes
 from build_corpus import ROOT, build
 from tree_rss import TreeSampler
 
@@ -147,15 +148,8 @@ def child_queries(db: Path, reports: Path) -> None:
 
 def child_floor(dump: Path) -> None:
     """Read and parse ``dump`` with polars, touching every text; seconds as JSON."""
-    import polars as pl
-
     clock = time.perf_counter()
-    total = (
-        pl.scan_ndjson(dump)
-        .select(pl.col("text").str.len_bytes().sum())
-        .collect(engine="streaming")
-        .item()
-    )
+    total = streamed_text_bytes(dump)
     print(json.dumps({"seconds": round(time.perf_counter() - clock, 3), "text_bytes": total}))
 
 
@@ -165,11 +159,7 @@ def child_lines_floor(dump: Path) -> None:
     import orjson
 
     clock = time.perf_counter()
-    total = 0
-    with dump.open("rb") as lines:
-        for line in lines:
-            if line.strip():
-                total += len(orjson.loads(line)["text"])
+    total = parsed_text_chars(dump, orjson.loads)
     print(json.dumps({"seconds": round(time.perf_counter() - clock, 3), "text_chars": total}))
 
 
